@@ -1,0 +1,322 @@
+/* apply.c - one migration: atomic mode, Prisma's mode, and failures. */
+#include "dbhook/apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dbhook/history.h"
+#include "dbhook/lock.h"
+#include "dbhook/sqlscan.h"
+
+/* What the failed attempt left for the error message. */
+struct failure {
+	char sqlstate[6];
+	char message[1024];
+	long position; /* in the file, in characters; 0 when unknown */
+};
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static const char *field(const PGresult *res, int code)
+{
+	const char *v = res ? PQresultErrorField(res, code) : NULL;
+
+	return v ? v : "";
+}
+
+/* Turns a failed result into `err`: where (file:line:col), message,
+ * detail, hint and SQLSTATE. `prefix_chars` is how many characters of the
+ * query came before the file. */
+static int fill_failure(struct dbh_conn *c, const struct dbh_migration *m,
+			const PGresult *res, long prefix_chars,
+			struct dbh_error *err, struct failure *f)
+{
+	const char *pos = field(res, PG_DIAG_STATEMENT_POSITION);
+	int code = dbh_conn_result_error(c, res, err, NULL);
+	long p = *pos ? atol(pos) - prefix_chars : 0;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->sqlstate, sizeof(f->sqlstate), "%s", err->sqlstate);
+	snprintf(f->message, sizeof(f->message), "%s", err->message);
+	if (p > 0 && p <= dbh_utf8_chars(m->sql, m->len) + 1) {
+		int line, col;
+
+		f->position = p;
+		dbh_sql_position(m->sql, m->len, p, &line, &col);
+		snprintf(err->where, sizeof(err->where), "%s:%d:%d", m->path,
+			 line, col);
+	} else {
+		snprintf(err->where, sizeof(err->where), "%s", m->path);
+	}
+	snprintf(err->message, sizeof(err->message),
+		 "migration \"%.200s\" failed: %.280s", m->name, f->message);
+	return code;
+}
+
+/* The text kept in _prisma_migrations.logs, shaped like Prisma's P3018. */
+static void logs_text(const struct dbh_migration *m, const struct failure *f,
+		      const struct dbh_error *err, char *out, size_t outsz)
+{
+	snprintf(out, outsz,
+		 "A migration failed to apply.\n\nMigration name: %s\n\n"
+		 "Database error code: %s\n\nDatabase error:\n%s%s%s\n\n"
+		 "Location: %s",
+		 m->name, f->sqlstate[0] ? f->sqlstate : "none", f->message,
+		 err->detail[0] ? "\nDETAIL: " : "", err->detail, err->where);
+}
+
+static int exec_params(struct dbh_conn *c, const char *sql, int n,
+		       const char *const *vals, struct dbh_error *err,
+		       const char *what)
+{
+	/* PQexecParams uses the unnamed statement: safe behind poolers,
+	 * never "prepared statement already exists". */
+	PGresult *res = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
+	int ret = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		ret = dbh_conn_result_error(c, res, err, what);
+	PQclear(res);
+	return ret;
+}
+
+/* Atomic mode's failed attempt: a row with rolled_back_at set, so it is
+ * visible in the history but ignored by Prisma and by the next deploy. */
+static void record_attempt(struct dbh_conn *c, const struct dbh_migration *m,
+			   const char *logs)
+{
+	char sql[512], id[37];
+	struct dbh_error ignored;
+	const char *vals[4];
+
+	dbh_uuid4(id);
+	vals[0] = id;
+	vals[1] = m->checksum;
+	vals[2] = m->name;
+	vals[3] = logs;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s (id, checksum, started_at, migration_name, "
+		 "logs, rolled_back_at) VALUES ($1, $2, now(), $3, $4, now())",
+		 c->table);
+	exec_params(c, sql, 4, vals, &ignored, "");
+}
+
+static int is_lock_failure(const char *state)
+{
+	return strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0;
+}
+
+/* Builds "INSERT …;\n<file>\n;\nUPDATE …". The newline after the file
+ * ends a trailing -- comment; dbh_migration_load has refused files that
+ * end inside a block comment or quote, which would swallow the UPDATE. */
+static char *atomic_message(struct dbh_conn *c, const struct dbh_migration *m,
+			    const char *id, long *prefix_chars)
+{
+	char *name = PQescapeLiteral(c->pg, m->name, strlen(m->name));
+	char *prefix = NULL, *msg = NULL;
+
+	if (!name)
+		return NULL;
+	if (asprintf(&prefix,
+		     "INSERT INTO %s (id, checksum, started_at, migration_name)"
+		     " VALUES ('%s', '%s', now(), %s);\n",
+		     c->table, id, m->checksum, name) < 0)
+		prefix = NULL;
+	if (prefix &&
+	    asprintf(&msg,
+		     "%s%s\n;\nUPDATE %s SET finished_at = clock_timestamp(), "
+		     "applied_steps_count = 1 WHERE id = '%s'",
+		     prefix, m->sql, c->table, id) < 0)
+		msg = NULL;
+	if (prefix)
+		*prefix_chars = dbh_utf8_chars(prefix, strlen(prefix));
+	free(prefix);
+	PQfreemem(name);
+	return msg;
+}
+
+/* Prisma's exact sequence: row (committed alone), file alone, finish. */
+static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
+			struct dbh_error *err)
+{
+	char sql[512], id[37], logs[4096];
+	const char *vals[3];
+	PGresult *res;
+	struct failure f;
+	int ret;
+
+	dbh_uuid4(id);
+	vals[0] = id;
+	vals[1] = m->checksum;
+	vals[2] = m->name;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s (id, checksum, started_at, migration_name) "
+		 "VALUES ($1, $2, now(), $3)",
+		 c->table);
+	ret = exec_params(c, sql, 3, vals, err, "cannot record the migration");
+	if (ret)
+		return ret;
+	res = PQexec(c->pg, m->sql);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(res) == PGRES_EMPTY_QUERY) {
+		PQclear(res);
+		snprintf(sql, sizeof(sql),
+			 "UPDATE %s SET finished_at = now(), "
+			 "applied_steps_count = 1 WHERE id = $1",
+			 c->table);
+		return exec_params(c, sql, 1, vals, err,
+				   "cannot record the migration as finished");
+	}
+	ret = fill_failure(c, m, res, 0, err, &f);
+	PQclear(res);
+	if (ret == DBH_EUNREACH)
+		return ret;
+	logs_text(m, &f, err, logs, sizeof(logs));
+	vals[1] = logs;
+	snprintf(sql, sizeof(sql), "UPDATE %s SET logs = $2 WHERE id = $1",
+		 c->table);
+	exec_params(c, sql, 2, vals, &(struct dbh_error){0}, "");
+	if (!err->hint[0])
+		dbh_error_hint(err,
+			       "This migration ran outside a transaction, so "
+			       "part of it may be applied, and deploys are "
+			       "blocked until it is resolved. Repair the "
+			       "database by hand, then run `dbhook resolve "
+			       "--applied \"%s\"` (if you completed it) or "
+			       "`dbhook resolve --rolled-back \"%s\"` (if you "
+			       "undid it).",
+			       m->name, m->name);
+	return DBH_EFAILED;
+}
+
+int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
+	      const struct dbh_apply_opts *o, const struct dbh_reporter *rep,
+	      struct dbh_error *err)
+{
+	struct dbh_sqlscan scan;
+	double delay = 1.0;
+
+	dbh_sql_scan(m->sql, m->len, &scan);
+	if (scan.txn_control) {
+		dbh_report(rep, DBH_NOTE,
+			   "\"%s\" has its own %s (line %d): it runs as Prisma "
+			   "runs it, not in dbhook's single transaction",
+			   m->path, scan.txn_word, scan.txn_line);
+		return apply_prisma(c, m, err);
+	}
+	for (int attempt = 1;; attempt++) {
+		char id[37], logs[4096];
+		long prefix_chars = 0;
+		char *msg;
+		PGresult *res;
+		struct failure f;
+		int code;
+
+		dbh_uuid4(id);
+		msg = atomic_message(c, m, id, &prefix_chars);
+		if (!msg)
+			return dbh_error_set(err, DBH_EFAILED, "out of memory");
+		res = PQexec(c->pg, msg);
+		free(msg);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK &&
+		    strcmp(PQcmdTuples(res), "1") == 0) {
+			PQclear(res);
+			return 0;
+		}
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			/* The UPDATE found no row: cannot happen unless the
+			 * file rewrote the history table. */
+			PQclear(res);
+			dbh_error_set(err, DBH_EFAILED,
+				      "migration \"%s\" changed the migration "
+				      "history table",
+				      m->name);
+			dbh_error_hint(err, "A migration must not touch "
+					    "_prisma_migrations.");
+			return DBH_EFAILED;
+		}
+		code = fill_failure(c, m, res, prefix_chars, err, &f);
+		PQclear(res);
+		if (code == DBH_EUNREACH) {
+			dbh_error_hint(err,
+				       "The connection was lost while \"%s\" "
+				       "ran in one transaction. Run the deploy "
+				       "again: it applies the migration unless "
+				       "the transaction had committed.",
+				       m->name);
+			return code;
+		}
+		if (strcmp(f.sqlstate, "25001") == 0) {
+			dbh_report(rep, DBH_NOTE,
+				   "\"%s\" cannot run inside a transaction "
+				   "block; running it as Prisma does (history "
+				   "row first, then the file alone)",
+				   m->path);
+			return apply_prisma(c, m, err);
+		}
+		if (is_lock_failure(f.sqlstate) &&
+		    (o->deadline > 0 ? dbh_now() + delay < o->deadline
+				     : attempt < o->max_tries)) {
+			dbh_report(rep, DBH_WARN,
+				   "migration \"%s\": %s (SQLSTATE %s); nothing "
+				   "was applied; retrying in %.0f s (attempt "
+				   "%d)",
+				   m->name, f.message, f.sqlstate, delay,
+				   attempt + 1);
+			sleep_s(delay);
+			if (delay < 16)
+				delay *= 2;
+			continue;
+		}
+		logs_text(m, &f, err, logs, sizeof(logs));
+		record_attempt(c, m, logs);
+		if (is_lock_failure(f.sqlstate) && !err->hint[0])
+			dbh_error_hint(err,
+				       "Another transaction held a lock this "
+				       "migration needs. Nothing was applied. "
+				       "Find long transactions in "
+				       "pg_stat_activity, or raise "
+				       "--lock-timeout-statement, and deploy "
+				       "again.");
+		else if (!err->hint[0])
+			dbh_error_hint(err,
+				       "Nothing of this migration was applied: "
+				       "it ran in one transaction. Fix the file "
+				       "and deploy again.");
+		return DBH_EFAILED;
+	}
+}
+
+int dbh_apply_record(struct dbh_conn *c, const struct dbh_migration *m,
+		     struct dbh_error *err)
+{
+	char sql[1024], id[37];
+	const char *vals[3];
+
+	dbh_uuid4(id);
+	vals[0] = id;
+	vals[1] = m->checksum;
+	vals[2] = m->name;
+	/* One statement, so the rollback of failed rows and the new row
+	 * commit together. */
+	snprintf(sql, sizeof(sql),
+		 "WITH rb AS (UPDATE %s SET rolled_back_at = now() "
+		 "WHERE migration_name = $3 AND finished_at IS NULL "
+		 "AND rolled_back_at IS NULL) "
+		 "INSERT INTO %s (id, checksum, logs, started_at, finished_at, "
+		 "migration_name) VALUES ($1, $2, '', now(), now(), $3)",
+		 c->table, c->table);
+	return exec_params(c, sql, 3, vals, err,
+			   "cannot record the migration as applied");
+}

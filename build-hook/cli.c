@@ -1,0 +1,458 @@
+/* cli.c - `dbhook`: parse options into a struct, call one core entry
+ * point, print what it reports, map the result to an exit code. */
+#include "dbhook/cli.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbh_config.h"
+#include "dbhook/deploy.h"
+#include "dbhook/lock.h"
+#include "dbhook/log.h"
+#include "dbhook/migdir.h"
+#include "dbhook/newmig.h"
+#include "dbhook/resolve.h"
+#include "dbhook/status.h"
+#include "dbhook/url.h"
+#include "dbhook/conn.h"
+
+static const char usage_text[] =
+	"Usage: dbhook COMMAND [OPTIONS]\n"
+	"\n"
+	"Prisma-compatible PostgreSQL migrations (prisma/migrations layout,\n"
+	"_prisma_migrations history, the same advisory lock).\n"
+	"\n"
+	"Commands:\n"
+	"  status                 what is applied, pending, failed, modified, "
+	"missing\n"
+	"  deploy                 apply pending migrations\n"
+	"  resolve --applied NAME | --rolled-back NAME\n"
+	"                         mark a failed migration as applied or rolled "
+	"back\n"
+	"  new NAME               create <UTC yyyymmddHHMMSS>_<name>/"
+	"migration.sql\n"
+	"\n"
+	"Options:\n"
+	"  --dir DIR              migrations folder (default: prisma/migrations "
+	"if\n"
+	"                         present, else migrations)\n"
+	"  --url-env NAME         environment variable holding the database "
+	"URL\n"
+	"                         (default: DATABASE_URL_DIRECT, then\n"
+	"                         MIGRATE_DATABASE_URL, then DATABASE_URL)\n"
+	"  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
+	"  --lock-timeout-statement SECS\n"
+	"                         lock_timeout for each migration statement "
+	"(default 5);\n"
+	"                         a migration that hits it is retried\n"
+	"  --timeout SECS         stop retrying after this long (default: no "
+	"limit)\n"
+	"  --baseline NAME        deploy: record every migration up to NAME as\n"
+	"                         applied without running it (an existing "
+	"database)\n"
+	"  --json                 status: print JSON\n"
+	"  -q, --quiet            print errors and warnings only\n"
+	"  -h, --help             show this help and exit\n"
+	"  -V, --version          show the version and exit\n"
+	"\n"
+	"The database URL is never taken from the command line.\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success, or nothing to do\n"
+	"  1  a migration failed, or a failed migration blocks deploys\n"
+	"  2  usage or configuration error (bad option, bad URL, bad "
+	"migrations folder)\n"
+	"  3  the database could not be reached, authenticated or locked in "
+	"time\n"
+	"  4  status: migrations are pending\n"
+	"  5  status: failed, modified or missing-locally migrations\n";
+
+enum cmd { CMD_NONE, CMD_STATUS, CMD_DEPLOY, CMD_RESOLVE, CMD_NEW };
+
+struct cli_opts {
+	enum cmd cmd;
+	const char *dir;
+	const char *url_env;
+	const char *baseline;
+	const char *applied;
+	const char *rolled_back;
+	const char *new_name;
+	double lock_timeout;
+	double stmt_lock_timeout;
+	double timeout;
+	int json;
+	int quiet;
+};
+
+enum {
+	OPT_DIR = 256,
+	OPT_URL_ENV,
+	OPT_LOCK_TIMEOUT,
+	OPT_STMT_LOCK_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_BASELINE,
+	OPT_JSON,
+	OPT_APPLIED,
+	OPT_ROLLED_BACK
+};
+
+static const struct option long_opts[] = {
+	{"dir", required_argument, NULL, OPT_DIR},
+	{"url-env", required_argument, NULL, OPT_URL_ENV},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"lock-timeout-statement", required_argument, NULL,
+	 OPT_STMT_LOCK_TIMEOUT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"baseline", required_argument, NULL, OPT_BASELINE},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"applied", required_argument, NULL, OPT_APPLIED},
+	{"rolled-back", required_argument, NULL, OPT_ROLLED_BACK},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Parse results that end the run before any work. */
+enum parsed { PARSED_RUN, PARSED_HELP, PARSED_VERSION, PARSED_ERROR };
+
+static int usage_error(struct dbh_error *err, const char *fmt, const char *arg)
+{
+	char shown[256];
+
+	/* An argument may be a URL pasted by mistake: never echo a
+	 * password. */
+	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
+	dbh_error_set(err, DBH_EUSAGE, fmt, shown);
+	dbh_error_hint(err, "Try 'dbhook --help' for more information.");
+	return PARSED_ERROR;
+}
+
+static int parse_seconds(const char *arg, const char *opt, double *out,
+			 struct dbh_error *err)
+{
+	char *end = NULL;
+	double v = strtod(arg, &end);
+
+	if (!*arg || *end || !(v >= 0) || v > 86400) {
+		char what[96];
+
+		snprintf(what, sizeof(what),
+			 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
+		return usage_error(err, what, arg);
+	}
+	*out = v;
+	return PARSED_RUN;
+}
+
+static int valid_env_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static enum cmd command_of(const char *word)
+{
+	static const struct {
+		const char *name;
+		enum cmd cmd;
+	} cmds[] = {{"status", CMD_STATUS},
+		    {"deploy", CMD_DEPLOY},
+		    {"resolve", CMD_RESOLVE},
+		    {"new", CMD_NEW}};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(word, cmds[i].name) == 0)
+			return cmds[i].cmd;
+	return CMD_NONE;
+}
+
+static int parse(int argc, char **argv, struct cli_opts *o,
+		 struct dbh_error *err)
+{
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->lock_timeout = 60;
+	o->stmt_lock_timeout = 5;
+	opterr = 0; /* our own messages, which never echo a secret */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+qhV", long_opts, NULL)) != -1 ||
+	       optind < argc) {
+		if (c == -1) {
+			/* A word: the command, or the name for `new`. */
+			const char *word = argv[optind++];
+
+			if (o->cmd == CMD_NONE) {
+				o->cmd = command_of(word);
+				if (o->cmd == CMD_NONE)
+					return usage_error(
+						err, "unknown command \"%s\"",
+						word);
+			} else if (o->cmd == CMD_NEW && !o->new_name) {
+				o->new_name = word;
+			} else {
+				return usage_error(err,
+						   "unexpected argument \"%s\"",
+						   word);
+			}
+			continue;
+		}
+		switch (c) {
+		case OPT_DIR:
+			o->dir = optarg;
+			break;
+		case OPT_URL_ENV:
+			/* It takes a variable's name; a URL here (even via
+			 * the abbreviation --url=) must not be echoed. */
+			if (!valid_env_name(optarg))
+				return usage_error(
+					err,
+					"--url-env takes the name of an "
+					"environment variable, not \"%s\"",
+					optarg);
+			o->url_env = optarg;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			r = parse_seconds(optarg, "--lock-timeout",
+					  &o->lock_timeout, err);
+			if (r)
+				return r;
+			break;
+		case OPT_STMT_LOCK_TIMEOUT:
+			r = parse_seconds(optarg, "--lock-timeout-statement",
+					  &o->stmt_lock_timeout, err);
+			if (r)
+				return r;
+			break;
+		case OPT_TIMEOUT:
+			r = parse_seconds(optarg, "--timeout", &o->timeout,
+					  err);
+			if (r)
+				return r;
+			break;
+		case OPT_BASELINE:
+			o->baseline = optarg;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_APPLIED:
+			o->applied = optarg;
+			break;
+		case OPT_ROLLED_BACK:
+			o->rolled_back = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			return PARSED_HELP;
+		case 'V':
+			return PARSED_VERSION;
+		default:
+			if (optopt && optopt < 256 && optopt != '?') {
+				char opt[3] = {'-', (char)optopt, '\0'};
+
+				return usage_error(err, "unknown option \"%s\"",
+						   opt);
+			}
+			/* getopt_long leaves the bad word at optind - 1. */
+			return usage_error(
+				err,
+				c == ':' || (optopt >= 256)
+					? "option \"%s\" needs a value"
+					: "unknown option or missing value: "
+					  "\"%s\"",
+				argv[optind - 1]);
+		}
+	}
+	if (o->cmd == CMD_NONE)
+		return usage_error(err, "no command given%s", "");
+	if (o->cmd == CMD_NEW && !o->new_name)
+		return usage_error(err, "`new` needs a NAME%s", "");
+	if (o->cmd == CMD_RESOLVE && !!o->applied == !!o->rolled_back)
+		return usage_error(err,
+				   "`resolve` needs exactly one of --applied "
+				   "NAME or --rolled-back NAME%s",
+				   "");
+	if (o->cmd != CMD_RESOLVE && (o->applied || o->rolled_back))
+		return usage_error(err, "--applied and --rolled-back belong to "
+					"`resolve`%s",
+				   "");
+	if (o->cmd != CMD_DEPLOY && o->baseline)
+		return usage_error(err, "--baseline belongs to `deploy`%s", "");
+	if (o->cmd != CMD_STATUS && o->json)
+		return usage_error(err, "--json belongs to `status`%s", "");
+	return PARSED_RUN;
+}
+
+/* The URL from the environment: --url-env NAME, else the first of the
+ * usual names that is set. Never from argv. */
+static const char *find_url(const struct cli_opts *o, const char **from,
+			    struct dbh_error *err)
+{
+	static const char *names[] = {"DATABASE_URL_DIRECT",
+				      "MIGRATE_DATABASE_URL", "DATABASE_URL"};
+	const char *v;
+
+	if (o->url_env) {
+		v = getenv(o->url_env);
+		*from = o->url_env;
+		if (v && *v)
+			return v;
+		dbh_error_set(err, DBH_EUSAGE,
+			      "environment variable %s is not set", o->url_env);
+		dbh_error_hint(err, "Export the database URL in %s, e.g. "
+				    "postgresql://USER:PASSWORD@HOST:5432/DB",
+			       o->url_env);
+		return NULL;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		v = getenv(names[i]);
+		if (v && *v) {
+			*from = names[i];
+			return v;
+		}
+	}
+	dbh_error_set(err, DBH_EUSAGE, "no database URL");
+	dbh_error_hint(err, "Set DATABASE_URL_DIRECT (or MIGRATE_DATABASE_URL "
+			    "or DATABASE_URL) to a direct or session-mode "
+			    "connection, e.g. postgresql://USER:PASSWORD@"
+			    "HOST:5432/DB, or name another variable with "
+			    "--url-env.");
+	return NULL;
+}
+
+static int load_conninfo(const struct cli_opts *o, struct dbh_conninfo *ci,
+			 const struct dbh_reporter *rep, struct dbh_error *err)
+{
+	const char *from = NULL, *url = find_url(o, &from, err);
+
+	if (!url)
+		return DBH_EUSAGE;
+	if (dbh_url_parse(url, ci, err))
+		return DBH_EUSAGE;
+	for (size_t i = 0; i < ci->nnotes; i++)
+		dbh_report(rep, ci->warn[i] ? DBH_WARN : DBH_NOTE, "%s: %s",
+			   from, ci->notes[i]);
+	return 0;
+}
+
+static int run_status(const struct cli_opts *o, const struct dbh_conninfo *ci,
+		      const char *app, const struct dbh_reporter *rep,
+		      struct dbh_error *err)
+{
+	struct dbh_status st;
+	int ret = dbh_status_collect(o->dir, ci, app, rep, &st, err);
+
+	if (ret)
+		return ret;
+	if (o->json) {
+		char *json = dbh_status_json(&st);
+
+		if (json)
+			printf("%s\n", json);
+		free(json);
+	} else {
+		dbh_status_render(&st, rep);
+	}
+	ret = dbh_status_exit_code(&st);
+	dbh_status_release(&st);
+	return ret;
+}
+
+static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
+	       struct dbh_error *err)
+{
+	struct dbh_conninfo ci = {0};
+	char app[96], shown[512];
+	int ret;
+
+	if (o->cmd == CMD_NEW) {
+		char *path = NULL;
+
+		ret = dbh_new_migration(o->dir, o->new_name, &path, err);
+		if (!ret)
+			dbh_report(rep, DBH_INFO, "Created %s", path);
+		free(path);
+		return ret;
+	}
+	ret = load_conninfo(o, &ci, rep, err);
+	if (ret)
+		return ret;
+	dbh_app_name(app, sizeof(app));
+	if (!o->json)
+		dbh_report(rep, DBH_INFO, "Datasource: %s",
+			   dbh_url_redact(ci.redacted, shown, sizeof(shown)));
+	switch (o->cmd) {
+	case CMD_STATUS:
+		ret = run_status(o, &ci, app, rep, err);
+		break;
+	case CMD_DEPLOY: {
+		struct dbh_deploy_opts d;
+		struct dbh_deploy_result res;
+
+		dbh_deploy_opts_init(&d);
+		d.dir = o->dir;
+		d.ci = &ci;
+		d.app_name = app;
+		d.lock_timeout_s = o->lock_timeout;
+		d.stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
+		d.baseline = o->baseline;
+		d.deadline = o->timeout > 0 ? dbh_now() + o->timeout : 0;
+		ret = dbh_deploy(&d, rep, &res, err);
+		dbh_deploy_result_release(&res);
+		break;
+	}
+	case CMD_RESOLVE:
+		ret = dbh_resolve(o->dir, &ci, app, o->lock_timeout,
+				  o->applied ? DBH_RESOLVE_APPLIED
+					     : DBH_RESOLVE_ROLLED_BACK,
+				  o->applied ? o->applied : o->rolled_back, rep,
+				  err);
+		break;
+	default:
+		ret = DBH_EUSAGE;
+	}
+	dbh_conninfo_release(&ci);
+	return ret;
+}
+
+int dbh_cli_main(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct dbh_error err;
+	struct dbh_reporter rep;
+	int ret;
+
+	dbh_log_init("dbhook");
+	dbh_error_clear(&err);
+	switch (parse(argc, argv, &o, &err)) {
+	case PARSED_HELP:
+		fputs(usage_text, stdout);
+		return DBH_OK;
+	case PARSED_VERSION:
+		printf("dbhook %s (%s)\n", DBH_VERSION, DBH_COMMIT);
+		return DBH_OK;
+	case PARSED_ERROR:
+		dbh_log_error(&err);
+		return DBH_EUSAGE;
+	default:
+		break;
+	}
+	if (!o.dir)
+		o.dir = dbh_migdir_default();
+	rep = dbh_log_reporter(o.quiet || o.json);
+	ret = run(&o, &rep, &err);
+	if (ret && err.code)
+		dbh_log_error(&err);
+	return ret;
+}

@@ -1,0 +1,328 @@
+/* deploy.c - the deploy run: fast path, lock, history, apply in order. */
+#include "dbhook/deploy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbhook/apply.h"
+#include "dbhook/conn.h"
+#include "dbhook/history.h"
+#include "dbhook/lock.h"
+#include "dbhook/migdir.h"
+
+void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->lock_timeout_s = 60;
+	o->stmt_lock_timeout_ms = 5000;
+}
+
+/* Refuses to go on while a failed migration is recorded (Prisma's P3009):
+ * what it left behind is unknown until a person resolves it. */
+static int check_failed(const struct dbh_history *h, struct dbh_error *err)
+{
+	const struct dbh_hrow *first = NULL;
+	size_t used = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct dbh_hrow *r = &h->rows[i];
+
+		if (r->finished_at || r->rolled_back_at)
+			continue;
+		if (!first)
+			first = r;
+	}
+	if (!first)
+		return 0;
+	dbh_error_set(err, DBH_EFAILED,
+		      "migration \"%s\" failed earlier and blocks new "
+		      "migrations",
+		      first->name);
+	for (size_t i = 0; i < h->n && used < sizeof(err->detail) - 200; i++) {
+		const struct dbh_hrow *r = &h->rows[i];
+
+		if (r->finished_at || r->rolled_back_at)
+			continue;
+		used += (size_t)snprintf(err->detail + used,
+					 sizeof(err->detail) - used,
+					 "%sThe migration \"%s\" started at %s "
+					 "failed and was not resolved.",
+					 used ? "\n" : "", r->name,
+					 r->started_at);
+	}
+	dbh_error_hint(err,
+		       "It ran outside a transaction, so part of it may be "
+		       "applied. Check the database, then run `dbhook resolve "
+		       "--rolled-back \"%s\"` if nothing of it remains (it will "
+		       "be applied again), or `dbhook resolve --applied \"%s\"` "
+		       "if you completed it by hand (Prisma error P3009).",
+		       first->name, first->name);
+	return DBH_EFAILED;
+}
+
+/* A warning per applied migration whose file changed since. */
+static void warn_modified(struct dbh_migdir *md, const struct dbh_history *h,
+			  const struct dbh_reporter *rep)
+{
+	for (size_t i = 0; i < md->n; i++) {
+		struct dbh_migration *m = &md->m[i];
+		const struct dbh_hrow *row;
+
+		if (dbh_history_state(h, m->name, &row) != DBH_APPLIED)
+			continue;
+		if (dbh_migration_read(m) != 0)
+			continue; /* status reports a missing file */
+		if (!dbh_checksum_matches(row->checksum, m->sql, m->len,
+					  m->checksum))
+			dbh_report(rep, DBH_WARN,
+				   "migration \"%s\" was modified after it was "
+				   "applied; the change will not be applied "
+				   "(put it in a new migration)",
+				   m->name);
+	}
+}
+
+static size_t count_pending(const struct dbh_migdir *md,
+			    const struct dbh_history *h)
+{
+	size_t n = 0;
+	const struct dbh_hrow *row;
+
+	for (size_t i = 0; i < md->n; i++)
+		if (dbh_history_state(h, md->m[i].name, &row) == DBH_PENDING)
+			n++;
+	return n;
+}
+
+static int add_applied(struct dbh_deploy_result *res, const char *name,
+		       double seconds, int baselined)
+{
+	struct dbh_applied *a =
+		realloc(res->applied, (res->napplied + 1) * sizeof(*a));
+
+	if (!a)
+		return -1;
+	res->applied = a;
+	a[res->napplied].name = strdup(name);
+	a[res->napplied].seconds = seconds;
+	a[res->napplied].baselined = baselined;
+	if (!a[res->napplied].name)
+		return -1;
+	res->napplied++;
+	return 0;
+}
+
+/* --baseline NAME: every pending migration up to NAME is recorded as
+ * applied without running it (the database already has it). */
+static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
+		    const struct dbh_history *h, const char *upto,
+		    const struct dbh_reporter *rep,
+		    struct dbh_deploy_result *res, struct dbh_error *err)
+{
+	const struct dbh_hrow *row;
+
+	if (!dbh_migdir_find(md, upto)) {
+		dbh_error_set(err, DBH_EUSAGE,
+			      "--baseline: no migration \"%s\" in \"%s\"", upto,
+			      md->dir);
+		dbh_error_hint(err, "Give the full folder name of the last "
+				    "migration the database already has, e.g. "
+				    "20240101000000_init.");
+		return DBH_EUSAGE;
+	}
+	for (size_t i = 0; i < md->n; i++) {
+		struct dbh_migration *m = &md->m[i];
+		int ret;
+
+		if (dbh_history_state(h, m->name, &row) == DBH_PENDING) {
+			ret = dbh_migration_load(m, err);
+			if (!ret)
+				ret = dbh_apply_record(c, m, err);
+			if (ret)
+				return ret;
+			dbh_report(rep, DBH_INFO,
+				   "Baselined migration `%s` (recorded as "
+				   "applied, not run)",
+				   m->name);
+			if (add_applied(res, m->name, 0, 1))
+				return dbh_error_set(err, DBH_EFAILED,
+						     "out of memory");
+		}
+		if (strcmp(m->name, upto) == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Reads and checks every pending file before anything is applied, so a
+ * broken file late in the list does not leave a half-done deploy. A
+ * missing history (h->exists == 0) makes every migration pending. */
+static int load_pending(struct dbh_migdir *md, const struct dbh_history *h,
+			struct dbh_error *err)
+{
+	const struct dbh_hrow *row;
+
+	for (size_t i = 0; i < md->n; i++) {
+		struct dbh_migration *m = &md->m[i];
+		int ret;
+
+		if (dbh_history_state(h, m->name, &row) != DBH_PENDING)
+			continue;
+		ret = dbh_migration_load(m, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The slow path, with the lock held. */
+static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
+			 struct dbh_migdir *md, const struct dbh_reporter *rep,
+			 struct dbh_deploy_result *res, struct dbh_error *err)
+{
+	struct dbh_history h;
+	struct dbh_apply_opts ao = {o->deadline, 5};
+	const struct dbh_hrow *row;
+	int ret;
+
+	ret = dbh_history_ensure(c, o->baseline != NULL, err);
+	if (ret)
+		return ret;
+	/* Read again under the lock: another deploy may have applied some
+	 * of what we saw pending. */
+	ret = dbh_history_read(c, &h, err);
+	if (ret)
+		return ret;
+	ret = check_failed(&h, err);
+	if (!ret && o->baseline)
+		ret = baseline(c, md, &h, o->baseline, rep, res, err);
+	if (ret)
+		goto out;
+	if (o->baseline) {
+		dbh_history_release(&h);
+		ret = dbh_history_read(c, &h, err);
+		if (ret)
+			return ret;
+	}
+	warn_modified(md, &h, rep);
+	ret = load_pending(md, &h, err);
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < md->n; i++) {
+		struct dbh_migration *m = &md->m[i];
+		double t0;
+
+		if (dbh_history_state(&h, m->name, &row) != DBH_PENDING)
+			continue;
+		dbh_report(rep, DBH_INFO, "Applying migration `%s`", m->name);
+		t0 = dbh_now();
+		ret = dbh_apply(c, m, &ao, rep, err);
+		if (ret) {
+			res->failed = strdup(m->name);
+			goto out;
+		}
+		if (add_applied(res, m->name, dbh_now() - t0, 0)) {
+			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
+			goto out;
+		}
+	}
+out:
+	dbh_history_release(&h);
+	return ret;
+}
+
+static void report_summary(const struct dbh_deploy_opts *o,
+			   const struct dbh_deploy_result *res,
+			   const struct dbh_reporter *rep)
+{
+	size_t ran = 0;
+
+	for (size_t i = 0; i < res->napplied; i++)
+		ran += !res->applied[i].baselined;
+	if (ran == 0) {
+		dbh_report(rep, DBH_INFO, "No pending migrations to apply.");
+		return;
+	}
+	dbh_report(rep, DBH_INFO, "%s", "");
+	dbh_report(rep, DBH_INFO, "The following migration%s been applied:",
+		   ran == 1 ? " has" : "s have");
+	dbh_report(rep, DBH_INFO, "%s", "");
+	dbh_report(rep, DBH_INFO, "%s/", o->dir);
+	for (size_t i = 0; i < res->napplied; i++)
+		if (!res->applied[i].baselined)
+			dbh_report(rep, DBH_INFO,
+				   "  └─ %s/ (%.0f ms)\n    └─ migration.sql",
+				   res->applied[i].name,
+				   res->applied[i].seconds * 1000);
+	dbh_report(rep, DBH_INFO, "%s", "");
+	dbh_report(rep, DBH_INFO, "All migrations have been successfully "
+				  "applied.");
+}
+
+int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
+	       struct dbh_deploy_result *res, struct dbh_error *err)
+{
+	struct dbh_migdir md;
+	struct dbh_conn c;
+	struct dbh_history h;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = dbh_migdir_open(o->dir, &md, rep, err);
+	if (ret)
+		return ret;
+	res->found = md.n;
+	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", md.n,
+		   md.n == 1 ? "" : "s", o->dir);
+	ret = dbh_conn_open(&c, o->ci, o->app_name, err);
+	if (ret)
+		goto out_dir;
+	/* The fast path: one query, no lock. */
+	ret = dbh_history_read(&c, &h, err);
+	if (ret)
+		goto out_conn;
+	if (h.exists) {
+		ret = check_failed(&h, err);
+		res->pending = count_pending(&md, &h);
+		if (!ret && res->pending == 0 && !o->baseline) {
+			res->fast_path = 1;
+			warn_modified(&md, &h, rep);
+			report_summary(o, res, rep);
+		}
+	} else {
+		res->pending = md.n;
+	}
+	/* Before the lock and any DDL: a broken file changes nothing. */
+	if (!ret && !res->fast_path)
+		ret = load_pending(&md, &h, err);
+	dbh_history_release(&h);
+	if (ret || res->fast_path)
+		goto out_conn;
+
+	ret = dbh_conn_setup(&c, o->stmt_lock_timeout_ms, err);
+	if (ret)
+		goto out_conn;
+	ret = dbh_lock_acquire(&c, o->lock_timeout_s, rep, err);
+	if (ret)
+		goto out_conn;
+	ret = apply_pending(o, &c, &md, rep, res, err);
+	if (!dbh_conn_lost(&c))
+		dbh_lock_release(&c);
+	if (!ret)
+		report_summary(o, res, rep);
+out_conn:
+	dbh_conn_close(&c);
+out_dir:
+	dbh_migdir_release(&md);
+	return ret;
+}
+
+void dbh_deploy_result_release(struct dbh_deploy_result *res)
+{
+	for (size_t i = 0; i < res->napplied; i++)
+		free(res->applied[i].name);
+	free(res->applied);
+	free(res->failed);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,41 @@
+/* error.c - filling struct dbh_error. */
+#include "dbhook/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void dbh_error_clear(struct dbh_error *err)
+{
+	memset(err, 0, sizeof(*err));
+}
+
+int dbh_error_set(struct dbh_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	dbh_error_clear(err);
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+}
+
+void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	va_end(ap);
+}

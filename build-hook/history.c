@@ -1,0 +1,193 @@
+/* history.c - reading and creating _prisma_migrations. */
+#include "dbhook/history.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL
+					  : strdup(PQgetvalue(res, row, col));
+}
+
+int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
+		     struct dbh_error *err)
+{
+	char sql[512];
+	PGresult *res;
+	const char *state;
+	int n;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(sql, sizeof(sql),
+		 "SELECT migration_name, checksum, started_at, finished_at, "
+		 "rolled_back_at, left(logs, 2000) FROM %s "
+		 "ORDER BY started_at, migration_name",
+		 c->table);
+	res = PQexec(c->pg, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		/* 42P01 undefined_table, 3F000 the URL's schema is missing:
+		 * both mean no history yet. */
+		if (state && (strcmp(state, "42P01") == 0 ||
+			      strcmp(state, "3F000") == 0)) {
+			PQclear(res);
+			return 0;
+		}
+		dbh_conn_result_error(c, res, err,
+				      "cannot read the migration history");
+		PQclear(res);
+		return err->code;
+	}
+	h->exists = 1;
+	n = PQntuples(res);
+	h->rows = calloc((size_t)n + 1, sizeof(*h->rows));
+	if (!h->rows) {
+		PQclear(res);
+		return dbh_error_set(err, DBH_EFAILED, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		struct dbh_hrow *r = &h->rows[i];
+
+		r->name = dup_or_null(res, i, 0);
+		r->checksum = dup_or_null(res, i, 1);
+		r->started_at = dup_or_null(res, i, 2);
+		r->finished_at = dup_or_null(res, i, 3);
+		r->rolled_back_at = dup_or_null(res, i, 4);
+		r->logs = dup_or_null(res, i, 5);
+		h->n++;
+		if (!r->name || !r->checksum || !r->started_at) {
+			PQclear(res);
+			dbh_history_release(h);
+			return dbh_error_set(err, DBH_EFAILED, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+void dbh_history_release(struct dbh_history *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->rows[i].name);
+		free(h->rows[i].checksum);
+		free(h->rows[i].started_at);
+		free(h->rows[i].finished_at);
+		free(h->rows[i].rolled_back_at);
+		free(h->rows[i].logs);
+	}
+	free(h->rows);
+	memset(h, 0, sizeof(*h));
+}
+
+enum dbh_mstate dbh_history_state(const struct dbh_history *h,
+				  const char *name,
+				  const struct dbh_hrow **row)
+{
+	const struct dbh_hrow *failed = NULL;
+
+	*row = NULL;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct dbh_hrow *r = &h->rows[i];
+
+		if (r->rolled_back_at || strcmp(r->name, name) != 0)
+			continue;
+		if (r->finished_at) {
+			*row = r;
+			return DBH_APPLIED;
+		}
+		failed = r;
+	}
+	*row = failed;
+	return failed ? DBH_FAILED : DBH_PENDING;
+}
+
+/* Prisma does not count PostGIS's own tables when it decides whether a
+ * database is empty. */
+#define POSTGIS_TABLES                                                         \
+	"'spatial_ref_sys', 'geometry_columns', 'geography_columns', "         \
+	"'raster_columns', 'raster_overviews'"
+
+int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
+		       struct dbh_error *err)
+{
+	char sql[1024];
+	PGresult *res;
+	char *lit = PQescapeLiteral(c->pg, c->schema, strlen(c->schema));
+	int exists, others;
+
+	if (!lit)
+		return dbh_error_set(err, DBH_EFAILED, "out of memory");
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
+		 " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
+		 " lower(c.relname) NOT IN (" POSTGIS_TABLES "))"
+		 " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+		 " WHERE c.relkind IN ('r', 'p') AND n.nspname = %s",
+		 lit);
+	PQfreemem(lit);
+	res = dbh_conn_exec(c, sql, err, "cannot inspect the schema");
+	if (!res)
+		return err->code;
+	exists = atoi(PQgetvalue(res, 0, 0));
+	others = atoi(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (exists)
+		return 0;
+	if (others && !allow_nonempty) {
+		dbh_error_set(err, DBH_EUSAGE,
+			      "schema \"%s\" is not empty and has no migration "
+			      "history",
+			      c->schema);
+		dbh_error_detail(err,
+				 "It holds %d table(s) but no "
+				 "_prisma_migrations table, so applying the "
+				 "migrations could clash with what is there "
+				 "(Prisma error P3005).",
+				 others);
+		dbh_error_hint(err,
+			       "Baseline it: if the first migrations already "
+			       "exist in this database, run `dbhook deploy "
+			       "--baseline NAME` to record every migration up "
+			       "to NAME as applied without running it.");
+		return DBH_EUSAGE;
+	}
+	snprintf(sql, sizeof(sql),
+		 "CREATE TABLE %s (\n"
+		 "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
+		 "    checksum                VARCHAR(64) NOT NULL,\n"
+		 "    finished_at             TIMESTAMPTZ,\n"
+		 "    migration_name          VARCHAR(255) NOT NULL,\n"
+		 "    logs                    TEXT,\n"
+		 "    rolled_back_at          TIMESTAMPTZ,\n"
+		 "    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+		 "    applied_steps_count     INTEGER NOT NULL DEFAULT 0\n"
+		 ")",
+		 c->table);
+	res = dbh_conn_exec(c, sql, err, "cannot create the history table");
+	if (!res)
+		return err->code;
+	PQclear(res);
+	return 0;
+}
+
+void dbh_uuid4(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		/* RAND_bytes only fails without an entropy source; a row id
+		 * needs uniqueness, not secrecy. */
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}

@@ -1,0 +1,159 @@
+/* log.c - printing for the mains; the core only calls dbh_report. */
+#include "dbhook/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *log_prog = "dbhook";
+
+void dbh_log_init(const char *prog)
+{
+	log_prog = prog;
+}
+
+const char *dbh_log_prog(void)
+{
+	return log_prog;
+}
+
+void dbh_report(const struct dbh_reporter *r, enum dbh_level level,
+		const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+
+	if (!r || !r->emit)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->emit(r->ctx, level, line);
+}
+
+void dbh_log_sanitize(const char *in, char *out, size_t outsz)
+{
+	size_t i = 0;
+
+	if (outsz == 0)
+		return;
+	for (; *in && i + 1 < outsz; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		out[i++] = (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f
+				   ? '?'
+				   : (char)c;
+	}
+	out[i] = '\0';
+}
+
+/* Prints `text` with `label` before each of its lines. */
+static void print_lines(FILE *f, const char *label, const char *text)
+{
+	char clean[4096];
+	const char *p = clean;
+
+	dbh_log_sanitize(text, clean, sizeof(clean));
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(f, "%s: %s: %.*s\n", log_prog, label, len, p);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+static int quiet_flag;
+
+static void emit_print(void *ctx, enum dbh_level level, const char *line)
+{
+	(void)ctx;
+	switch (level) {
+	case DBH_INFO:
+		if (!quiet_flag) {
+			char clean[4096];
+
+			dbh_log_sanitize(line, clean, sizeof(clean));
+			printf("%s\n", clean);
+			fflush(stdout);
+		}
+		break;
+	case DBH_NOTE:
+		print_lines(stderr, "note", line);
+		break;
+	case DBH_WARN:
+		print_lines(stderr, "warning", line);
+		if (getenv("GITHUB_ACTIONS") &&
+		    strcmp(getenv("GITHUB_ACTIONS"), "true") == 0)
+			printf("::warning::%s\n", line);
+		break;
+	}
+}
+
+struct dbh_reporter dbh_log_reporter(int quiet)
+{
+	struct dbh_reporter r = {emit_print, NULL};
+
+	quiet_flag = quiet;
+	return r;
+}
+
+/* GitHub annotations are one line: newlines become %0A as the runner
+ * expects, and % itself %25. */
+static void print_escaped(const char *text)
+{
+	char clean[4096];
+	const char *p;
+
+	dbh_log_sanitize(text, clean, sizeof(clean));
+	for (p = clean; *p; p++) {
+		if (*p == '%')
+			fputs("%25", stdout);
+		else if (*p == '\n')
+			fputs("%0A", stdout);
+		else
+			putchar(*p);
+	}
+}
+
+static void print_annotation(const struct dbh_error *err)
+{
+	printf("::error title=%s::", log_prog);
+	print_escaped(err->message);
+	if (err->hint[0]) {
+		fputs("%0A", stdout);
+		print_escaped(err->hint);
+	}
+	putchar('\n');
+}
+
+void dbh_log_error(const struct dbh_error *err)
+{
+	const char *gha = getenv("GITHUB_ACTIONS");
+
+	fflush(stdout);
+	print_lines(stderr, "error", err->message[0] ? err->message : "failed");
+	if (err->where[0]) {
+		char at[600];
+
+		snprintf(at, sizeof(at), "at %s%s%s%s", err->where,
+			 err->sqlstate[0] ? " (SQLSTATE " : "", err->sqlstate,
+			 err->sqlstate[0] ? ")" : "");
+		print_lines(stderr, "detail", at);
+	} else if (err->sqlstate[0]) {
+		char at[32];
+
+		snprintf(at, sizeof(at), "SQLSTATE %s", err->sqlstate);
+		print_lines(stderr, "detail", at);
+	}
+	if (err->detail[0])
+		print_lines(stderr, "detail", err->detail);
+	if (err->hint[0])
+		print_lines(stderr, "hint", err->hint);
+	if (gha && strcmp(gha, "true") == 0)
+		print_annotation(err);
+	fflush(stderr);
+}

@@ -1,0 +1,316 @@
+/* migdir.c - listing and reading the migrations folder. */
+#include "dbhook/migdir.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dbhook/sqlscan.h"
+
+const char *dbh_migdir_default(void)
+{
+	struct stat st;
+
+	if (stat("prisma/migrations", &st) == 0 && S_ISDIR(st.st_mode))
+		return "prisma/migrations";
+	return "migrations";
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	const struct dbh_migration *x = a, *y = b;
+
+	return strcmp(x->name, y->name); /* byte order, as Prisma < 6.6 */
+}
+
+static int has_timestamp_prefix(const char *name)
+{
+	for (int i = 0; i < 14; i++)
+		if (!isdigit((unsigned char)name[i]))
+			return 0;
+	return name[14] == '_';
+}
+
+/* Prisma's literal parse: the first line starting with "provider", with
+ * "provider = " and the quotes trimmed; absent file = no check. */
+static int check_lock_file(const char *dir, struct dbh_error *err)
+{
+	char path[4096], line[512];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/migration_lock.toml", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0
+				       : dbh_error_set(err, DBH_EUSAGE,
+						       "cannot read \"%s\": %s",
+						       path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *v = line;
+		size_t n;
+
+		if (strncmp(line, "provider", 8) != 0)
+			continue;
+		found = 1;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(v, "provider = ", 11) == 0)
+			v += 11;
+		while (*v == '"')
+			v++;
+		n = strlen(v);
+		while (n > 0 && v[n - 1] == '"')
+			v[--n] = '\0';
+		if (strcmp(v, "postgresql") != 0) {
+			fclose(f);
+			dbh_error_set(err, DBH_EUSAGE,
+				      "\"%s\" names provider \"%s\", not "
+				      "\"postgresql\"",
+				      path, v);
+			dbh_error_detail(err, "These migrations were written "
+					      "for another database (Prisma "
+					      "error P3019).");
+			dbh_error_hint(err, "Point --dir at the PostgreSQL "
+					    "migrations, or fix the provider "
+					    "line to read: provider = "
+					    "\"postgresql\"");
+			return DBH_EUSAGE;
+		}
+		break;
+	}
+	fclose(f);
+	if (!found) {
+		dbh_error_set(err, DBH_EUSAGE, "\"%s\" has no provider line",
+			      path);
+		dbh_error_hint(err, "Add the line: provider = \"postgresql\"");
+		return DBH_EUSAGE;
+	}
+	return 0;
+}
+
+int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
+		    const struct dbh_reporter *rep, struct dbh_error *err)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t cap = 0;
+	int ret = 0;
+
+	memset(md, 0, sizeof(*md));
+	d = opendir(dir);
+	if (!d) {
+		int saved = errno;
+
+		dbh_error_set(err, DBH_EUSAGE,
+			      "cannot open migrations folder \"%s\": %s", dir,
+			      strerror(saved));
+		if (saved == ENOENT)
+			dbh_error_hint(err,
+				       "Run from the project root, or pass "
+				       "--dir with the folder that holds "
+				       "<timestamp>_<name>/migration.sql.");
+		return DBH_EUSAGE;
+	}
+	md->dir = strdup(dir);
+	if (!md->dir)
+		goto oom;
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+		struct dbh_migration *m;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		/* lstat: a symlinked directory is skipped, as Prisma does. */
+		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (strlen(e->d_name) > DBH_NAME_MAX) {
+			dbh_error_set(err, DBH_EUSAGE,
+				      "migration name \"%.40s…\" is %zu bytes "
+				      "long",
+				      e->d_name, strlen(e->d_name));
+			dbh_error_detail(err,
+					 "The history table stores names of "
+					 "at most %d bytes.",
+					 DBH_NAME_MAX);
+			dbh_error_hint(err, "Rename the folder to a shorter "
+					    "name before it is applied.");
+			ret = DBH_EUSAGE;
+			goto out;
+		}
+		if (md->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct dbh_migration *nm =
+				realloc(md->m, ncap * sizeof(*nm));
+
+			if (!nm)
+				goto oom;
+			md->m = nm;
+			cap = ncap;
+		}
+		m = &md->m[md->n];
+		memset(m, 0, sizeof(*m));
+		m->name = strdup(e->d_name);
+		if (!m->name ||
+		    asprintf(&m->path, "%s/%s/migration.sql", dir,
+			     e->d_name) < 0) {
+			free(m->name);
+			goto oom;
+		}
+		md->n++;
+	}
+	if (md->n > 1)
+		qsort(md->m, md->n, sizeof(*md->m), cmp_names);
+	for (size_t i = 0; i < md->n; i++)
+		if (!has_timestamp_prefix(md->m[i].name))
+			dbh_report(rep, DBH_WARN,
+				   "migration \"%s\" does not start with a "
+				   "14-digit timestamp and '_'; it is ordered "
+				   "by byte order of its name",
+				   md->m[i].name);
+	ret = check_lock_file(dir, err);
+	goto out;
+oom:
+	ret = dbh_error_set(err, DBH_EUSAGE, "out of memory");
+out:
+	closedir(d);
+	if (ret)
+		dbh_migdir_release(md);
+	return ret;
+}
+
+void dbh_migdir_release(struct dbh_migdir *md)
+{
+	for (size_t i = 0; i < md->n; i++) {
+		free(md->m[i].name);
+		free(md->m[i].path);
+		free(md->m[i].sql);
+	}
+	free(md->m);
+	free(md->dir);
+	memset(md, 0, sizeof(*md));
+}
+
+struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
+				      const char *name)
+{
+	for (size_t i = 0; i < md->n; i++)
+		if (strcmp(md->m[i].name, name) == 0)
+			return &md->m[i];
+	return NULL;
+}
+
+int dbh_migration_read(struct dbh_migration *m)
+{
+	int fd;
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (m->sql)
+		return 0;
+	fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (errno == 0 || S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		close(fd);
+		return -1;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	m->sql = buf;
+	m->len = got;
+	dbh_checksum(buf, got, m->checksum);
+	return 0;
+}
+
+int dbh_migration_load(struct dbh_migration *m, struct dbh_error *err)
+{
+	struct dbh_sqlscan scan;
+	long bad;
+
+	if (dbh_migration_read(m) != 0) {
+		int saved = errno;
+
+		dbh_error_set(err, DBH_EUSAGE, "cannot read \"%s\": %s",
+			      m->path, strerror(saved));
+		if (saved == ENOENT)
+			dbh_error_hint(err,
+				       "Restore the file, or delete the folder "
+				       "\"%s\" if the migration is not wanted "
+				       "(Prisma error P3015).",
+				       m->name);
+		return DBH_EUSAGE;
+	}
+	if (memchr(m->sql, '\0', m->len)) {
+		dbh_error_set(err, DBH_EUSAGE, "\"%s\" contains a NUL byte",
+			      m->path);
+		dbh_error_hint(err, "A migration must be a text file.");
+		return DBH_EUSAGE;
+	}
+	bad = dbh_utf8_invalid_at(m->sql, m->len);
+	if (bad >= 0) {
+		int line, col;
+
+		dbh_sql_position(m->sql, (size_t)bad, dbh_utf8_chars(m->sql,
+								     (size_t)bad) + 1,
+				 &line, &col);
+		dbh_error_set(err, DBH_EUSAGE, "\"%s\" is not valid UTF-8",
+			      m->path);
+		dbh_error_detail(err,
+				 "The first invalid byte is at line %d, "
+				 "column %d (byte offset %ld).",
+				 line, col, bad);
+		dbh_error_hint(err, "Save the file as UTF-8 (e.g. iconv -f "
+				    "LATIN1 -t UTF-8).");
+		return DBH_EUSAGE;
+	}
+	dbh_sql_scan(m->sql, m->len, &scan);
+	if (scan.blank) {
+		dbh_error_set(err, DBH_EUSAGE, "migration \"%s\" is empty",
+			      m->name);
+		dbh_error_detail(err,
+				 "\"%s\" holds no SQL. Applying it would "
+				 "record it as done, and the SQL you add later "
+				 "would never run.",
+				 m->path);
+		dbh_error_hint(err, "Write the migration's SQL into the file. "
+				    "If it is empty on purpose, put a comment "
+				    "in it, e.g. \"-- nothing to do\".");
+		return DBH_EUSAGE;
+	}
+	if (scan.unterminated) {
+		dbh_error_set(err, DBH_EUSAGE,
+			      "\"%s\" ends inside a comment, a quoted string "
+			      "or a dollar quote",
+			      m->path);
+		dbh_error_hint(err, "Close the comment or quote at the end of "
+				    "the file.");
+		return DBH_EUSAGE;
+	}
+	return 0;
+}

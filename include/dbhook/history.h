@@ -1,0 +1,59 @@
+/* history.h - the _prisma_migrations table, kept exactly as Prisma keeps it.
+ *
+ * A migration is applied when a row of its name has finished_at set and
+ * rolled_back_at NULL; a row with both NULL is a failed migration (it
+ * blocks deploys until resolved); rows with rolled_back_at set are ignored
+ * (our atomic mode records failed attempts that way, so the next deploy
+ * simply retries).
+ */
+#ifndef DBHOOK_HISTORY_H
+#define DBHOOK_HISTORY_H
+
+#include <stddef.h>
+
+#include "dbhook/conn.h"
+#include "dbhook/error.h"
+
+struct dbh_hrow {
+	char *name;           /* owned */
+	char *checksum;       /* owned */
+	char *started_at;     /* as the server prints it, owned */
+	char *finished_at;    /* owned, NULL when not finished */
+	char *rolled_back_at; /* owned, NULL when not rolled back */
+	char *logs;           /* first 2000 bytes, owned, may be NULL */
+};
+
+struct dbh_history {
+	int exists;            /* the table exists */
+	struct dbh_hrow *rows; /* ORDER BY started_at, owned */
+	size_t n;
+};
+
+enum dbh_mstate {
+	DBH_PENDING,
+	DBH_APPLIED,
+	DBH_FAILED
+};
+
+/* Reads every row with one query. A missing table is not an error
+ * (exists = 0). Release with dbh_history_release. */
+int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
+		     struct dbh_error *err);
+void dbh_history_release(struct dbh_history *h);
+
+/* The state of migration `name`, and the row that decided it (the applied
+ * row, else the failed row, else NULL). */
+enum dbh_mstate dbh_history_state(const struct dbh_history *h,
+				  const char *name,
+				  const struct dbh_hrow **row);
+
+/* Creates the table (Prisma's exact DDL) when it is missing. Unless
+ * `allow_nonempty`, a schema that already holds other tables is refused as
+ * Prisma's P3005 does (DBH_EUSAGE). Needs dbh_conn_setup first. */
+int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
+		       struct dbh_error *err);
+
+/* A fresh lowercase UUID v4 (36 characters and a NUL). */
+void dbh_uuid4(char out[37]);
+
+#endif

@@ -1,0 +1,32 @@
+/* lock.h - the advisory lock shared with Prisma Migrate.
+ *
+ * Session lock pg_advisory_lock(72707369), the single-bigint key Prisma
+ * takes, so dbhook and `prisma migrate deploy` exclude each other. We poll
+ * pg_try_advisory_lock (never inside an open transaction) so a wait can be
+ * bounded and the holder named while we wait.
+ */
+#ifndef DBHOOK_LOCK_H
+#define DBHOOK_LOCK_H
+
+#include "dbhook/conn.h"
+#include "dbhook/error.h"
+#include "dbhook/log.h"
+
+#define DBH_LOCK_KEY 72707369
+
+/* Waits up to `timeout_s` seconds for the lock, reporting the holder at
+ * once and every 10 s. Returns 0 when held, DBH_EUNREACH on time-out (the
+ * holder named in `err`), or the error of a failed query.
+ * PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK (set, not "" or "0") skips the lock
+ * with a warning, as Prisma does. */
+int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
+		     const struct dbh_reporter *rep, struct dbh_error *err);
+
+/* Releases it explicitly (a pooled or reused connection must not keep
+ * it). Errors are ignored: closing the session releases it too. */
+void dbh_lock_release(struct dbh_conn *c);
+
+/* Monotonic clock in seconds. */
+double dbh_now(void);
+
+#endif

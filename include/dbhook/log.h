@@ -1,0 +1,49 @@
+/* log.h - what reaches the terminal.
+ *
+ * The core reports progress through a struct dbh_reporter (a callback) and
+ * failures through struct dbh_error; only the mains print, through the
+ * functions here. Untrusted text (file names, server messages) has its
+ * control characters neutralised before it is printed.
+ */
+#ifndef DBHOOK_LOG_H
+#define DBHOOK_LOG_H
+
+#include "dbhook/error.h"
+
+enum dbh_level {
+	DBH_INFO, /* a result or progress line: stdout */
+	DBH_NOTE, /* a remark worth seeing: stderr, "prog: note: " */
+	DBH_WARN  /* something is wrong but the run goes on: stderr */
+};
+
+/* How the core reports progress. `emit` receives one line without the
+ * trailing newline; it must not keep the pointer. */
+struct dbh_reporter {
+	void (*emit)(void *ctx, enum dbh_level level, const char *line);
+	void *ctx;
+};
+
+/* Formats one line and hands it to the reporter (a NULL reporter or emit
+ * discards it). */
+void dbh_report(const struct dbh_reporter *r, enum dbh_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The mains' side. dbh_log_init sets the program name used as prefix. */
+void dbh_log_init(const char *prog);
+const char *dbh_log_prog(void);
+
+/* A reporter that prints: INFO to stdout, NOTE/WARN to stderr with the
+ * program's prefix. `quiet` drops INFO lines. */
+struct dbh_reporter dbh_log_reporter(int quiet);
+
+/* Prints "prog: error: …", then "prog: detail: …" and "prog: hint: …" for
+ * each non-empty field (one prefix per line of a multi-line field). On
+ * GitHub Actions (GITHUB_ACTIONS=true) also an ::error:: annotation. */
+void dbh_log_error(const struct dbh_error *err);
+
+/* Copies `in` to `out`, replacing control characters other than newline
+ * and tab with '?', so a hostile file name or server message cannot drive
+ * the terminal. */
+void dbh_log_sanitize(const char *in, char *out, size_t outsz);
+
+#endif

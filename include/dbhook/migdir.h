@@ -1,0 +1,65 @@
+/* migdir.h - the migrations folder, in Prisma's layout.
+ *
+ *   <dir>/migration_lock.toml          optional; provider must be postgresql
+ *   <dir>/<name>/migration.sql         one folder per migration
+ *
+ * Every subdirectory is a migration (files are ignored, symlinked
+ * directories skipped), sorted by the byte order of its name. Files are
+ * read only when needed (dbh_migration_load), so a broken migration that
+ * nobody needs does not stop a run.
+ */
+#ifndef DBHOOK_MIGDIR_H
+#define DBHOOK_MIGDIR_H
+
+#include <stddef.h>
+
+#include "dbhook/checksum.h"
+#include "dbhook/error.h"
+#include "dbhook/log.h"
+
+/* Longest name _prisma_migrations.migration_name (VARCHAR(255)) holds. */
+#define DBH_NAME_MAX 255
+
+struct dbh_migration {
+	char *name;   /* the folder name, owned */
+	char *path;   /* "<dir>/<name>/migration.sql", owned */
+	char *sql;    /* file bytes plus a NUL once loaded, owned, else NULL */
+	size_t len;   /* bytes in sql, without the NUL */
+	char checksum[DBH_CHECKSUM_LEN + 1]; /* set once loaded */
+};
+
+struct dbh_migdir {
+	char *dir;                /* as given, owned */
+	struct dbh_migration *m;  /* sorted by name, owned */
+	size_t n;
+};
+
+/* The folder to use when none is given: prisma/migrations if it exists,
+ * else migrations. Static string. */
+const char *dbh_migdir_default(void);
+
+/* Lists `dir` and checks migration_lock.toml. Warnings (names that do not
+ * start with 14 digits and '_') go to `rep`. Returns 0, or DBH_EUSAGE with
+ * `err` filled (missing or unreadable folder, a name too long, a lock file
+ * naming another provider). Release `md` with dbh_migdir_release. */
+int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
+		    const struct dbh_reporter *rep, struct dbh_error *err);
+
+void dbh_migdir_release(struct dbh_migdir *md);
+
+/* The migration named `name`, or NULL. */
+struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
+				      const char *name);
+
+/* Reads and checks one migration.sql: missing, unreadable, empty or
+ * white-space only, invalid UTF-8, or ending inside a comment or quote →
+ * DBH_EUSAGE with `err` filled. On success sets sql, len and checksum.
+ * Loading twice is a no-op. */
+int dbh_migration_load(struct dbh_migration *m, struct dbh_error *err);
+
+/* Reads the file and computes its checksum without validating it (status
+ * must report a modified file even when it is now broken). Returns 0, or
+ * -1 when it cannot be read (errno set). */
+int dbh_migration_read(struct dbh_migration *m);
+
+#endif

@@ -1,0 +1,161 @@
+# lib.sh - TAP helpers for the integration tests (sourced, bash).
+#
+# Every program run goes through `run`, which keeps its stdout, stderr and
+# exit status in $OUT, $ERR and $RC, saves them under the test's log
+# folder, and checks that no test secret appears in them.
+
+set -u
+TAP_N=0
+TAP_FAILED=0
+T_NAME=$(basename "$0" .sh)
+LOGDIR="${BUILDDIR:-/tmp}/test-output/$T_NAME"
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
+RUN_N=0
+WORK=$(mktemp -d "/tmp/dbhook-$T_NAME-XXXXXX")
+CREATED_DBS=()
+
+ok() { # ok COND_STATUS "name"
+	local status=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $TAP_N - $*"
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+		echo "not ok $TAP_N - $*"
+	fi
+	return "$status"
+}
+
+check() { # check "name" CMD... : ok when CMD succeeds
+	local name=$1
+	shift
+	if "$@"; then ok 0 "$name"; else ok 1 "$name"; fi
+}
+
+is() { # is GOT WANT "name"
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+	fi
+}
+
+like() { # like TEXT REGEX "name" (grep -E, multi-line text)
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '%s\n' "$1" | sed 's/^/#   | /' | head -n 30
+		echo "#   no line matches: $2"
+	fi
+}
+
+unlike() { # unlike TEXT REGEX "name"
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		printf '%s\n' "$1" | grep -E -- "$2" | sed 's/^/#   | /' | head -n 10
+	else
+		ok 0 "$3"
+	fi
+}
+
+diag() { echo "# $*"; }
+
+# Secrets that must never be printed by any program.
+secrets() {
+	printf '%s\n' "${TEST_DB_PASSWORD:-}" "${TEST_DB_PASSWORD_ENC:-}" \
+		"${TEST_EXTRA_SECRET:-}" | grep -v '^$'
+}
+
+# Fails (one TAP line) when OUT or ERR holds a secret.
+check_no_secret() {
+	local what=$1 s leaked=""
+	while IFS= read -r s; do
+		if printf '%s%s' "$OUT" "$ERR" | grep -qF -- "$s"; then
+			leaked=yes
+		fi
+	done < <(secrets)
+	if [ -n "$leaked" ]; then
+		ok 1 "no secret printed by: $what"
+	else
+		ok 0 "no secret printed by: $what"
+	fi
+}
+
+run() { # run CMD... : sets OUT ERR RC; checks secrets
+	RUN_N=$((RUN_N + 1))
+	local base="$LOGDIR/run$RUN_N"
+	printf '%q ' "$@" >"$base.cmd"
+	"$@" >"$base.out" 2>"$base.err" </dev/null
+	RC=$?
+	OUT=$(cat "$base.out")
+	ERR=$(cat "$base.err")
+	echo "$RC" >"$base.rc"
+	check_no_secret "$(basename "$1") ${2:-} ${3:-}"
+}
+
+# Runs CMD in the background, its output to files; prints its pid.
+run_bg() { # run_bg NAME CMD...
+	local name=$1
+	shift
+	"$@" >"$LOGDIR/$name.out" 2>"$LOGDIR/$name.err" </dev/null &
+	echo $!
+}
+
+bg_result() { # bg_result NAME PID : waits, sets OUT ERR RC, checks secrets
+	wait "$2"
+	RC=$?
+	OUT=$(cat "$LOGDIR/$1.out")
+	ERR=$(cat "$LOGDIR/$1.err")
+	check_no_secret "$1"
+}
+
+need_db() {
+	if [ -z "${TEST_DATABASE_URL:-}" ] || [ -z "${TEST_ADMIN_CONNINFO:-}" ]; then
+		echo "not ok 1 - test database environment missing (run scripts/test, which starts scripts/test-db)"
+		echo "1..1"
+		exit 1
+	fi
+}
+
+admin() { # admin DB SQL : runs SQL as superuser, unaligned tuples only
+	local db=$1
+	shift
+	PGOPTIONS='--client-min-messages=warning' psql -X -A -t -q -v ON_ERROR_STOP=1 \
+		"${TEST_ADMIN_CONNINFO/dbname=postgres/dbname=$db}" -c "$*"
+}
+
+newdb() { # newdb : creates an empty database owned by the app user
+	local db="t_${T_NAME#t_}_$$_${#CREATED_DBS[@]}"
+	admin postgres "CREATE DATABASE \"$db\" OWNER $TEST_DB_USER" >/dev/null
+	CREATED_DBS+=("$db")
+	echo "$db"
+}
+
+url_for() { # url_for DB [PORT] [QUERY]
+	local port=${2:-$TEST_PG_PORT} q=${3:-}
+	echo "postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@127.0.0.1:$port/$1${q:+?$q}"
+}
+
+mkmig() { # mkmig DIR NAME SQL
+	mkdir -p "$1/$2"
+	printf '%s' "$3" >"$1/$2/migration.sql"
+}
+
+rows() { # rows DB : the history as "name|finished|rolled_back" lines
+	admin "$1" "SELECT migration_name || '|' || (finished_at IS NOT NULL) || '|' || (rolled_back_at IS NOT NULL) FROM _prisma_migrations ORDER BY started_at, migration_name"
+}
+
+finish() {
+	local db
+	for db in "${CREATED_DBS[@]}"; do
+		admin postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
+	done
+	rm -rf "$WORK"
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}

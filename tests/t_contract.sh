@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Contract tests for both binaries: --help, --version, bad options, usage
+# errors. No database needed.
+. "$(dirname "$0")/lib.sh"
+unset DATABASE_URL_DIRECT MIGRATE_DATABASE_URL DATABASE_URL
+
+run "$DBHOOK" --help
+is "$RC" 0 "dbhook --help exits 0"
+like "$OUT" '^Usage: dbhook COMMAND' "dbhook --help prints usage on stdout"
+like "$OUT" '^  5  status: failed, modified' "dbhook --help documents exit codes"
+is "$ERR" "" "dbhook --help prints nothing on stderr"
+
+run "$DBHOOK" --version
+is "$RC" 0 "dbhook --version exits 0"
+like "$OUT" '^dbhook [0-9]+\.[0-9]+\.[0-9]+ ' "dbhook --version prints the version"
+
+run "$DBHOOK" status --help
+is "$RC" 0 "dbhook status --help exits 0"
+
+run "$DBHOOK" --bogus
+is "$RC" 2 "dbhook --bogus exits 2"
+like "$ERR" '^dbhook: error: unknown option .*--bogus' "bad option named"
+like "$ERR" "^dbhook: hint: Try 'dbhook --help'" "bad option hints at --help"
+
+run "$DBHOOK" -x
+is "$RC" 2 "dbhook -x exits 2"
+like "$ERR" 'unknown option "-x"' "bad short option named"
+
+run "$DBHOOK"
+is "$RC" 2 "no command exits 2"
+like "$ERR" 'no command given' "no command: message"
+
+run "$DBHOOK" frobnicate
+is "$RC" 2 "unknown command exits 2"
+like "$ERR" 'unknown command "frobnicate"' "unknown command named"
+
+run "$DBHOOK" deploy --dir
+is "$RC" 2 "option without its value exits 2"
+like "$ERR" '"--dir" needs a value' "missing value named"
+
+run "$DBHOOK" deploy --lock-timeout soon
+is "$RC" 2 "non-numeric --lock-timeout exits 2"
+like "$ERR" 'takes seconds' "bad number explained"
+
+run "$DBHOOK" deploy --timeout -5
+is "$RC" 2 "negative --timeout exits 2"
+
+run "$DBHOOK" resolve
+is "$RC" 2 "resolve without a flag exits 2"
+like "$ERR" 'exactly one of --applied NAME or --rolled-back NAME' "resolve flags explained"
+
+run "$DBHOOK" resolve --applied a --rolled-back b
+is "$RC" 2 "resolve with both flags exits 2"
+
+run "$DBHOOK" status --baseline x
+is "$RC" 2 "--baseline outside deploy exits 2"
+
+run "$DBHOOK" deploy --json
+is "$RC" 2 "--json outside status exits 2"
+
+run "$DBHOOK" new
+is "$RC" 2 "new without a name exits 2"
+
+# A URL pasted on the command line is refused and never echoed.
+TEST_EXTRA_SECRET='argv-Secret-42'
+run "$DBHOOK" deploy "postgresql://app:argv-Secret-42@db.example.com/app"
+is "$RC" 2 "a URL given as an argument is refused"
+like "$ERR" 'unexpected argument "postgresql://app:\*\*\*@db.example.com/app"' \
+	"the argument is shown redacted"
+run "$DBHOOK" deploy --url=postgresql://app:argv-Secret-42@h/app
+is "$RC" 2 "a URL given to --url= (--url-env abbreviated) is refused"
+like "$ERR" 'takes the name of an environment variable' "--url-env wants a name"
+run "$DBHOOK" deploy --url-env 'postgresql://app:argv-Secret-42@h/app'
+is "$RC" 2 "a URL given to --url-env is refused"
+TEST_EXTRA_SECRET=
+
+run "$DBHOOK" status --dir "$SRCDIR/migrations"
+is "$RC" 2 "no URL in the environment exits 2"
+like "$ERR" 'error: no database URL' "missing URL: message"
+like "$ERR" 'hint: Set DATABASE_URL_DIRECT' "missing URL: hint names the variables"
+
+run env -u NOPE_URL "$DBHOOK" status --url-env NOPE_URL
+is "$RC" 2 "--url-env naming an unset variable exits 2"
+like "$ERR" 'environment variable NOPE_URL is not set' "unset --url-env variable named"
+
+run "$VERCEL_BUILD" --help
+is "$RC" 0 "vercel-build --help exits 0"
+like "$OUT" '^Usage: vercel-build' "vercel-build --help prints usage on stdout"
+like "$OUT" 'Exit codes:' "vercel-build --help documents exit codes"
+
+run "$VERCEL_BUILD" --version
+is "$RC" 0 "vercel-build --version exits 0"
+like "$OUT" '^vercel-build [0-9]+\.[0-9]+\.[0-9]+ ' "vercel-build --version prints the version"
+
+run "$VERCEL_BUILD" --bogus
+is "$RC" 2 "vercel-build --bogus exits 2"
+like "$ERR" "^vercel-build: hint: Try 'vercel-build --help'" "vercel-build bad option hints at --help"
+
+finish

@@ -1,0 +1,86 @@
+/* test_sqlscan.c - the lexical scan of migration files. */
+#include <string.h>
+
+#include "dbhook/sqlscan.h"
+#include "tap.h"
+
+static struct dbh_sqlscan scan(const char *sql)
+{
+	struct dbh_sqlscan s;
+
+	dbh_sql_scan(sql, strlen(sql), &s);
+	return s;
+}
+
+int main(void)
+{
+	struct dbh_sqlscan s;
+	int line, col;
+
+	s = scan("CREATE TABLE a (id int);\nALTER TABLE a ADD b int;\n");
+	ok(s.statements == 2 && !s.txn_control && !s.unterminated && !s.blank,
+	   "two plain statements");
+	s = scan("BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n");
+	ok(s.txn_control && s.txn_line == 1 && strcmp(s.txn_word, "BEGIN") == 0,
+	   "own BEGIN found on line 1");
+	s = scan("-- begin\nCREATE TABLE a (id int);\n  commit ;");
+	ok(s.txn_control && s.txn_line == 3 &&
+		   strcmp(s.txn_word, "COMMIT") == 0,
+	   "lower-case COMMIT after a comment, line 3");
+	s = scan("start transaction; select 1; end;");
+	ok(s.txn_control && strcmp(s.txn_word, "START") == 0,
+	   "START TRANSACTION");
+	s = scan("CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END "
+		 "$$ LANGUAGE plpgsql;");
+	ok(!s.txn_control && s.statements == 1,
+	   "BEGIN inside a dollar-quoted body is not transaction control");
+	s = scan("CREATE FUNCTION f() RETURNS void AS $body$ BEGIN; COMMIT; "
+		 "$body$ LANGUAGE sql;");
+	ok(!s.txn_control, "tagged dollar quote");
+	s = scan("CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN "
+		 "ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; "
+		 "END;\nSELECT 3;");
+	ok(!s.txn_control && s.statements == 2,
+	   "BEGIN ATOMIC body with CASE…END is one statement");
+	s = scan("INSERT INTO t VALUES ('; BEGIN; '), (E'\\'; COMMIT;');");
+	ok(!s.txn_control && s.statements == 1 && !s.unterminated,
+	   "semicolons inside strings, E'' escapes");
+	s = scan("SELECT \"begin\" FROM t; /* outer /* nested; COMMIT; */ */ "
+		 "SELECT 1;");
+	ok(!s.txn_control && s.statements == 2,
+	   "quoted identifier and nested block comment");
+	s = scan("SELECT $1, $2;");
+	ok(s.statements == 1 && !s.unterminated, "$1 is not a dollar quote");
+	s = scan("   \n\t\n");
+	ok(s.blank && s.statements == 0, "white space only is blank");
+	s = scan("-- nothing to do\n");
+	ok(!s.blank && s.statements == 0, "comment only is not blank");
+	s = scan("SELECT 1; /* never closed");
+	ok(s.unterminated, "unterminated block comment");
+	s = scan("SELECT 'never closed");
+	ok(s.unterminated, "unterminated string");
+	s = scan("DO $x$ BEGIN END");
+	ok(s.unterminated, "unterminated dollar quote");
+	s = scan("SELECT 1 -- trailing comment without newline");
+	ok(!s.unterminated, "trailing -- comment is fine");
+
+	dbh_sql_position("ab\ncd\nef", 8, 1, &line, &col);
+	ok(line == 1 && col == 1, "position 1 is 1:1");
+	dbh_sql_position("ab\ncd\nef", 8, 5, &line, &col);
+	ok(line == 2 && col == 2, "position 5 is 2:2 (got %d:%d)", line, col);
+	dbh_sql_position("é\nxé y", strlen("é\nxé y"), 6, &line, &col);
+	ok(line == 2 && col == 4,
+	   "positions count characters, not bytes (got %d:%d)", line, col);
+	ok(dbh_utf8_chars("héllo", strlen("héllo")) == 5, "utf8 char count");
+
+	ok(dbh_utf8_invalid_at("plain", 5) == -1, "ASCII is valid UTF-8");
+	ok(dbh_utf8_invalid_at("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12) ==
+		   -1,
+	   "2-, 3- and 4-byte sequences are valid");
+	ok(dbh_utf8_invalid_at("ab\xe9z", 4) == 2, "Latin-1 byte found at 2");
+	ok(dbh_utf8_invalid_at("\xc0\xaf", 2) == 0, "overlong form is invalid");
+	ok(dbh_utf8_invalid_at("\xed\xa0\x80", 3) == 0, "surrogate is invalid");
+	ok(dbh_utf8_invalid_at("ab\xe2\x82", 4) == 2,
+	   "truncated sequence at the end is invalid");
+	return tap_done();
+}
