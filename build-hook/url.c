@@ -38,13 +38,12 @@ struct sbuf {
 
 static void sb_addn(struct sbuf *b, const char *s, size_t n)
 {
-	size_t cap;
-	char *np;
-
 	if (b->oom)
 		return;
 	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64;
+		size_t cap = b->cap ? b->cap : 64;
+		char *np;
+
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		/* Not realloc: the old block may hold a password and must be
@@ -106,13 +105,12 @@ struct spans {
 
 static void span_add(struct spans *sp, size_t start, size_t end)
 {
-	size_t last;
-
 	if (end <= start)
 		return;
 	if (sp->n == MAX_SPANS) {
 		/* Out of room: hide everything from here on, not less. */
-		last = MAX_SPANS - 1;
+		size_t last = MAX_SPANS - 1;
+
 		if (start < sp->start[last])
 			sp->start[last] = start;
 		sp->end[last] = SIZE_MAX;
@@ -248,14 +246,15 @@ static int looks_like_key(const char *p)
 static void url_spans(const char *base, const char *rest, struct spans *sp)
 {
 	const char *at = strrchr(rest, '@');
-	const char *colon, *k;
+	const char *k;
 	size_t klen;
 
 	/* The password runs from the first ":" to the LAST "@": whatever an
 	 * unencoded "@", "/" or "?" in it does to the parser, nothing of it
 	 * is left out. A query value holding "@" only hides more. */
 	if (at) {
-		colon = memchr(rest, ':', (size_t)(at - rest));
+		const char *colon = memchr(rest, ':', (size_t)(at - rest));
+
 		if (colon)
 			span_add(sp, (size_t)(colon + 1 - base),
 				 (size_t)(at - base));
@@ -396,11 +395,12 @@ __attribute__((format(printf, 4, 5))) static int fail(struct dbh_error *err,
 						      const char *fmt, ...)
 {
 	char buf[SHOWN_MAX + 8];
-	va_list ap;
 
 	dbh_error_set(err, DBH_EUSAGE, "invalid database URL \"%s\"",
 		      shown(input, buf, sizeof(buf)));
 	if (fmt) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
 		va_end(ap);
@@ -666,14 +666,15 @@ int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
  * for a shorter secret. */
 static void scrub_one(char *text, const char *s)
 {
-	size_t n = strlen(s), m, tail;
+	size_t n = strlen(s), m;
 	char *p = text, *hit;
 
 	if (!n)
 		return;
 	m = n < strlen(MASK) ? n : strlen(MASK);
 	while ((hit = strstr(p, s))) {
-		tail = strlen(hit + n);
+		size_t tail = strlen(hit + n);
+
 		memset(hit, '*', m);
 		memmove(hit + m, hit + n, tail + 1);
 		p = hit + m;
@@ -1004,15 +1005,46 @@ static const char *userinfo_end(const char *rest)
 	return at;
 }
 
+/* Copies the user info of `rest`, up to `u`, with each "@" in it encoded as
+ * %40, and records the password in both spellings: either may turn up in
+ * libpq's messages. Sets *extra_at when an "@" was encoded. */
+static int copy_userinfo(const char *rest, const char *u,
+			 struct dbh_conninfo *ci, struct sbuf *lib,
+			 int *extra_at)
+{
+	const char *colon = memchr(rest, ':', (size_t)(u - rest));
+	struct sbuf pw = {0};
+	const char *p;
+	int ret = 0;
+
+	for (p = rest; p < u; p++) {
+		const char *piece = *p == '@' ? "%40" : p;
+		size_t n = *p == '@' ? 3 : 1;
+
+		if (*p == '@')
+			*extra_at = 1;
+		sb_addn(lib, piece, n);
+		if (colon && p > colon)
+			sb_addn(&pw, piece, n);
+	}
+	if (lib->oom || pw.oom)
+		ret = -1;
+	else if (colon && add_secret(ci, colon + 1, (size_t)(u - colon - 1)))
+		ret = -1;
+	else if (pw.p && add_secret(ci, pw.p, pw.len))
+		ret = -1;
+	sb_wipe(&pw);
+	return ret;
+}
+
 /* Turns the URL into one libpq accepts: lower-case scheme, "@" in the
  * user info encoded, the query filtered. Records the raw password. */
 static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 		       struct sbuf *lib, struct dbh_error *err)
 {
-	const char *rest = input + sl, *u, *host, *q, *colon;
-	struct query_ctx c = {0};
-	size_t i, hostlen, mark;
-	int extra_at = 0, ret = 0;
+	const char *rest = input + sl, *u, *host, *q;
+	size_t hostlen;
+	int ret = 0;
 
 	u = userinfo_end(rest);
 	host = u ? u + 1 : rest;
@@ -1025,36 +1057,21 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 
 	sb_adds(lib, "postgresql://");
 	if (u) {
-		colon = memchr(rest, ':', (size_t)(u - rest));
-		mark = lib->len;
-		for (i = 0; rest + i < u; i++) {
-			if (rest[i] == '@') {
-				sb_adds(lib, "%40");
-				extra_at = 1;
-			} else {
-				sb_addn(lib, rest + i, 1);
-			}
-		}
-		if (colon && !lib->oom) {
-			/* Both spellings may turn up in libpq's messages. */
-			if (add_secret(ci, colon + 1, (size_t)(u - colon - 1)))
-				return fail_oom(err);
-			if (extra_at &&
-			    add_secret(ci, lib->p + mark + (colon + 1 - rest),
-				       lib->len - mark -
-					   (size_t)(colon + 1 - rest)))
-				return fail_oom(err);
-		}
+		int extra_at = 0;
+
+		if (copy_userinfo(rest, u, ci, lib, &extra_at))
+			return fail_oom(err);
 		sb_adds(lib, "@");
-		if (extra_at &&
-		    add_note(ci, 1,
-			     "the user name or password holds an "
-			     "unencoded \"@\"; percent-encode it as "
-			     "%%40"))
+		if (extra_at && add_note(ci, 1,
+					 "the user name or password holds an "
+					 "unencoded \"@\"; percent-encode it "
+					 "as %%40"))
 			return fail_oom(err);
 	}
 	sb_addn(lib, host, hostlen);
 	if (q) {
+		struct query_ctx c = {0};
+
 		c.ci = ci;
 		c.input = input;
 		c.err = err;
@@ -1094,12 +1111,13 @@ static int kv_secrets(const char *s, struct dbh_conninfo *ci)
 static int valid_ports(const char *ports)
 {
 	const char *p = ports;
-	size_t n;
-	long v;
 
 	for (;;) {
-		n = strcspn(p, ",");
+		size_t n = strcspn(p, ",");
+
 		if (n) {
+			long v;
+
 			if (strspn(p, "0123456789") != n || n > 5)
 				return 0;
 			v = strtol(p, NULL, 10);

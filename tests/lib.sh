@@ -13,7 +13,6 @@ rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 RUN_N=0
 WORK=$(mktemp -d "/tmp/dbhook-$T_NAME-XXXXXX")
-CREATED_DBS=()
 
 ok() { # ok COND_STATUS "name"
 	local status=$1
@@ -129,9 +128,13 @@ admin() { # admin DB SQL : runs SQL as superuser, unaligned tuples only
 }
 
 newdb() { # newdb : creates an empty database owned by the app user
-	local db="t_${T_NAME#t_}_$$_${#CREATED_DBS[@]}"
+	# Called as $(newdb): a subshell, so the names go to a file.
+	local n db
+	n=0
+	[ -f "$WORK/dbs" ] && n=$(wc -l <"$WORK/dbs")
+	db="t_${T_NAME#t_}_$$_$n"
+	echo "$db" >>"$WORK/dbs"
 	admin postgres "CREATE DATABASE \"$db\" OWNER $TEST_DB_USER" >/dev/null
-	CREATED_DBS+=("$db")
 	echo "$db"
 }
 
@@ -151,9 +154,11 @@ rows() { # rows DB : the history as "name|finished|rolled_back" lines
 
 finish() {
 	local db
-	for db in "${CREATED_DBS[@]}"; do
-		admin postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
-	done
+	if [ -f "$WORK/dbs" ]; then
+		while read -r db; do
+			admin postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
+		done <"$WORK/dbs"
+	fi
 	rm -rf "$WORK"
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]

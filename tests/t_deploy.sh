@@ -1,4 +1,93 @@
 #!/usr/bin/env bash
+# deploy: from empty, incremental, the one-query no-op; the history table
+# exactly as Prisma keeps it.
 . "$(dirname "$0")/lib.sh"
-ok 0 "placeholder"
+need_db
+
+db=$(newdb)
+export DATABASE_URL_DIRECT=$(url_for "$db")
+M=$WORK/migrations
+cp -r "$SRCDIR/migrations" "$M"
+
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "deploy from empty exits 0"
+like "$OUT" '^5 migrations found in ' "counts the migrations"
+is "$(printf '%s\n' "$OUT" | grep -c '^Applying migration `')" 5 "one progress line per migration"
+like "$OUT" '^All migrations have been successfully applied\.$' "success line"
+like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$db\$" \
+	"datasource shown redacted"
+
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL AND applied_steps_count = 1 AND logs IS NULL")" 5 \
+	"5 rows applied, as Prisma writes them (steps 1, logs NULL)"
+is "$(admin "$db" "SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable || ':' || coalesce(character_maximum_length::text, '-') || ':' || coalesce(column_default, '-'), ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '_prisma_migrations'")" \
+	"id:character varying:NO:36:-,checksum:character varying:NO:64:-,finished_at:timestamp with time zone:YES:-:-,migration_name:character varying:NO:255:-,logs:text:YES:-:-,rolled_back_at:timestamp with time zone:YES:-:-,started_at:timestamp with time zone:NO:-:now(),applied_steps_count:integer:NO:-:0" \
+	"history table has Prisma's exact columns"
+is "$(admin "$db" "SELECT conname FROM pg_constraint WHERE conrelid = '_prisma_migrations'::regclass")" \
+	"_prisma_migrations_pkey" "primary key named as Prisma's"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\$'")" 5 \
+	"ids are lowercase UUID v4"
+want=$(sha256sum "$M/20240105093000_init/migration.sql" | cut -d' ' -f1)
+is "$(admin "$db" "SELECT checksum FROM _prisma_migrations WHERE migration_name = '20240105093000_init'")" \
+	"$want" "checksum is the sha256 of the file bytes"
+is "$(admin "$db" "SELECT string_agg(migration_name, ',' ORDER BY started_at) FROM _prisma_migrations")" \
+	"$(ls "$M" | grep -v toml | paste -sd,)" "applied in name order"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at >= started_at")" 5 \
+	"finished_at is not before started_at"
+is "$(admin "$db" "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'task_status'::regtype")" \
+	"todo,doing,blocked,done" "the enum change is applied"
+is "$(admin "$db" "SELECT count(*) FROM users WHERE display_name IS NOT NULL")" 3 "the backfill ran"
+is "$(admin "$db" "SELECT indisvalid FROM pg_index WHERE indexrelid = 'tasks_project_id_status_idx'::regclass")" \
+	"t" "the concurrent index is built and valid"
+
+# The no-op path: one connection, exactly one statement.
+log_before=$(stat -c %s "$TESTDB_LOG")
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "no-op deploy exits 0"
+like "$OUT" '^No pending migrations to apply\.$' "no-op says so"
+unlike "$OUT" 'Applying' "no-op applies nothing"
+sleep 0.2
+stmts=$(tail -c +$((log_before + 1)) "$TESTDB_LOG" | grep -F " db=$db app=dbhook/" | grep -E 'LOG:  (statement|execute)' || true)
+is "$(printf '%s\n' "$stmts" | grep -c .)" 1 "the server received exactly one statement for the no-op"
+like "$stmts" 'statement: SELECT migration_name, checksum, .* FROM _prisma_migrations' \
+	"that statement reads the history"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations")" 5 "no-op wrote no row"
+
+# Incremental.
+mkmig "$M" 20240301000000_add_projects_archived 'ALTER TABLE projects ADD COLUMN archived boolean NOT NULL DEFAULT false;'
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "incremental deploy exits 0"
+is "$(printf '%s\n' "$OUT" | grep -c '^Applying migration `')" 1 "only the new migration is applied"
+like "$OUT" 'Applying migration `20240301000000_add_projects_archived`' "the new one is named"
+like "$OUT" 'The following migration has been applied:' "singular summary"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations")" 6 "one row added"
+is "$(admin "$db" "SELECT count(*) FROM information_schema.columns WHERE table_name = 'projects' AND column_name = 'archived'")" \
+	1 "its column exists"
+
+run "$DBHOOK" status --dir "$M"
+is "$RC" 0 "status after deploy exits 0"
+
+# --quiet keeps stdout free of progress.
+mkmig "$M" 20240302000000_quiet 'CREATE TABLE quiet_t (id int);'
+run "$DBHOOK" deploy --quiet --dir "$M"
+is "$RC" 0 "quiet deploy exits 0"
+is "$OUT" "" "quiet deploy prints nothing on stdout"
+
+# The default folder: prisma/migrations when present, else migrations.
+mkdir -p "$WORK/app/prisma"
+cp -r "$SRCDIR/migrations" "$WORK/app/prisma/migrations"
+db2=$(newdb)
+(cd "$WORK/app" && DATABASE_URL_DIRECT=$(url_for "$db2") "$DBHOOK" deploy) >"$WORK/default.out" 2>&1
+is "$?" 0 "deploy without --dir uses prisma/migrations"
+like "$(cat "$WORK/default.out")" 'found in prisma/migrations' "names the default folder"
+is "$(admin "$db2" "SELECT count(*) FROM _prisma_migrations")" 5 "applied from the default folder"
+
+# The URL variables, in order of precedence.
+db3=$(newdb)
+run env -u DATABASE_URL_DIRECT MIGRATE_DATABASE_URL="$(url_for "$db3")" DATABASE_URL="$(url_for nonexistent_db)" \
+	"$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "MIGRATE_DATABASE_URL wins over DATABASE_URL"
+is "$(admin "$db3" "SELECT count(*) FROM _prisma_migrations")" 7 "deployed to MIGRATE_DATABASE_URL's database"
+run env MY_URL="$(url_for "$db3")" "$DBHOOK" status --url-env MY_URL --dir "$M"
+is "$RC" 0 "--url-env names the variable"
+
 finish

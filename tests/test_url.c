@@ -128,6 +128,15 @@ static const struct pcase parse_cases[] = {
      .note = "unencoded \"@\"",
      .note_warn = 1,
      .redacted = "postgresql://app:***@h/db"},
+    {"unencoded @ in the user name and the password",
+     "postgresql://me@corp:p@ss@h/db",
+     0,
+     {{"user", "me@corp"}, {"password", "p@ss"}, {"host", "h"}},
+     .nkw = 5,
+     .nnotes = 1,
+     .note = "unencoded \"@\"",
+     .note_warn = 1,
+     .redacted = "postgresql://me@corp:***@h/db"},
     {"unencoded ? in the password (libpq reads it)",
      "postgresql://app:p?ss@h/db",
      0,
@@ -697,6 +706,9 @@ static void run_scrub_cases(void)
 	scrub_case("unencoded @ in the password, as given",
 		   "postgresql://app:p@ssword@h/db", NULL,
 		   "p@ssword p%40ssword", "*** ***");
+	scrub_case("unencoded @ in the user name and the password",
+		   "postgresql://me@corp:pa@ss@h/db", NULL,
+		   "pa@ss pa%40ss me@corp", "*** *** me@corp");
 	scrub_case("password replaced by dbh_conninfo_set",
 		   "postgresql://app:old@h/db", "newpass1", "newpass1 old",
 		   "*** ***");
