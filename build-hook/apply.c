@@ -242,8 +242,14 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 				      "migration \"%s\" changed the migration "
 				      "history table",
 				      m->name);
+			dbh_error_detail(err, "Its statements ran and were "
+					      "committed, but its own history "
+					      "row is gone.");
 			dbh_error_hint(err, "A migration must not touch "
-					    "_prisma_migrations.");
+					    "_prisma_migrations. Check the table, "
+					    "then `dbhook resolve --applied "
+					    "\"%s\"`.",
+				       m->name);
 			return DBH_EFAILED;
 		}
 		code = fill_failure(c, m, res, prefix_chars, err, &f);

@@ -145,7 +145,7 @@ url_for() { # url_for DB [PORT] [QUERY]
 
 mkmig() { # mkmig DIR NAME SQL
 	mkdir -p "$1/$2"
-	printf '%s' "$3" >"$1/$2/migration.sql"
+	printf '%s\n' "$3" >"$1/$2/migration.sql"
 }
 
 rows() { # rows DB : the history as "name|finished|rolled_back" lines

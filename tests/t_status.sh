@@ -1,4 +1,116 @@
 #!/usr/bin/env bash
+# status: every state, its wording and its exit code, text and JSON.
 . "$(dirname "$0")/lib.sh"
-ok 0 "placeholder"
+need_db
+
+db=$(newdb)
+export DATABASE_URL_DIRECT=$(url_for "$db")
+M=$WORK/m
+mkmig "$M" 20240101000000_one 'CREATE TABLE one (id int);'
+mkmig "$M" 20240102000000_two 'CREATE TABLE two (id int);'
+mkmig "$M" 20240103000000_three 'CREATE TABLE three (id int);'
+
+json_field() { # json_field JSON JQ-FILTER
+	printf '%s' "$1" | jq -r "$2"
+}
+
+# A fresh database: everything pending, no table.
+run "$DBHOOK" status --dir "$M"
+is "$RC" 4 "fresh database: status exits 4 (pending)"
+like "$OUT" 'has no migration history \(_prisma_migrations\)\.$' "says there is no history"
+like "$OUT" '^Not yet applied:' "pending section"
+like "$OUT" '^  20240103000000_three$' "pending migration listed"
+like "$OUT" '^3 migrations are pending; run `dbhook deploy` to apply\.$' "pending verdict"
+is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = '_prisma_migrations'")" 0 \
+	"status created nothing"
+
+run "$DBHOOK" status --json --dir "$M"
+is "$RC" 4 "status --json exits 4 too"
+is "$(json_field "$OUT" '.exit_code')" 4 "JSON exit_code"
+is "$(json_field "$OUT" '.counts.pending')" 3 "JSON counts pending"
+is "$(json_field "$OUT" '.history_table')" false "JSON history_table false"
+is "$(json_field "$OUT" '.migrations[0].state')" pending "JSON per-migration state"
+unlike "$OUT" 'Datasource' "JSON output is pure JSON"
+
+# Up to date.
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "deploy"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 0 "up to date: exit 0"
+like "$OUT" '^Database schema is up to date! \(3 applied\)$' "up-to-date wording"
+run "$DBHOOK" status --json --dir "$M"
+is "$(json_field "$OUT" '.counts.applied')" 3 "JSON counts applied"
+is "$(json_field "$OUT" '.migrations[1].checksum_applied == .migrations[1].checksum_local')" true \
+	"JSON shows both checksums"
+
+# Pending.
+mkmig "$M" 20240104000000_four 'CREATE TABLE four (id int);'
+run "$DBHOOK" status --dir "$M"
+is "$RC" 4 "one pending: exit 4"
+like "$OUT" '^1 migration is pending' "singular wording"
+
+# CRLF checkout of an applied file is not a modification.
+sed -i 's/$/\r/' "$M/20240101000000_one/migration.sql"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 4 "CRLF-converted applied file is still unchanged (exit stays 4)"
+unlike "$OUT" 'Modified' "no modified finding for line ends"
+
+# Modified.
+echo 'CREATE TABLE two_b (id int);' >>"$M/20240102000000_two/migration.sql"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 5 "modified: exit 5 (wins over pending)"
+like "$OUT" '^Modified since they were applied' "modified section"
+like "$OUT" '^  20240102000000_two \(applied [0-9a-f]{64}, now [0-9a-f]{64}\)$' "shows both checksums"
+like "$OUT" 'needs attention: 0 failed, 1 modified, 0 missing locally, 1 pending' "verdict counts"
+run "$DBHOOK" status --json --dir "$M"
+is "$(json_field "$OUT" '.migrations[] | select(.name == "20240102000000_two") | .state')" modified "JSON modified"
+printf 'CREATE TABLE two (id int);\n' >"$M/20240102000000_two/migration.sql"
+
+# migration.sql of an applied migration deleted.
+mv "$M/20240103000000_three/migration.sql" "$WORK/three.sql"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 5 "applied migration without its file: exit 5"
+like "$OUT" '^  20240103000000_three \(migration.sql is missing\)$' "missing file named"
+mv "$WORK/three.sql" "$M/20240103000000_three/migration.sql"
+
+# Missing locally.
+mv "$M/20240103000000_three" "$WORK/"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 5 "applied but missing locally: exit 5"
+like "$OUT" '^Applied in the database but missing from this folder:' "missing section"
+like "$OUT" '^  20240103000000_three$' "missing one listed"
+mv "$WORK/20240103000000_three" "$M/"
+
+# Failed (a row as Prisma leaves it).
+admin "$db" "INSERT INTO _prisma_migrations (id, checksum, migration_name, logs) VALUES ('00000000-0000-4000-8000-000000000001', 'x', '20240104000000_four', 'A migration failed to apply.
+
+Migration name: 20240104000000_four
+
+Database error code: 42P01
+
+Database error:
+relation \"nope\" does not exist')" >/dev/null
+run "$DBHOOK" status --dir "$M"
+is "$RC" 5 "failed: exit 5"
+like "$OUT" '^Failed migrations \(they block deploys' "failed section"
+like "$OUT" '^  20240104000000_four \(started .*\): relation "nope" does not exist$' "failed one with its error"
+run "$DBHOOK" status --json --dir "$M"
+is "$(json_field "$OUT" '.counts.failed')" 1 "JSON counts failed"
+
+# A rolled-back attempt alone is pending, not failed.
+admin "$db" "UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '20240104000000_four'" >/dev/null
+run "$DBHOOK" status --dir "$M"
+is "$RC" 4 "rolled-back attempt: pending again (exit 4)"
+
+# A database with tables but no history.
+db2=$(newdb)
+admin "$db2" "CREATE TABLE legacy (id int)" >/dev/null
+run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" status --dir "$M"
+is "$RC" 4 "untracked database: exit 4"
+like "$OUT" 'already holds tables: deploy will refuse it until you baseline' "says deploy will refuse it"
+
+# No folder.
+run "$DBHOOK" status --dir "$WORK/nope"
+is "$RC" 2 "missing folder: exit 2"
+
 finish
