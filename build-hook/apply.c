@@ -1,6 +1,7 @@
 /* apply.c - one migration: atomic mode, Prisma's mode, and failures. */
 #include "dbhook/apply.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +44,23 @@ static int fill_failure(struct dbh_conn *c, const struct dbh_migration *m,
 	const char *pos = field(res, PG_DIAG_STATEMENT_POSITION);
 	int code = dbh_conn_result_error(c, res, err, NULL);
 	long p = *pos ? atol(pos) - prefix_chars : 0;
+	long file_chars = dbh_utf8_chars(m->sql, m->len);
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->sqlstate, sizeof(f->sqlstate), "%s", err->sqlstate);
 	snprintf(f->message, sizeof(f->message), "%s", err->message);
-	if (p > 0 && p <= dbh_utf8_chars(m->sql, m->len) + 1) {
+	if (p > file_chars + 1 && p <= file_chars + 4) {
+		/* The server stopped in the ";" we append after the file: the
+		 * file's last statement is incomplete. */
+		size_t end = m->len;
+
+		while (end > 0 && isspace((unsigned char)m->sql[end - 1]))
+			end--;
+		p = dbh_utf8_chars(m->sql, end) + 1;
+		dbh_error_detail(err, "The file ends in the middle of a "
+				      "statement.");
+	}
+	if (p > 0 && p <= file_chars + 1) {
 		int line, col;
 
 		f->position = p;

@@ -30,7 +30,7 @@ ok() { # ok COND_STATUS "name"
 check() { # check "name" CMD... : ok when CMD succeeds
 	local name=$1
 	shift
-	if "$@"; then ok 0 "$name"; else ok 1 "$name"; fi
+	if "$@" >/dev/null; then ok 0 "$name"; else ok 1 "$name"; fi
 }
 
 is() { # is GOT WANT "name"
