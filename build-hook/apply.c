@@ -258,10 +258,11 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			dbh_error_detail(err, "Its statements ran and were "
 					      "committed, but its own history "
 					      "row is gone.");
-			dbh_error_hint(err, "A migration must not touch "
-					    "_prisma_migrations. Check the table, "
-					    "then `dbhook resolve --applied "
-					    "\"%s\"`.",
+			dbh_error_hint(err,
+				       "A migration must not touch "
+				       "_prisma_migrations. Check the table, "
+				       "then `dbhook resolve --applied "
+				       "\"%s\"`.",
 				       m->name);
 			return DBH_EFAILED;
 		}
@@ -287,12 +288,12 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 		if (is_lock_failure(f.sqlstate) &&
 		    (o->deadline > 0 ? dbh_now() + delay < o->deadline
 				     : attempt < o->max_tries)) {
-			dbh_report(rep, DBH_WARN,
-				   "migration \"%s\": %s (SQLSTATE %s); nothing "
-				   "was applied; retrying in %.0f s (attempt "
-				   "%d)",
-				   m->name, f.message, f.sqlstate, delay,
-				   attempt + 1);
+			dbh_report(
+			    rep, DBH_WARN,
+			    "migration \"%s\": %s (SQLSTATE %s); nothing "
+			    "was applied; retrying in %.0f s (attempt "
+			    "%d)",
+			    m->name, f.message, f.sqlstate, delay, attempt + 1);
 			sleep_s(delay);
 			if (delay < 16)
 				delay *= 2;
@@ -309,10 +310,10 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 				       "--lock-timeout-statement, and deploy "
 				       "again.");
 		else if (!err->hint[0])
-			dbh_error_hint(err,
-				       "Nothing of this migration was applied: "
-				       "it ran in one transaction. Fix the file "
-				       "and deploy again.");
+			dbh_error_hint(
+			    err, "Nothing of this migration was applied: "
+				 "it ran in one transaction. Fix the file "
+				 "and deploy again.");
 		return DBH_EFAILED;
 	}
 }

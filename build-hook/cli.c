@@ -20,55 +20,55 @@
 #include "dbhook/conn.h"
 
 static const char usage_text[] =
-	"Usage: dbhook COMMAND [OPTIONS]\n"
-	"\n"
-	"Prisma-compatible PostgreSQL migrations (prisma/migrations layout,\n"
-	"_prisma_migrations history, the same advisory lock).\n"
-	"\n"
-	"Commands:\n"
-	"  status                 what is applied, pending, failed, modified, "
-	"missing\n"
-	"  deploy                 apply pending migrations\n"
-	"  resolve --applied NAME | --rolled-back NAME\n"
-	"                         mark a failed migration as applied or rolled "
-	"back\n"
-	"  new NAME               create <UTC yyyymmddHHMMSS>_<name>/"
-	"migration.sql\n"
-	"\n"
-	"Options:\n"
-	"  --dir DIR              migrations folder (default: prisma/migrations "
-	"if\n"
-	"                         present, else migrations)\n"
-	"  --url-env NAME         environment variable holding the database "
-	"URL\n"
-	"                         (default: DATABASE_URL_DIRECT, then\n"
-	"                         MIGRATE_DATABASE_URL, then DATABASE_URL)\n"
-	"  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
-	"  --lock-timeout-statement SECS\n"
-	"                         lock_timeout for each migration statement "
-	"(default 5);\n"
-	"                         a migration that hits it is retried\n"
-	"  --timeout SECS         stop retrying after this long (default: no "
-	"limit)\n"
-	"  --baseline NAME        deploy: record every migration up to NAME as\n"
-	"                         applied without running it (an existing "
-	"database)\n"
-	"  --json                 status: print JSON\n"
-	"  -q, --quiet            print errors and warnings only\n"
-	"  -h, --help             show this help and exit\n"
-	"  -V, --version          show the version and exit\n"
-	"\n"
-	"The database URL is never taken from the command line.\n"
-	"\n"
-	"Exit codes:\n"
-	"  0  success, or nothing to do\n"
-	"  1  a migration failed, or a failed migration blocks deploys\n"
-	"  2  usage or configuration error (bad option, bad URL, bad "
-	"migrations folder)\n"
-	"  3  the database could not be reached, authenticated or locked in "
-	"time\n"
-	"  4  status: migrations are pending\n"
-	"  5  status: failed, modified or missing-locally migrations\n";
+    "Usage: dbhook COMMAND [OPTIONS]\n"
+    "\n"
+    "Prisma-compatible PostgreSQL migrations (prisma/migrations layout,\n"
+    "_prisma_migrations history, the same advisory lock).\n"
+    "\n"
+    "Commands:\n"
+    "  status                 what is applied, pending, failed, modified, "
+    "missing\n"
+    "  deploy                 apply pending migrations\n"
+    "  resolve --applied NAME | --rolled-back NAME\n"
+    "                         mark a failed migration as applied or rolled "
+    "back\n"
+    "  new NAME               create <UTC yyyymmddHHMMSS>_<name>/"
+    "migration.sql\n"
+    "\n"
+    "Options:\n"
+    "  --dir DIR              migrations folder (default: prisma/migrations "
+    "if\n"
+    "                         present, else migrations)\n"
+    "  --url-env NAME         environment variable holding the database "
+    "URL\n"
+    "                         (default: DATABASE_URL_DIRECT, then\n"
+    "                         MIGRATE_DATABASE_URL, then DATABASE_URL)\n"
+    "  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
+    "  --lock-timeout-statement SECS\n"
+    "                         lock_timeout for each migration statement "
+    "(default 5);\n"
+    "                         a migration that hits it is retried\n"
+    "  --timeout SECS         stop retrying after this long (default: no "
+    "limit)\n"
+    "  --baseline NAME        deploy: record every migration up to NAME as\n"
+    "                         applied without running it (an existing "
+    "database)\n"
+    "  --json                 status: print JSON\n"
+    "  -q, --quiet            print errors and warnings only\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n"
+    "\n"
+    "The database URL is never taken from the command line.\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  success, or nothing to do\n"
+    "  1  a migration failed, or a failed migration blocks deploys\n"
+    "  2  usage or configuration error (bad option, bad URL, bad "
+    "migrations folder)\n"
+    "  3  the database could not be reached, authenticated or locked in "
+    "time\n"
+    "  4  status: migrations are pending\n"
+    "  5  status: failed, modified or missing-locally migrations\n";
 
 enum cmd { CMD_NONE, CMD_STATUS, CMD_DEPLOY, CMD_RESOLVE, CMD_NEW };
 
@@ -100,20 +100,19 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"dir", required_argument, NULL, OPT_DIR},
-	{"url-env", required_argument, NULL, OPT_URL_ENV},
-	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-	{"lock-timeout-statement", required_argument, NULL,
-	 OPT_STMT_LOCK_TIMEOUT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"baseline", required_argument, NULL, OPT_BASELINE},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"applied", required_argument, NULL, OPT_APPLIED},
-	{"rolled-back", required_argument, NULL, OPT_ROLLED_BACK},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"url-env", required_argument, NULL, OPT_URL_ENV},
+    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"applied", required_argument, NULL, OPT_APPLIED},
+    {"rolled-back", required_argument, NULL, OPT_ROLLED_BACK},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Parse results that end the run before any work. */
@@ -194,14 +193,13 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 				o->cmd = command_of(word);
 				if (o->cmd == CMD_NONE)
 					return usage_error(
-						err, "unknown command \"%s\"",
-						word);
+					    err, "unknown command \"%s\"",
+					    word);
 			} else if (o->cmd == CMD_NEW && !o->new_name) {
 				o->new_name = word;
 			} else {
-				return usage_error(err,
-						   "unexpected argument \"%s\"",
-						   word);
+				return usage_error(
+				    err, "unexpected argument \"%s\"", word);
 			}
 			continue;
 		}
@@ -214,10 +212,10 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 			 * the abbreviation --url=) must not be echoed. */
 			if (!valid_env_name(optarg))
 				return usage_error(
-					err,
-					"--url-env takes the name of an "
-					"environment variable, not \"%s\"",
-					optarg);
+				    err,
+				    "--url-env takes the name of an "
+				    "environment variable, not \"%s\"",
+				    optarg);
 			o->url_env = optarg;
 			break;
 		case OPT_LOCK_TIMEOUT:
@@ -266,12 +264,12 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 			}
 			/* getopt_long leaves the bad word at optind - 1. */
 			return usage_error(
-				err,
-				c == ':' || (optopt >= 256)
-					? "option \"%s\" needs a value"
-					: "unknown option or missing value: "
-					  "\"%s\"",
-				argv[optind - 1]);
+			    err,
+			    c == ':' || (optopt >= 256)
+				? "option \"%s\" needs a value"
+				: "unknown option or missing value: "
+				  "\"%s\"",
+			    argv[optind - 1]);
 		}
 	}
 	if (o->cmd == CMD_NONE)
@@ -284,8 +282,9 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 				   "NAME or --rolled-back NAME%s",
 				   "");
 	if (o->cmd != CMD_RESOLVE && (o->applied || o->rolled_back))
-		return usage_error(err, "--applied and --rolled-back belong to "
-					"`resolve`%s",
+		return usage_error(err,
+				   "--applied and --rolled-back belong to "
+				   "`resolve`%s",
 				   "");
 	if (o->cmd != CMD_DEPLOY && o->baseline)
 		return usage_error(err, "--baseline belongs to `deploy`%s", "");
@@ -310,8 +309,9 @@ static const char *find_url(const struct cli_opts *o, const char **from,
 			return v;
 		dbh_error_set(err, DBH_EUSAGE,
 			      "environment variable %s is not set", o->url_env);
-		dbh_error_hint(err, "Export the database URL in %s, e.g. "
-				    "postgresql://USER:PASSWORD@HOST:5432/DB",
+		dbh_error_hint(err,
+			       "Export the database URL in %s, e.g. "
+			       "postgresql://USER:PASSWORD@HOST:5432/DB",
 			       o->url_env);
 		return NULL;
 	}
@@ -373,7 +373,7 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_error *err)
 {
 	struct dbh_conninfo ci = {0};
-	char app[96], shown[512];
+	char app[96];
 	int ret;
 
 	if (o->cmd == CMD_NEW) {
@@ -390,8 +390,7 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 		return ret;
 	dbh_app_name(app, sizeof(app));
 	if (!o->json)
-		dbh_report(rep, DBH_INFO, "Datasource: %s",
-			   dbh_url_redact(ci.redacted, shown, sizeof(shown)));
+		dbh_report(rep, DBH_INFO, "Datasource: %s", ci.redacted);
 	switch (o->cmd) {
 	case CMD_STATUS:
 		ret = run_status(o, &ci, app, rep, err);
@@ -413,11 +412,10 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 		break;
 	}
 	case CMD_RESOLVE:
-		ret = dbh_resolve(o->dir, &ci, app, o->lock_timeout,
-				  o->applied ? DBH_RESOLVE_APPLIED
-					     : DBH_RESOLVE_ROLLED_BACK,
-				  o->applied ? o->applied : o->rolled_back, rep,
-				  err);
+		ret = dbh_resolve(
+		    o->dir, &ci, app, o->lock_timeout,
+		    o->applied ? DBH_RESOLVE_APPLIED : DBH_RESOLVE_ROLLED_BACK,
+		    o->applied ? o->applied : o->rolled_back, rep, err);
 		break;
 	default:
 		ret = DBH_EUSAGE;

@@ -66,8 +66,8 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 			char *q = PQescapeIdentifier(c->pg, ci->schema,
 						     strlen(ci->schema));
 
-			if (q && asprintf(&c->table, "%s._prisma_migrations",
-					  q) < 0)
+			if (q &&
+			    asprintf(&c->table, "%s._prisma_migrations", q) < 0)
 				c->table = NULL;
 			PQfreemem(q);
 		} else {
@@ -106,10 +106,10 @@ int dbh_conn_lost(const struct dbh_conn *c)
 int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 			  struct dbh_error *err, const char *what)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-				: NULL;
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg =
-		res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	    res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char text[1024];
 	int code = dbh_conn_lost(c) ? DBH_EUNREACH : DBH_EFAILED;
 
@@ -162,9 +162,10 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 			return dbh_error_set(err, DBH_EFAILED, "out of memory");
 		/* As Prisma: the URL's schema is created when missing, and
 		 * becomes the whole search path. */
-		snprintf(sql, sizeof(sql),
-			 "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s",
-			 q, q);
+		snprintf(
+		    sql, sizeof(sql),
+		    "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s", q,
+		    q);
 		res = dbh_conn_exec(c, sql, err, "cannot prepare the schema");
 		PQfreemem(q);
 		if (!res)
@@ -184,8 +185,9 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 	if (PQserverVersion(c->pg) >= 140000) {
 		/* A killed deploy then ends its transaction within a second
 		 * instead of when the server next writes to the socket. */
-		res = dbh_conn_exec(c, "SET client_connection_check_interval = "
-				       "1000",
+		res = dbh_conn_exec(c,
+				    "SET client_connection_check_interval = "
+				    "1000",
 				    err, "cannot set the connection check");
 		if (!res)
 			return err->code;

@@ -44,20 +44,20 @@ static int check_failed(const struct dbh_history *h, struct dbh_error *err)
 
 		if (r->finished_at || r->rolled_back_at)
 			continue;
-		used += (size_t)snprintf(err->detail + used,
-					 sizeof(err->detail) - used,
-					 "%sThe migration \"%s\" started at %s "
-					 "failed and was not resolved.",
-					 used ? "\n" : "", r->name,
-					 r->started_at);
+		used += (size_t)snprintf(
+		    err->detail + used, sizeof(err->detail) - used,
+		    "%sThe migration \"%s\" started at %s "
+		    "failed and was not resolved.",
+		    used ? "\n" : "", r->name, r->started_at);
 	}
-	dbh_error_hint(err,
-		       "It ran outside a transaction, so part of it may be "
-		       "applied. Check the database, then run `dbhook resolve "
-		       "--rolled-back \"%s\"` if nothing of it remains (it will "
-		       "be applied again), or `dbhook resolve --applied \"%s\"` "
-		       "if you completed it by hand (Prisma error P3009).",
-		       first->name, first->name);
+	dbh_error_hint(
+	    err,
+	    "It ran outside a transaction, so part of it may be "
+	    "applied. Check the database, then run `dbhook resolve "
+	    "--rolled-back \"%s\"` if nothing of it remains (it will "
+	    "be applied again), or `dbhook resolve --applied \"%s\"` "
+	    "if you completed it by hand (Prisma error P3009).",
+	    first->name, first->name);
 	return DBH_EFAILED;
 }
 
@@ -99,7 +99,7 @@ static int add_applied(struct dbh_deploy_result *res, const char *name,
 		       double seconds, int baselined)
 {
 	struct dbh_applied *a =
-		realloc(res->applied, (res->napplied + 1) * sizeof(*a));
+	    realloc(res->applied, (res->napplied + 1) * sizeof(*a));
 
 	if (!a)
 		return -1;
@@ -133,10 +133,10 @@ static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
 	}
 	for (size_t i = 0; i < md->n; i++) {
 		struct dbh_migration *m = &md->m[i];
-		int ret;
 
 		if (dbh_history_state(h, m->name, &row) == DBH_PENDING) {
-			ret = dbh_migration_load(m, err);
+			int ret = dbh_migration_load(m, err);
+
 			if (!ret)
 				ret = dbh_apply_record(c, m, err);
 			if (ret)
@@ -256,8 +256,9 @@ static void report_summary(const struct dbh_deploy_opts *o,
 				   res->applied[i].name,
 				   res->applied[i].seconds * 1000);
 	dbh_report(rep, DBH_INFO, "%s", "");
-	dbh_report(rep, DBH_INFO, "All migrations have been successfully "
-				  "applied.");
+	dbh_report(rep, DBH_INFO,
+		   "All migrations have been successfully "
+		   "applied.");
 }
 
 int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,

@@ -17,7 +17,6 @@ int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
 {
 	char sql[512];
 	PGresult *res;
-	const char *state;
 	int n;
 
 	memset(h, 0, sizeof(*h));
@@ -28,7 +27,8 @@ int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
 		 c->table);
 	res = PQexec(c->pg, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
 		/* 42P01 undefined_table, 3F000 the URL's schema is missing:
 		 * both mean no history yet. */
 		if (state && (strcmp(state, "42P01") == 0 ||
@@ -82,8 +82,7 @@ void dbh_history_release(struct dbh_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-enum dbh_mstate dbh_history_state(const struct dbh_history *h,
-				  const char *name,
+enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
 				  const struct dbh_hrow **row)
 {
 	const struct dbh_hrow *failed = NULL;
@@ -120,13 +119,14 @@ int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 
 	if (!lit)
 		return dbh_error_set(err, DBH_EFAILED, "out of memory");
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
-		 " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
-		 " lower(c.relname) NOT IN (" POSTGIS_TABLES "))"
-		 " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-		 " WHERE c.relkind IN ('r', 'p') AND n.nspname = %s",
-		 lit);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
+	    " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
+	    " lower(c.relname) NOT IN (" POSTGIS_TABLES "))"
+	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE c.relkind IN ('r', 'p') AND n.nspname = %s",
+	    lit);
 	PQfreemem(lit);
 	res = dbh_conn_exec(c, sql, err, "cannot inspect the schema");
 	if (!res)
@@ -154,18 +154,19 @@ int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 			       "to NAME as applied without running it.");
 		return DBH_EUSAGE;
 	}
-	snprintf(sql, sizeof(sql),
-		 "CREATE TABLE %s (\n"
-		 "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
-		 "    checksum                VARCHAR(64) NOT NULL,\n"
-		 "    finished_at             TIMESTAMPTZ,\n"
-		 "    migration_name          VARCHAR(255) NOT NULL,\n"
-		 "    logs                    TEXT,\n"
-		 "    rolled_back_at          TIMESTAMPTZ,\n"
-		 "    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
-		 "    applied_steps_count     INTEGER NOT NULL DEFAULT 0\n"
-		 ")",
-		 c->table);
+	snprintf(
+	    sql, sizeof(sql),
+	    "CREATE TABLE %s (\n"
+	    "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
+	    "    checksum                VARCHAR(64) NOT NULL,\n"
+	    "    finished_at             TIMESTAMPTZ,\n"
+	    "    migration_name          VARCHAR(255) NOT NULL,\n"
+	    "    logs                    TEXT,\n"
+	    "    rolled_back_at          TIMESTAMPTZ,\n"
+	    "    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+	    "    applied_steps_count     INTEGER NOT NULL DEFAULT 0\n"
+	    ")",
+	    c->table);
 	res = dbh_conn_exec(c, sql, err, "cannot create the history table");
 	if (!res)
 		return err->code;

@@ -12,28 +12,28 @@
 #include "dbhook/url.h"
 
 static const char usage_text[] =
-	"Usage: vercel-build [OPTIONS] [-- BUILD COMMAND...]\n"
-	"\n"
-	"The Vercel build hook: in production it applies pending migrations\n"
-	"with MIGRATE_DATABASE_URL, then hands off to the build command.\n"
-	"\n"
-	"Options:\n"
-	"  -h, --help     show this help and exit\n"
-	"  -V, --version  show the version and exit\n"
-	"\n"
-	"Exit codes:\n"
-	"  0  success, or nothing to do\n"
-	"  1  a migration failed (with --strict)\n"
-	"  2  usage or configuration error\n"
-	"  3  the database could not be reached, authenticated or locked in "
-	"time (with --strict)\n";
+    "Usage: vercel-build [OPTIONS] [-- BUILD COMMAND...]\n"
+    "\n"
+    "The Vercel build hook: in production it applies pending migrations\n"
+    "with MIGRATE_DATABASE_URL, then hands off to the build command.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     show this help and exit\n"
+    "  -V, --version  show the version and exit\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  success, or nothing to do\n"
+    "  1  a migration failed (with --strict)\n"
+    "  2  usage or configuration error\n"
+    "  3  the database could not be reached, authenticated or locked in "
+    "time (with --strict)\n";
 
 int dbh_hook_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dbh_error err;
 	char shown[256];

@@ -33,17 +33,18 @@ static void sleep_s(double s)
 static void describe_holder(struct dbh_conn *c, char *out, size_t outsz)
 {
 	PGresult *res = PQexec(
-		c->pg,
-		"SELECT a.pid, coalesce(a.application_name, ''), "
-		"coalesce(a.usename::text, ''), "
-		"coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
-		"'YYYY-MM-DD HH24:MI:SS') || ' UTC', 'unknown'), "
-		"coalesce(a.client_addr::text, 'local') "
-		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-		"WHERE l.locktype = 'advisory' AND l.granted "
-		"AND l.classid = 0 AND l.objid = " STR(DBH_LOCK_KEY) " "
-		"AND l.objsubid = 1 AND l.database = "
-		"(SELECT oid FROM pg_database WHERE datname = current_database())");
+	    c->pg, "SELECT a.pid, coalesce(a.application_name, ''), "
+		   "coalesce(a.usename::text, ''), "
+		   "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
+		   "'YYYY-MM-DD HH24:MI:SS') || ' UTC', 'unknown'), "
+		   "coalesce(a.client_addr::text, 'local') "
+		   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		   "WHERE l.locktype = 'advisory' AND l.granted "
+		   "AND l.classid = 0 AND l.objid = " STR(
+		       DBH_LOCK_KEY) " "
+				     "AND l.objsubid = 1 AND l.database = "
+				     "(SELECT oid FROM pg_database WHERE "
+				     "datname = current_database())");
 
 	out[0] = '\0';
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
@@ -71,8 +72,9 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		return 0;
 	}
 	for (;;) {
-		PGresult *res = PQexec(c->pg, "SELECT pg_try_advisory_lock(" STR(
-						      DBH_LOCK_KEY) ")");
+		PGresult *res = PQexec(
+		    c->pg,
+		    "SELECT pg_try_advisory_lock(" STR(DBH_LOCK_KEY) ")");
 		double now;
 
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -84,9 +86,10 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 			PQclear(res);
 			if (holder[0])
-				dbh_report(rep, DBH_INFO,
-					   "Migration lock acquired after %.1f s",
-					   dbh_now() - start);
+				dbh_report(
+				    rep, DBH_INFO,
+				    "Migration lock acquired after %.1f s",
+				    dbh_now() - start);
 			return 0;
 		}
 		PQclear(res);
@@ -131,6 +134,6 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 
 void dbh_lock_release(struct dbh_conn *c)
 {
-	PQclear(PQexec(c->pg,
-		       "SELECT pg_advisory_unlock(" STR(DBH_LOCK_KEY) ")"));
+	PQclear(
+	    PQexec(c->pg, "SELECT pg_advisory_unlock(" STR(DBH_LOCK_KEY) ")"));
 }

@@ -42,8 +42,8 @@ void dbh_log_sanitize(const char *in, char *out, size_t outsz)
 		unsigned char c = (unsigned char)*in;
 
 		out[i++] = (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f
-				   ? '?'
-				   : (char)c;
+			       ? '?'
+			       : (char)c;
 	}
 	out[i] = '\0';
 }

@@ -148,7 +148,7 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		if (md->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 			struct dbh_migration *nm =
-				realloc(md->m, ncap * sizeof(*nm));
+			    realloc(md->m, ncap * sizeof(*nm));
 
 			if (!nm)
 				goto oom;
@@ -158,9 +158,8 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		m = &md->m[md->n];
 		memset(m, 0, sizeof(*m));
 		m->name = strdup(e->d_name);
-		if (!m->name ||
-		    asprintf(&m->path, "%s/%s/migration.sql", dir,
-			     e->d_name) < 0) {
+		if (!m->name || asprintf(&m->path, "%s/%s/migration.sql", dir,
+					 e->d_name) < 0) {
 			free(m->name);
 			goto oom;
 		}
@@ -276,9 +275,9 @@ int dbh_migration_load(struct dbh_migration *m, struct dbh_error *err)
 	if (bad >= 0) {
 		int line, col;
 
-		dbh_sql_position(m->sql, (size_t)bad, dbh_utf8_chars(m->sql,
-								     (size_t)bad) + 1,
-				 &line, &col);
+		dbh_sql_position(m->sql, (size_t)bad,
+				 dbh_utf8_chars(m->sql, (size_t)bad) + 1, &line,
+				 &col);
 		dbh_error_set(err, DBH_EUSAGE, "\"%s\" is not valid UTF-8",
 			      m->path);
 		dbh_error_detail(err,

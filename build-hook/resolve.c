@@ -136,9 +136,10 @@ int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
 	} else {
 		ret = dbh_history_read(&c, &h, err);
 		if (!ret && !h.exists) {
-			ret = dbh_error_set(err, DBH_EUSAGE,
-					    "nothing to roll back: the database "
-					    "has no migration history");
+			ret =
+			    dbh_error_set(err, DBH_EUSAGE,
+					  "nothing to roll back: the database "
+					  "has no migration history");
 			dbh_error_hint(err, "`dbhook status` shows the state "
 					    "of the database.");
 		}

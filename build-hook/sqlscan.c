@@ -114,7 +114,8 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 					continue;
 				}
 				if (sql[j] == (char)c) {
-					if (j + 1 < len && sql[j + 1] == (char)c) {
+					if (j + 1 < len &&
+					    sql[j + 1] == (char)c) {
 						j += 2;
 						continue;
 					}
@@ -171,8 +172,10 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 					if (n >= sizeof(out->txn_word))
 						n = sizeof(out->txn_word) - 1;
 					for (size_t k = 0; k < n; k++)
-						out->txn_word[k] = (char)toupper(
-							(unsigned char)sql[i + k]);
+						out->txn_word[k] =
+						    (char)toupper(
+							(unsigned char)
+							    sql[i + k]);
 				}
 			} else if (word_is(sql + i, j - i, "ATOMIC") && prev &&
 				   word_is(prev, prevlen, "BEGIN")) {

@@ -45,7 +45,8 @@ static struct dbh_status_entry *add_entry(struct dbh_status *st,
 			const char *l = row->logs;
 
 			/* The first line that says something. */
-			if (strncmp(l, "A migration failed to apply.", 28) == 0 &&
+			if (strncmp(l, "A migration failed to apply.", 28) ==
+				0 &&
 			    strstr(l, "Database error:\n"))
 				l = strstr(l, "Database error:\n") + 16;
 			e->logs = strndup(l, strcspn(l, "\n"));
@@ -62,11 +63,11 @@ static int count_untracked(struct dbh_conn *c, int *n, struct dbh_error *err)
 {
 	const char *schema = c->ci->schema;
 	PGresult *res = PQexecParams(
-		c->pg,
-		"SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
-		"n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
-		"n.nspname = coalesce($1, current_schema())",
-		1, NULL, &schema, NULL, NULL, 0);
+	    c->pg,
+	    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
+	    "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
+	    "n.nspname = coalesce($1, current_schema())",
+	    1, NULL, &schema, NULL, NULL, 0);
 	int ret = 0;
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
@@ -231,10 +232,10 @@ void dbh_status_render(const struct dbh_status *st,
 			   "The database has no migration history "
 			   "(_prisma_migrations)%s",
 			   st->untracked_tables
-				   ? " but already holds tables: deploy will "
-				     "refuse it until you baseline "
-				     "(deploy --baseline NAME)."
-				   : ".");
+			       ? " but already holds tables: deploy will "
+				 "refuse it until you baseline "
+				 "(deploy --baseline NAME)."
+			       : ".");
 	render_group(st, DBH_S_FAILED,
 		     "Failed migrations (they block deploys; see `dbhook "
 		     "resolve`):",
@@ -243,9 +244,9 @@ void dbh_status_render(const struct dbh_status *st,
 		     "Modified since they were applied (the change will never "
 		     "run; put it in a new migration):",
 		     rep);
-	render_group(st, DBH_S_MISSING,
-		     "Applied in the database but missing from this folder:",
-		     rep);
+	render_group(
+	    st, DBH_S_MISSING,
+	    "Applied in the database but missing from this folder:", rep);
 	render_group(st, DBH_S_PENDING, "Not yet applied:", rep);
 	dbh_report(rep, DBH_INFO, "%s", "");
 	switch (dbh_status_exit_code(st)) {

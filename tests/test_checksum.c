@@ -13,11 +13,15 @@ int main(void)
 
 	/* Prisma's own test vector (checksum.rs). */
 	dbh_checksum("hello", 5, sum);
-	is_str(sum, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
-	       "sha256 of \"hello\" is Prisma's vector");
+	is_str(
+	    sum,
+	    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+	    "sha256 of \"hello\" is Prisma's vector");
 	dbh_checksum("", 0, sum);
-	is_str(sum, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-	       "sha256 of the empty file");
+	is_str(
+	    sum,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	    "sha256 of the empty file");
 
 	dbh_checksum(lf, strlen(lf), lf_sum);
 	dbh_checksum(crlf, strlen(crlf), crlf_sum);
@@ -56,7 +60,8 @@ int main(void)
 			}
 		}
 		legacy[o] = '\0';
-		ok(strlen(legacy) < 64, "test text has a digest byte below 0x10");
+		ok(strlen(legacy) < 64,
+		   "test text has a digest byte below 0x10");
 		ok(dbh_checksum_matches(legacy, md_text,
 					strlen((char *)md_text), NULL),
 		   "legacy non-padded checksum matches");

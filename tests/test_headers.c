@@ -24,7 +24,7 @@ int main(void)
 	struct dbh_error err;
 
 	ok(dbh_error_set(&err, DBH_EUSAGE, "x %d", 1) == DBH_EUSAGE &&
-		   strcmp(err.message, "x 1") == 0,
+	       strcmp(err.message, "x 1") == 0,
 	   "headers compile together and dbh_error_set returns its code");
 	return tap_done();
 }

@@ -91,8 +91,9 @@ int main(void)
 	}
 	r = dbh_migdir_open(root, &md, &rep, &err);
 	ok(r == 0, "folder opens");
-	ok(md.n == 6, "6 migrations: files and the symlink skipped, hidden "
-		      "kept (got %zu)",
+	ok(md.n == 6,
+	   "6 migrations: files and the symlink skipped, hidden "
+	   "kept (got %zu)",
 	   md.n);
 	if (md.n == 6) {
 		is_str(md.m[0].name, ".hidden", "byte order: '.' first");
@@ -117,8 +118,7 @@ int main(void)
 		       want, "checksum of the loaded file");
 	}
 	ok(load_error("20240103000000_no_sql", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "cannot read") &&
-		   strstr(err.hint, "P3015"),
+	       strstr(err.message, "cannot read") && strstr(err.hint, "P3015"),
 	   "missing migration.sql: clear error only when loaded");
 	dbh_migdir_release(&md);
 
@@ -136,24 +136,24 @@ int main(void)
 	r = dbh_migdir_open(root, &md, &rep, &err);
 	ok(r == 0, "folder with bad files still opens");
 	ok(load_error("20240105000000_empty", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "is empty") && strstr(err.hint, "comment"),
+	       strstr(err.message, "is empty") && strstr(err.hint, "comment"),
 	   "empty file refused with a hint");
 	ok(load_error("20240106000000_blank", &md, &err) == DBH_EUSAGE,
 	   "white-space-only file refused");
 	ok(load_error("20240107000000_comment", &md, &err) == 0,
 	   "comment-only file accepted (empty on purpose)");
 	ok(load_error("20240108000000_latin1", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "UTF-8") &&
-		   strstr(err.detail, "line 1, column 12"),
+	       strstr(err.message, "UTF-8") &&
+	       strstr(err.detail, "line 1, column 12"),
 	   "invalid UTF-8 refused with its position (%s)", err.detail);
 	ok(load_error("20240109000000_open", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "ends inside"),
+	       strstr(err.message, "ends inside"),
 	   "file ending inside a comment refused");
 	ok(load_error("20240110000000_dir_sql", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "cannot read"),
+	       strstr(err.message, "cannot read"),
 	   "unreadable migration.sql (a directory) refused");
 	ok(load_error("20240111000000_nul", &md, &err) == DBH_EUSAGE &&
-		   strstr(err.message, "NUL"),
+	       strstr(err.message, "NUL"),
 	   "NUL byte refused");
 	dbh_migdir_release(&md);
 
@@ -166,7 +166,7 @@ int main(void)
 	write_file("migration_lock.toml", "provider = \"mysql\"\n", 19);
 	r = dbh_migdir_open(root, &md, &rep, &err);
 	ok(r == DBH_EUSAGE && strstr(err.message, "mysql") &&
-		   strstr(err.detail, "P3019"),
+	       strstr(err.detail, "P3019"),
 	   "lock file naming mysql refused (P3019)");
 	write_file("migration_lock.toml", "# nothing\n", 10);
 	r = dbh_migdir_open(root, &md, &rep, &err);
@@ -192,7 +192,7 @@ int main(void)
 
 	r = dbh_migdir_open("/nonexistent/migrations", &md, &rep, &err);
 	ok(r == DBH_EUSAGE && strstr(err.message, "No such file") &&
-		   strstr(err.hint, "--dir"),
+	       strstr(err.hint, "--dir"),
 	   "missing folder: error with a hint");
 
 	r = system(strcat(strcpy(path, "rm -rf "), root));

@@ -25,7 +25,7 @@ int main(void)
 	   "own BEGIN found on line 1");
 	s = scan("-- begin\nCREATE TABLE a (id int);\n  commit ;");
 	ok(s.txn_control && s.txn_line == 3 &&
-		   strcmp(s.txn_word, "COMMIT") == 0,
+	       strcmp(s.txn_word, "COMMIT") == 0,
 	   "lower-case COMMIT after a comment, line 3");
 	s = scan("start transaction; select 1; end;");
 	ok(s.txn_control && strcmp(s.txn_word, "START") == 0,
@@ -75,7 +75,7 @@ int main(void)
 
 	ok(dbh_utf8_invalid_at("plain", 5) == -1, "ASCII is valid UTF-8");
 	ok(dbh_utf8_invalid_at("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12) ==
-		   -1,
+	       -1,
 	   "2-, 3- and 4-byte sequences are valid");
 	ok(dbh_utf8_invalid_at("ab\xe9z", 4) == 2, "Latin-1 byte found at 2");
 	ok(dbh_utf8_invalid_at("\xc0\xaf", 2) == 0, "overlong form is invalid");
