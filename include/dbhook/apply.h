@@ -13,7 +13,7 @@
 
 struct dbh_apply_opts {
 	double deadline; /* dbh_now() limit for lock retries, or 0 */
-	int max_tries;   /* attempts on 55P03/40P01 when there is no deadline */
+	int max_tries;	 /* attempts on 55P03/40P01 when there is no deadline */
 };
 
 /* Applies loaded migration `m`. Returns 0, DBH_EFAILED (the server

@@ -25,30 +25,30 @@
 #include "dbhook/url.h"
 
 struct dbh_deploy_opts {
-	const char *dir;                /* migrations folder */
-	const struct dbh_conninfo *ci;  /* borrowed */
-	const char *app_name;           /* application_name to connect with */
-	double lock_timeout_s;          /* wait for the advisory lock; 60 */
-	int stmt_lock_timeout_ms;       /* lock_timeout per statement; 5000 */
-	const char *baseline;           /* record up to this name, or NULL */
-	double deadline;                /* dbh_now() limit for retries, or 0 */
+	const char *dir;	       /* migrations folder */
+	const struct dbh_conninfo *ci; /* borrowed */
+	const char *app_name;	       /* application_name to connect with */
+	double lock_timeout_s;	       /* wait for the advisory lock; 60 */
+	int stmt_lock_timeout_ms;      /* lock_timeout per statement; 5000 */
+	const char *baseline;	       /* record up to this name, or NULL */
+	double deadline;	       /* dbh_now() limit for retries, or 0 */
 };
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o);
 
 struct dbh_applied {
-	char *name;     /* owned */
+	char *name;	/* owned */
 	double seconds; /* wall time of its apply */
-	int baselined;  /* recorded without running (--baseline) */
+	int baselined;	/* recorded without running (--baseline) */
 };
 
 struct dbh_deploy_result {
-	size_t found;                /* migrations in the folder */
-	size_t pending;              /* pending when the run looked */
+	size_t found;		     /* migrations in the folder */
+	size_t pending;		     /* pending when the run looked */
 	struct dbh_applied *applied; /* in order, owned */
 	size_t napplied;
-	char *failed;                /* the migration that failed, owned */
-	int fast_path;               /* answered with one query */
+	char *failed;  /* the migration that failed, owned */
+	int fast_path; /* answered with one query */
 };
 
 /* Returns 0 or an exit code with `err` filled. `res` is filled in both

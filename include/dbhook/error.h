@@ -14,21 +14,24 @@
 
 /* Exit codes shared by both programs (documented in --help and README). */
 enum dbh_exit {
-	DBH_OK = 0,          /* success or nothing to do */
-	DBH_EFAILED = 1,     /* a migration failed, or a failed one blocks deploys */
-	DBH_EUSAGE = 2,      /* usage or configuration error */
-	DBH_EUNREACH = 3,    /* database not reachable, authenticated or locked in time */
-	DBH_EPENDING = 4,    /* status: pending migrations */
-	DBH_EDRIFT = 5       /* status: failed, modified or missing-locally migrations */
+	DBH_OK = 0, /* success or nothing to do */
+	DBH_EFAILED =
+	    1,		/* a migration failed, or a failed one blocks deploys */
+	DBH_EUSAGE = 2, /* usage or configuration error */
+	DBH_EUNREACH =
+	    3, /* database not reachable, authenticated or locked in time */
+	DBH_EPENDING = 4, /* status: pending migrations */
+	DBH_EDRIFT =
+	    5 /* status: failed, modified or missing-locally migrations */
 };
 
 struct dbh_error {
-	int code;           /* one of enum dbh_exit; 0 while no error is set */
-	char message[512];  /* primary: lower case, one line, no final period */
-	char detail[2048];  /* full sentences, may span lines; may be empty */
-	char hint[1024];    /* what to do; may be empty */
-	char sqlstate[6];   /* the server's SQLSTATE, or empty */
-	char where[512];    /* file:line:col of a failing migration, or empty */
+	int code;	   /* one of enum dbh_exit; 0 while no error is set */
+	char message[512]; /* primary: lower case, one line, no final period */
+	char detail[2048]; /* full sentences, may span lines; may be empty */
+	char hint[1024];   /* what to do; may be empty */
+	char sqlstate[6];  /* the server's SQLSTATE, or empty */
+	char where[512];   /* file:line:col of a failing migration, or empty */
 };
 
 void dbh_error_clear(struct dbh_error *err);
@@ -36,10 +39,10 @@ void dbh_error_clear(struct dbh_error *err);
 /* Sets code and message and clears the other fields; returns code, so a
  * caller can write `return dbh_error_set(err, DBH_EUSAGE, "...")`. */
 int dbh_error_set(struct dbh_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -15,25 +15,21 @@
 #include "dbhook/error.h"
 
 struct dbh_hrow {
-	char *name;           /* owned */
-	char *checksum;       /* owned */
+	char *name;	      /* owned */
+	char *checksum;	      /* owned */
 	char *started_at;     /* as the server prints it, owned */
 	char *finished_at;    /* owned, NULL when not finished */
 	char *rolled_back_at; /* owned, NULL when not rolled back */
-	char *logs;           /* first 2000 bytes, owned, may be NULL */
+	char *logs;	      /* first 2000 bytes, owned, may be NULL */
 };
 
 struct dbh_history {
-	int exists;            /* the table exists */
+	int exists;	       /* the table exists */
 	struct dbh_hrow *rows; /* ORDER BY started_at, owned */
 	size_t n;
 };
 
-enum dbh_mstate {
-	DBH_PENDING,
-	DBH_APPLIED,
-	DBH_FAILED
-};
+enum dbh_mstate { DBH_PENDING, DBH_APPLIED, DBH_FAILED };
 
 /* Reads every row with one query. A missing table is not an error
  * (exists = 0). Release with dbh_history_release. */
@@ -43,8 +39,7 @@ void dbh_history_release(struct dbh_history *h);
 
 /* The state of migration `name`, and the row that decided it (the applied
  * row, else the failed row, else NULL). */
-enum dbh_mstate dbh_history_state(const struct dbh_history *h,
-				  const char *name,
+enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
 				  const struct dbh_hrow **row);
 
 /* Creates the table (Prisma's exact DDL) when it is missing. Unless

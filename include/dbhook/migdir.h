@@ -21,16 +21,16 @@
 #define DBH_NAME_MAX 255
 
 struct dbh_migration {
-	char *name;   /* the folder name, owned */
-	char *path;   /* "<dir>/<name>/migration.sql", owned */
-	char *sql;    /* file bytes plus a NUL once loaded, owned, else NULL */
-	size_t len;   /* bytes in sql, without the NUL */
+	char *name; /* the folder name, owned */
+	char *path; /* "<dir>/<name>/migration.sql", owned */
+	char *sql;  /* file bytes plus a NUL once loaded, owned, else NULL */
+	size_t len; /* bytes in sql, without the NUL */
 	char checksum[DBH_CHECKSUM_LEN + 1]; /* set once loaded */
 };
 
 struct dbh_migdir {
-	char *dir;                /* as given, owned */
-	struct dbh_migration *m;  /* sorted by name, owned */
+	char *dir;		 /* as given, owned */
+	struct dbh_migration *m; /* sorted by name, owned */
 	size_t n;
 };
 

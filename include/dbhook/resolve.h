@@ -8,8 +8,9 @@
 #include "dbhook/url.h"
 
 enum dbh_resolve_as {
-	DBH_RESOLVE_APPLIED,    /* the folder must exist; its checksum is kept */
-	DBH_RESOLVE_ROLLED_BACK /* only failed rows; the folder need not exist */
+	DBH_RESOLVE_APPLIED, /* the folder must exist; its checksum is kept */
+	DBH_RESOLVE_ROLLED_BACK /* only failed rows; the folder need not exist
+				 */
 };
 
 int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,

@@ -13,13 +13,13 @@
 #include <stddef.h>
 
 struct dbh_sqlscan {
-	int statements;      /* statements that hold a word */
-	int txn_control;     /* a statement starting BEGIN, START, COMMIT, END,
-			      * ROLLBACK or ABORT (outside function bodies) */
-	int txn_line;        /* its 1-based line, or 0 */
-	char txn_word[16];   /* its first word, upper case */
-	int unterminated;    /* ends inside a comment, quote or dollar quote */
-	int blank;           /* only white space: no statement, no comment */
+	int statements;	   /* statements that hold a word */
+	int txn_control;   /* a statement starting BEGIN, START, COMMIT, END,
+			    * ROLLBACK or ABORT (outside function bodies) */
+	int txn_line;	   /* its 1-based line, or 0 */
+	char txn_word[16]; /* its first word, upper case */
+	int unterminated;  /* ends inside a comment, quote or dollar quote */
+	int blank;	   /* only white space: no statement, no comment */
 };
 
 void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out);

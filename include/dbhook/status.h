@@ -12,30 +12,30 @@
 #include "dbhook/url.h"
 
 enum dbh_sstate {
-	DBH_S_APPLIED,  /* recorded as applied, file unchanged */
-	DBH_S_PENDING,  /* in the folder, not applied */
-	DBH_S_FAILED,   /* a failed row blocks deploys */
+	DBH_S_APPLIED,	/* recorded as applied, file unchanged */
+	DBH_S_PENDING,	/* in the folder, not applied */
+	DBH_S_FAILED,	/* a failed row blocks deploys */
 	DBH_S_MODIFIED, /* applied, but the file changed (or is gone) since */
-	DBH_S_MISSING   /* applied in the database, no folder here */
+	DBH_S_MISSING	/* applied in the database, no folder here */
 };
 
 struct dbh_status_entry {
-	char *name;           /* owned */
+	char *name; /* owned */
 	enum dbh_sstate state;
-	char *started_at;     /* owned, or NULL */
-	char *finished_at;    /* owned, or NULL */
-	char *stored_sum;     /* owned, or NULL */
-	char local_sum[65];   /* "" when the file is not readable */
-	char *logs;           /* first line of a failed row's logs, owned */
+	char *started_at;   /* owned, or NULL */
+	char *finished_at;  /* owned, or NULL */
+	char *stored_sum;   /* owned, or NULL */
+	char local_sum[65]; /* "" when the file is not readable */
+	char *logs;	    /* first line of a failed row's logs, owned */
 };
 
 struct dbh_status {
-	char *dir;                      /* owned */
+	char *dir; /* owned */
 	int table_exists;
-	int untracked_tables;           /* tables present without history */
-	struct dbh_status_entry *e;     /* folder order, then missing ones */
+	int untracked_tables;	    /* tables present without history */
+	struct dbh_status_entry *e; /* folder order, then missing ones */
 	size_t n;
-	size_t count[5];                /* per enum dbh_sstate */
+	size_t count[5]; /* per enum dbh_sstate */
 };
 
 /* Collects the status. Returns 0 or an exit code with `err` filled. */

@@ -24,7 +24,7 @@ struct dbh_conninfo {
 	char **values;
 	size_t n;
 
-	char *schema;   /* decoded Prisma ?schema=, or NULL */
+	char *schema;	/* decoded Prisma ?schema=, or NULL */
 	char *redacted; /* the input with any password replaced by "***" */
 
 	/* One line per parameter that was dropped or translated, e.g.
