@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
@@ -17,15 +16,6 @@ struct failure {
 	char message[1024];
 	long position; /* in the file, in characters; 0 when unknown */
 };
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
 
 static const char *field(const PGresult *res, int code)
 {
@@ -160,8 +150,10 @@ static char *atomic_message(struct dbh_conn *c, const struct dbh_migration *m,
 
 /* Prisma's exact sequence: row (committed alone), file alone, finish. */
 static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
-			struct dbh_error *err)
+			const struct dbh_apply_opts *o,
+			const struct dbh_reporter *rep, struct dbh_error *err)
 {
+	int timed_out;
 	char sql[512], id[37], logs[4096];
 	const char *vals[3];
 	PGresult *res;
@@ -179,7 +171,8 @@ static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
 	ret = exec_params(c, sql, 3, vals, err, "cannot record the migration");
 	if (ret)
 		return ret;
-	res = PQexec(c->pg, m->sql);
+	res = dbh_conn_exec_watch(c, m->sql, o->cancel_at, m->name, rep,
+				  &timed_out);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK ||
 	    PQresultStatus(res) == PGRES_EMPTY_QUERY) {
@@ -193,8 +186,28 @@ static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
 	}
 	ret = fill_failure(c, m, res, 0, err, &f);
 	PQclear(res);
-	if (ret == DBH_EUNREACH)
-		return ret;
+	if (timed_out)
+		dbh_error_hint(err, "The time budget ran out and the statement "
+				    "was cancelled. This migration runs "
+				    "outside a transaction, so part of it may "
+				    "be applied: check the database, then "
+				    "`dbhook resolve` it.");
+	if (ret == DBH_EUNREACH) {
+		/* Its history row stays failed: retrying cannot help until a
+		 * person has looked, so this is a failed migration (exit 1),
+		 * not a passing network problem. */
+		dbh_error_hint(err,
+			       "The connection was lost while \"%s\" ran "
+			       "outside a transaction: part of it may be "
+			       "applied, and deploys are blocked until it is "
+			       "resolved. Check the database, then run `dbhook "
+			       "resolve --applied \"%s\"` (if you completed it) "
+			       "or `dbhook resolve --rolled-back \"%s\"` (if "
+			       "nothing of it remains).",
+			       m->name, m->name, m->name);
+		err->code = DBH_EFAILED;
+		return DBH_EFAILED;
+	}
 	logs_text(m, &f, err, logs, sizeof(logs));
 	vals[1] = logs;
 	snprintf(sql, sizeof(sql), "UPDATE %s SET logs = $2 WHERE id = $1",
@@ -226,7 +239,7 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			   "\"%s\" has its own %s (line %d): it runs as Prisma "
 			   "runs it, not in dbhook's single transaction",
 			   m->path, scan.txn_word, scan.txn_line);
-		return apply_prisma(c, m, err);
+		return apply_prisma(c, m, o, rep, err);
 	}
 	for (int attempt = 1;; attempt++) {
 		char id[37], logs[4096];
@@ -234,13 +247,14 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 		char *msg;
 		PGresult *res;
 		struct failure f;
-		int code;
+		int code, timed_out;
 
 		dbh_uuid4(id);
 		msg = atomic_message(c, m, id, &prefix_chars);
 		if (!msg)
 			return dbh_error_set(err, DBH_EFAILED, "out of memory");
-		res = PQexec(c->pg, msg);
+		res = dbh_conn_exec_watch(c, msg, o->cancel_at, m->name, rep,
+					  &timed_out);
 		free(msg);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK &&
 		    strcmp(PQcmdTuples(res), "1") == 0) {
@@ -268,6 +282,20 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 		}
 		code = fill_failure(c, m, res, prefix_chars, err, &f);
 		PQclear(res);
+		if (timed_out && code != DBH_EUNREACH) {
+			logs_text(m, &f, err, logs, sizeof(logs));
+			record_attempt(c, m, logs);
+			snprintf(err->message, sizeof(err->message),
+				 "migration \"%.200s\" was cancelled: the time "
+				 "budget ran out",
+				 m->name);
+			dbh_error_hint(err,
+				       "Nothing of it was applied (it ran in one "
+				       "transaction). Raise --timeout, or apply "
+				       "long migrations outside the build with "
+				       "`dbhook deploy`.");
+			return DBH_EUNREACH;
+		}
 		if (code == DBH_EUNREACH) {
 			dbh_error_hint(err,
 				       "The connection was lost while \"%s\" "
@@ -283,7 +311,7 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 				   "block; running it as Prisma does (history "
 				   "row first, then the file alone)",
 				   m->path);
-			return apply_prisma(c, m, err);
+			return apply_prisma(c, m, o, rep, err);
 		}
 		if (is_lock_failure(f.sqlstate) &&
 		    (o->deadline > 0 ? dbh_now() + delay < o->deadline
@@ -294,7 +322,7 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			    "was applied; retrying in %.0f s (attempt "
 			    "%d)",
 			    m->name, f.message, f.sqlstate, delay, attempt + 1);
-			sleep_s(delay);
+			dbh_sleep(delay);
 			if (delay < 16)
 				delay *= 2;
 			continue;

@@ -14,9 +14,11 @@
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
 #include "dbhook/newmig.h"
+#include "dbhook/pooler.h"
 #include "dbhook/resolve.h"
 #include "dbhook/status.h"
 #include "dbhook/url.h"
+#include "dbhook/vaultcmd.h"
 #include "dbhook/conn.h"
 
 static const char usage_text[] =
@@ -34,6 +36,11 @@ static const char usage_text[] =
     "back\n"
     "  new NAME               create <UTC yyyymmddHHMMSS>_<name>/"
     "migration.sql\n"
+    "  setup [--profile P]    store a direct URL encrypted under a password\n"
+    "                         (asked on the terminal; see dbhook setup "
+    "--help)\n"
+    "  run [--profile P]      ask the password, decrypt the URL, deploy\n"
+    "  profiles               list the stored profiles (names only)\n"
     "\n"
     "Options:\n"
     "  --dir DIR              migrations folder (default: prisma/migrations "
@@ -48,8 +55,19 @@ static const char usage_text[] =
     "                         lock_timeout for each migration statement "
     "(default 5);\n"
     "                         a migration that hits it is retried\n"
-    "  --timeout SECS         stop retrying after this long (default: no "
+    "  --timeout SECS         time budget for connecting (with retries), "
+    "lock waits\n"
+    "                         and lock retries (default 180; 0 = no "
     "limit)\n"
+    "  --connect-timeout SECS give up one connection attempt after this "
+    "long\n"
+    "                         (default: the URL's connect_timeout, else "
+    "10)\n"
+    "  --probe-pooler         a URL that looks like a transaction pooler "
+    "(port 6543,\n"
+    "                         pgbouncer=true) is not refused outright: the "
+    "live check\n"
+    "                         decides (session mode passes)\n"
     "  --baseline NAME        deploy: record every migration up to NAME as\n"
     "                         applied without running it (an existing "
     "database)\n"
@@ -83,6 +101,8 @@ struct cli_opts {
 	double lock_timeout;
 	double stmt_lock_timeout;
 	double timeout;
+	int connect_timeout;
+	int probe_pooler;
 	int json;
 	int quiet;
 };
@@ -93,6 +113,8 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_STMT_LOCK_TIMEOUT,
 	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_PROBE_POOLER,
 	OPT_BASELINE,
 	OPT_JSON,
 	OPT_APPLIED,
@@ -105,6 +127,8 @@ static const struct option long_opts[] = {
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"probe-pooler", no_argument, NULL, OPT_PROBE_POOLER},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"json", no_argument, NULL, OPT_JSON},
     {"applied", required_argument, NULL, OPT_APPLIED},
@@ -181,6 +205,7 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 	memset(o, 0, sizeof(*o));
 	o->lock_timeout = 60;
 	o->stmt_lock_timeout = 5;
+	o->timeout = 180;
 	opterr = 0; /* our own messages, which never echo a secret */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+qhV", long_opts, NULL)) != -1 ||
@@ -235,6 +260,19 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 					  err);
 			if (r)
 				return r;
+			break;
+		case OPT_CONNECT_TIMEOUT: {
+			double v = 0;
+
+			r = parse_seconds(optarg, "--connect-timeout", &v, err);
+			if (r)
+				return r;
+			/* libpq counts whole seconds and takes 2 at least. */
+			o->connect_timeout = v < 2 ? 2 : (int)v;
+			break;
+		}
+		case OPT_PROBE_POOLER:
+			o->probe_pooler = 1;
 			break;
 		case OPT_BASELINE:
 			o->baseline = optarg;
@@ -347,11 +385,11 @@ static int load_conninfo(const struct cli_opts *o, struct dbh_conninfo *ci,
 }
 
 static int run_status(const struct cli_opts *o, const struct dbh_conninfo *ci,
-		      const char *app, const struct dbh_reporter *rep,
-		      struct dbh_error *err)
+		      const struct dbh_connect_opts *co,
+		      const struct dbh_reporter *rep, struct dbh_error *err)
 {
 	struct dbh_status st;
-	int ret = dbh_status_collect(o->dir, ci, app, rep, &st, err);
+	int ret = dbh_status_collect(o->dir, ci, co, rep, &st, err);
 
 	if (ret)
 		return ret;
@@ -373,6 +411,7 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_error *err)
 {
 	struct dbh_conninfo ci = {0};
+	struct dbh_connect_opts co = {0};
 	char app[96];
 	int ret;
 
@@ -388,12 +427,25 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 	ret = load_conninfo(o, &ci, rep, err);
 	if (ret)
 		return ret;
-	dbh_app_name(app, sizeof(app));
+	co.app_name = dbh_app_name(app, sizeof(app));
+	co.deadline = o->timeout > 0 ? dbh_now() + o->timeout : 0;
+	co.connect_timeout = o->connect_timeout;
+	co.rep = rep;
 	if (!o->json)
 		dbh_report(rep, DBH_INFO, "Datasource: %s", ci.redacted);
+	if (o->cmd == CMD_STATUS) {
+		char why[160];
+
+		if (dbh_pooler_url(&ci, why, sizeof(why)))
+			dbh_report(rep, DBH_NOTE,
+				   "this URL looks like a transaction pooler "
+				   "(%s): fine for reading the status, but "
+				   "deploy will refuse it",
+				   why);
+	}
 	switch (o->cmd) {
 	case CMD_STATUS:
-		ret = run_status(o, &ci, app, rep, err);
+		ret = run_status(o, &ci, &co, rep, err);
 		break;
 	case CMD_DEPLOY: {
 		struct dbh_deploy_opts d;
@@ -402,18 +454,19 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 		dbh_deploy_opts_init(&d);
 		d.dir = o->dir;
 		d.ci = &ci;
-		d.app_name = app;
+		d.conn = co;
 		d.lock_timeout_s = o->lock_timeout;
 		d.stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
 		d.baseline = o->baseline;
-		d.deadline = o->timeout > 0 ? dbh_now() + o->timeout : 0;
+		d.probe_pooler = o->probe_pooler;
+		d.deadline = co.deadline;
 		ret = dbh_deploy(&d, rep, &res, err);
 		dbh_deploy_result_release(&res);
 		break;
 	}
 	case CMD_RESOLVE:
 		ret = dbh_resolve(
-		    o->dir, &ci, app, o->lock_timeout,
+		    o->dir, &ci, &co, o->probe_pooler, o->lock_timeout,
 		    o->applied ? DBH_RESOLVE_APPLIED : DBH_RESOLVE_ROLLED_BACK,
 		    o->applied ? o->applied : o->rolled_back, rep, err);
 		break;
@@ -432,6 +485,10 @@ int dbh_cli_main(int argc, char **argv)
 	int ret;
 
 	dbh_log_init("dbhook");
+	/* setup, run, profiles: the local secure migration (vaultcmd.c). */
+	ret = dbh_vaultcmd_dispatch(argc, argv);
+	if (ret >= 0)
+		return ret;
 	dbh_error_clear(&err);
 	switch (parse(argc, argv, &o, &err)) {
 	case PARSED_HELP:

@@ -1,9 +1,15 @@
 /* conn.c - opening and preparing the session. */
 #include "dbhook/conn.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "dbhook/clock.h"
+#include "dbhook/diag.h"
 
 char *dbh_app_name(char *buf, size_t bufsz)
 {
@@ -34,68 +40,194 @@ static void copy_scrubbed(const struct dbh_conninfo *ci, char *dst,
 	dbh_conninfo_scrub(ci, dst);
 }
 
-int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
-		  const char *app_name, struct dbh_error *err)
+/* One attempt with our application_name and, when a deadline is near,
+ * a connect_timeout that does not overrun it. */
+static PGconn *connect_once(const struct dbh_conninfo *ci,
+			    const struct dbh_connect_opts *o)
 {
 	const char **kw, **val;
 	size_t n = 0;
-	char target[256];
+	char timeout[16];
+	PGconn *pg;
+	int per_try = o->connect_timeout;
+	double left = dbh_left(o->deadline);
 
-	memset(c, 0, sizeof(*c));
-	c->ci = ci;
-	kw = calloc(ci->n + 2, sizeof(*kw));
-	val = calloc(ci->n + 2, sizeof(*val));
+	if (per_try <= 0) {
+		const char *v = dbh_conninfo_get(ci, "connect_timeout");
+
+		per_try = v ? atoi(v) : 10;
+	}
+	if (per_try <= 0 || per_try > left)
+		per_try = left < 2 ? 2 : (int)left; /* libpq's minimum is 2 */
+	snprintf(timeout, sizeof(timeout), "%d", per_try);
+	kw = calloc(ci->n + 4, sizeof(*kw));
+	val = calloc(ci->n + 4, sizeof(*val));
 	if (!kw || !val) {
 		free(kw);
 		free(val);
-		return dbh_error_set(err, DBH_EUNREACH, "out of memory");
+		return NULL;
 	}
 	for (size_t i = 0; i < ci->n; i++) {
-		if (strcmp(ci->keywords[i], "application_name") == 0)
-			continue; /* ours names the deploy for lock holders */
+		/* Ours names the deploy for lock holders; the timeout is
+		 * ours to fit the budget. */
+		if (strcmp(ci->keywords[i], "application_name") == 0 ||
+		    strcmp(ci->keywords[i], "connect_timeout") == 0)
+			continue;
 		kw[n] = ci->keywords[i];
 		val[n++] = ci->values[i];
 	}
 	kw[n] = "application_name";
-	val[n++] = app_name;
-	c->pg = PQconnectdbParams(kw, val, 0);
+	val[n++] = o->app_name;
+	kw[n] = "connect_timeout";
+	val[n++] = timeout;
+	/* libpq's default (prefer) silently falls back to plain text; a
+	 * remote database gets encryption unless the URL says otherwise. */
+	if (!dbh_conninfo_get(ci, "sslmode") && !getenv("PGSSLMODE") &&
+	    !dbh_diag_is_local(ci)) {
+		kw[n] = "sslmode";
+		val[n++] = "require";
+	}
+	pg = PQconnectdbParams(kw, val, 0);
 	free(kw);
 	free(val);
-	if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
-		if (ci->schema) {
-			char *q = PQescapeIdentifier(c->pg, ci->schema,
-						     strlen(ci->schema));
+	return pg;
+}
 
-			if (q &&
-			    asprintf(&c->table, "%s._prisma_migrations", q) < 0)
-				c->table = NULL;
-			PQfreemem(q);
-		} else {
-			c->table = strdup("_prisma_migrations");
-		}
-		if (!c->table) {
-			dbh_conn_close(c);
-			return dbh_error_set(err, DBH_EUNREACH,
-					     "out of memory");
-		}
-		return 0;
+static int set_table(struct dbh_conn *c)
+{
+	if (c->ci->schema) {
+		char *q = PQescapeIdentifier(c->pg, c->ci->schema,
+					     strlen(c->ci->schema));
+
+		if (q && asprintf(&c->table, "%s._prisma_migrations", q) < 0)
+			c->table = NULL;
+		PQfreemem(q);
+	} else {
+		c->table = strdup("_prisma_migrations");
 	}
-	dbh_error_set(err, DBH_EUNREACH, "cannot connect to the database at %s",
-		      dbh_conninfo_target(ci, target, sizeof(target)));
-	copy_scrubbed(ci, err->detail, sizeof(err->detail),
-		      c->pg ? PQerrorMessage(c->pg) : "out of memory");
-	if (strstr(err->detail, "password authentication failed") ||
-	    strstr(err->detail, "no password supplied"))
-		dbh_error_hint(err, "Check the user name and password in the "
-				    "database URL.");
-	else if (strstr(err->detail, "does not exist"))
-		dbh_error_hint(err, "Check the database name in the URL; "
-				    "create the database first.");
-	else
-		dbh_error_hint(err, "Check that the database server is running "
-				    "and reachable from here, then try again.");
-	dbh_conn_close(c);
-	return DBH_EUNREACH;
+	return c->table ? 0 : -1;
+}
+
+int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
+		  const struct dbh_connect_opts *o, struct dbh_error *err)
+{
+	double start = dbh_now(), pause = 0.5;
+	int attempts = 0;
+	enum dbh_connfail kind;
+	char msg[1500];
+
+	memset(c, 0, sizeof(*c));
+	c->ci = ci;
+	srand((unsigned)getpid() ^ (unsigned)(start * 1000));
+	for (;;) {
+		double wait;
+
+		attempts++;
+		c->pg = connect_once(ci, o);
+		if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+			break;
+		snprintf(msg, sizeof(msg), "%s",
+			 c->pg ? PQerrorMessage(c->pg) : "out of memory");
+		PQfinish(c->pg);
+		c->pg = NULL;
+		kind = dbh_diag_classify(msg);
+		/* Exponential back-off with jitter, inside the budget. */
+		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
+		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
+		    dbh_left(o->deadline) < wait + 2)
+			return dbh_diag_connect(ci, kind, msg, attempts,
+						dbh_now() - start, err);
+		dbh_conninfo_scrub(ci, msg);
+		msg[strcspn(msg, "\n")] = '\0';
+		dbh_report(o->rep, DBH_NOTE,
+			   "connection attempt %d failed (%s): %s; retrying in "
+			   "%.1f s",
+			   attempts, dbh_diag_name(kind), msg, wait);
+		dbh_sleep(wait);
+		if (pause < 8)
+			pause *= 2;
+	}
+	if (set_table(c)) {
+		dbh_conn_close(c);
+		return dbh_error_set(err, DBH_EUNREACH, "out of memory");
+	}
+	if (!PQsslInUse(c->pg) && !dbh_diag_is_local(ci)) {
+		char target[256];
+
+		dbh_report(o->rep, DBH_WARN,
+			   "the connection to %s is not encrypted; add "
+			   "sslmode=require (or verify-full) to the URL",
+			   dbh_conninfo_target(ci, target, sizeof(target)));
+	}
+	return 0;
+}
+
+/* Sends a cancel request for the running statement. */
+static void cancel_running(PGconn *pg)
+{
+	PGcancel *cancel = PQgetCancel(pg);
+	char buf[256];
+
+	if (cancel) {
+		PQcancel(cancel, buf, sizeof(buf));
+		PQfreeCancel(cancel);
+	}
+}
+
+PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
+			      double deadline, const char *label,
+			      const struct dbh_reporter *rep, int *timed_out)
+{
+	double start = dbh_now(), next_beat = start + 10;
+	PGresult *last = NULL, *r;
+	int cancelled = 0;
+
+	*timed_out = 0;
+	if (!PQsendQuery(c->pg, sql))
+		return PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+	for (;;) {
+		struct pollfd pfd = {PQsocket(c->pg), POLLIN, 0};
+		double now = dbh_now(), wake = next_beat;
+
+		if (PQconsumeInput(c->pg) == 0)
+			break; /* the connection is gone */
+		while (!PQisBusy(c->pg)) {
+			r = PQgetResult(c->pg);
+			if (!r)
+				return last;
+			/* Keep the first error (later results would hide
+			 * it), else the last result. */
+			if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+				PQclear(r);
+				continue;
+			}
+			PQclear(last);
+			last = r;
+		}
+		if (now >= next_beat) {
+			dbh_report(rep, DBH_INFO, "still applying `%s` (%.0f s)",
+				   label, now - start);
+			next_beat += 10;
+		}
+		if (deadline > 0 && now >= deadline && !cancelled) {
+			/* Out of budget: the server rolls the statement's
+			 * transaction back and answers 57014. */
+			dbh_report(rep, DBH_WARN,
+				   "time budget used up after %.0f s: cancelling "
+				   "`%s`",
+				   now - start, label);
+			cancel_running(c->pg);
+			cancelled = 1;
+			*timed_out = 1;
+		}
+		if (deadline > 0 && !cancelled && deadline < wake)
+			wake = deadline;
+		if (poll(&pfd, 1, (int)((wake - now) * 1000) + 1) < 0 &&
+		    errno != EINTR)
+			break;
+	}
+	PQclear(last);
+	return PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
 }
 
 int dbh_conn_lost(const struct dbh_conn *c)
@@ -113,8 +245,23 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 	char text[1024];
 	int code = dbh_conn_lost(c) ? DBH_EUNREACH : DBH_EFAILED;
 
-	copy_scrubbed(c->ci, text, sizeof(text),
-		      msg ? msg : PQerrorMessage(c->pg));
+	if (msg) {
+		copy_scrubbed(c->ci, text, sizeof(text), msg);
+	} else {
+		/* A lost connection leaves only libpq's multi-line text:
+		 * keep its first line, without "FATAL:  ". */
+		const char *m = PQerrorMessage(c->pg);
+
+		for (size_t i = 0; i < 3; i++) {
+			static const char *sev[] = {"FATAL:  ", "ERROR:  ",
+						    "PANIC:  "};
+
+			if (strncmp(m, sev[i], strlen(sev[i])) == 0)
+				m += strlen(sev[i]);
+		}
+		copy_scrubbed(c->ci, text, sizeof(text), m);
+		text[strcspn(text, "\n")] = '\0';
+	}
 	if (what && *what)
 		dbh_error_set(err, code, "%s: %s", what, text);
 	else

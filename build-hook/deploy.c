@@ -10,6 +10,7 @@
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/migdir.h"
+#include "dbhook/pooler.h"
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
 {
@@ -182,7 +183,8 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 			 struct dbh_deploy_result *res, struct dbh_error *err)
 {
 	struct dbh_history h;
-	struct dbh_apply_opts ao = {o->deadline, 5};
+	struct dbh_apply_opts ao = {o->deadline, 5,
+				    o->cancel_at_deadline ? o->deadline : 0};
 	const struct dbh_hrow *row;
 	int ret;
 
@@ -261,6 +263,14 @@ static void report_summary(const struct dbh_deploy_opts *o,
 		   "applied.");
 }
 
+/* A wait of `want` seconds, cut to what is left of the run's budget. */
+static double budget(double want, double deadline)
+{
+	double left = dbh_left(deadline);
+
+	return want < left ? want : left;
+}
+
 int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_deploy_result *res, struct dbh_error *err)
 {
@@ -270,13 +280,16 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	int ret;
 
 	memset(res, 0, sizeof(*res));
+	ret = dbh_refuse_pooled_url(o->ci, o->probe_pooler, err);
+	if (ret)
+		return ret;
 	ret = dbh_migdir_open(o->dir, &md, rep, err);
 	if (ret)
 		return ret;
 	res->found = md.n;
 	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", md.n,
 		   md.n == 1 ? "" : "s", o->dir);
-	ret = dbh_conn_open(&c, o->ci, o->app_name, err);
+	ret = dbh_conn_open(&c, o->ci, &o->conn, err);
 	if (ret)
 		goto out_dir;
 	/* The fast path: one query, no lock. */
@@ -301,10 +314,13 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	if (ret || res->fast_path)
 		goto out_conn;
 
-	ret = dbh_conn_setup(&c, o->stmt_lock_timeout_ms, err);
+	ret = dbh_check_pooler(&c, &o->conn, rep, err);
+	if (!ret)
+		ret = dbh_conn_setup(&c, o->stmt_lock_timeout_ms, err);
 	if (ret)
 		goto out_conn;
-	ret = dbh_lock_acquire(&c, o->lock_timeout_s, rep, err);
+	ret = dbh_lock_acquire(&c, budget(o->lock_timeout_s, o->deadline), rep,
+			       err);
 	if (ret)
 		goto out_conn;
 	ret = apply_pending(o, &c, &md, rep, res, err);

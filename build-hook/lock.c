@@ -4,29 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
-
-double dbh_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
 
 /* One line naming the session that holds the lock, or "" when it is gone
  * (or not visible to us). */
@@ -126,9 +106,10 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		}
 		/* Back off from 50 ms to 1 s: quick when the holder is a
 		 * short no-op, cheap when it is a long migration. */
-		sleep_s(pause);
-		if (pause < 1.0)
-			pause *= 2;
+		dbh_sleep(pause < timeout_s - (now - start)
+				  ? pause
+				  : timeout_s - (now - start));
+		pause = pause * 2 < 1.0 ? pause * 2 : 1.0;
 	}
 }
 

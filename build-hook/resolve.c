@@ -9,6 +9,7 @@
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/migdir.h"
+#include "dbhook/pooler.h"
 
 static int mark_applied(struct dbh_conn *c, struct dbh_migdir *md,
 			const char *name, const struct dbh_reporter *rep,
@@ -111,7 +112,8 @@ static int mark_rolled_back(struct dbh_conn *c, const char *name,
 }
 
 int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
-		const char *app_name, double lock_timeout_s,
+		const struct dbh_connect_opts *co, int probe_pooler,
+		double lock_timeout_s,
 		enum dbh_resolve_as as, const char *name,
 		const struct dbh_reporter *rep, struct dbh_error *err)
 {
@@ -120,13 +122,17 @@ int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
 	struct dbh_history h;
 	int ret;
 
-	ret = dbh_migdir_open(dir, &md, rep, err);
+	ret = dbh_refuse_pooled_url(ci, probe_pooler, err);
+	if (!ret)
+		ret = dbh_migdir_open(dir, &md, rep, err);
 	if (ret)
 		return ret;
-	ret = dbh_conn_open(&c, ci, app_name, err);
+	ret = dbh_conn_open(&c, ci, co, err);
 	if (ret)
 		goto out_dir;
-	ret = dbh_conn_setup(&c, 0, err);
+	ret = dbh_check_pooler(&c, co, rep, err);
+	if (!ret)
+		ret = dbh_conn_setup(&c, 0, err);
 	if (!ret)
 		ret = dbh_lock_acquire(&c, lock_timeout_s, rep, err);
 	if (ret)

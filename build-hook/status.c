@@ -80,7 +80,8 @@ static int count_untracked(struct dbh_conn *c, int *n, struct dbh_error *err)
 }
 
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
-		       const char *app_name, const struct dbh_reporter *rep,
+		       const struct dbh_connect_opts *co,
+		       const struct dbh_reporter *rep,
 		       struct dbh_status *st, struct dbh_error *err)
 {
 	struct dbh_migdir md;
@@ -93,7 +94,7 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 	if (ret)
 		return ret;
 	st->dir = strdup(dir);
-	ret = dbh_conn_open(&c, ci, app_name, err);
+	ret = dbh_conn_open(&c, ci, co, err);
 	if (ret)
 		goto out_dir;
 	ret = dbh_history_read(&c, &h, err);

@@ -14,6 +14,8 @@
 struct dbh_apply_opts {
 	double deadline; /* dbh_now() limit for lock retries, or 0 */
 	int max_tries;	 /* attempts on 55P03/40P01 when there is no deadline */
+	double cancel_at; /* dbh_now() after which a running file is
+			   * cancelled (the hook's time budget), or 0 */
 };
 
 /* Applies loaded migration `m`. Returns 0, DBH_EFAILED (the server

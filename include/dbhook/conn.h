@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "dbhook/error.h"
+#include "dbhook/log.h"
 #include "dbhook/url.h"
 
 struct dbh_conn {
@@ -26,10 +27,22 @@ struct dbh_conn {
  * (else "local") and VERCEL_GIT_COMMIT_SHA or GITHUB_SHA. */
 char *dbh_app_name(char *buf, size_t bufsz);
 
-/* Connects. Returns 0, or DBH_EUNREACH (network, authentication, missing
- * database) with `err` filled; no secret ever reaches `err`. */
+struct dbh_connect_opts {
+	const char *app_name;           /* application_name to announce */
+	double deadline;                /* retry until dbh_now() passes it;
+					 * 0 = a single attempt */
+	int connect_timeout;            /* seconds per attempt; 0 = the
+					 * URL's connect_timeout (else 10) */
+	const struct dbh_reporter *rep; /* retry notes, TLS warning */
+};
+
+/* Connects, retrying network, DNS and start-up failures with exponential
+ * back-off and jitter until the deadline; authentication failures and a
+ * missing database are not retried. Returns 0, or DBH_EUNREACH with `err`
+ * filled by diag.c (cause, detail, hint); no secret ever reaches `err`.
+ * Warns when a non-local connection is not encrypted. */
 int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
-		  const char *app_name, struct dbh_error *err);
+		  const struct dbh_connect_opts *o, struct dbh_error *err);
 
 /* Prepares the session for changes: creates the URL's ?schema= when
  * missing (as Prisma does), sets search_path to it, sets lock_timeout
@@ -52,6 +65,17 @@ PGresult *dbh_conn_exec(struct dbh_conn *c, const char *sql,
  * when the connection is gone, else DBH_EFAILED. */
 int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 			  struct dbh_error *err, const char *what);
+
+/* Runs `sql` (one simple-query message) like PQexec and returns its last
+ * result (the caller PQclear()s it; NULL only when out of memory or the
+ * connection is gone), while the statement runs:
+ *  - every 10 s, reports "still applying `label` (N s)" through `rep`;
+ *  - when `deadline` (a dbh_now() value; 0 = none) passes, cancels the
+ *    statement (PQcancel) and returns the server's answer to that, a
+ *    57014 query_canceled error, and sets *timed_out. */
+PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
+			      double deadline, const char *label,
+			      const struct dbh_reporter *rep, int *timed_out);
 
 /* Nonzero when the session's connection is no longer usable. */
 int dbh_conn_lost(const struct dbh_conn *c);

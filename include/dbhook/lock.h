@@ -8,6 +8,7 @@
 #ifndef DBHOOK_LOCK_H
 #define DBHOOK_LOCK_H
 
+#include "dbhook/clock.h"
 #include "dbhook/conn.h"
 #include "dbhook/error.h"
 #include "dbhook/log.h"
@@ -25,8 +26,5 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 /* Releases it explicitly (a pooled or reused connection must not keep
  * it). Errors are ignored: closing the session releases it too. */
 void dbh_lock_release(struct dbh_conn *c);
-
-/* Monotonic clock in seconds. */
-double dbh_now(void);
 
 #endif

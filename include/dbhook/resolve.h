@@ -3,6 +3,7 @@
 #ifndef DBHOOK_RESOLVE_H
 #define DBHOOK_RESOLVE_H
 
+#include "dbhook/conn.h"
 #include "dbhook/error.h"
 #include "dbhook/log.h"
 #include "dbhook/url.h"
@@ -14,7 +15,8 @@ enum dbh_resolve_as {
 };
 
 int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
-		const char *app_name, double lock_timeout_s,
+		const struct dbh_connect_opts *co, int probe_pooler,
+		double lock_timeout_s,
 		enum dbh_resolve_as as, const char *name,
 		const struct dbh_reporter *rep, struct dbh_error *err);
 

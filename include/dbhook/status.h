@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "dbhook/conn.h"
 #include "dbhook/error.h"
 #include "dbhook/log.h"
 #include "dbhook/url.h"
@@ -40,7 +41,8 @@ struct dbh_status {
 
 /* Collects the status. Returns 0 or an exit code with `err` filled. */
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
-		       const char *app_name, const struct dbh_reporter *rep,
+		       const struct dbh_connect_opts *co,
+		       const struct dbh_reporter *rep,
 		       struct dbh_status *st, struct dbh_error *err);
 void dbh_status_release(struct dbh_status *st);
 
