@@ -306,6 +306,7 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			return code;
 		}
 		if (strcmp(f.sqlstate, "25001") == 0) {
+			dbh_error_clear(err); /* not a failure: a mode switch */
 			dbh_report(rep, DBH_NOTE,
 				   "\"%s\" cannot run inside a transaction "
 				   "block; running it as Prisma does (history "
@@ -322,6 +323,7 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			    "was applied; retrying in %.0f s (attempt "
 			    "%d)",
 			    m->name, f.message, f.sqlstate, delay, attempt + 1);
+			dbh_error_clear(err);
 			dbh_sleep(delay);
 			if (delay < 16)
 				delay *= 2;

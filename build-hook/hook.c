@@ -1,66 +1,586 @@
-/* hook.c - `vercel-build`. So far only its contract (help, version, bad
- * options); the migration step and the hand-off build on the engine. */
+/* hook.c - `vercel-build`: decide, migrate (with graceful fallback),
+ * report, hand off to the build. */
 #include "dbhook/hook.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbh_config.h"
+#include "dbhook/clock.h"
+#include "dbhook/conn.h"
+#include "dbhook/deploy.h"
 #include "dbhook/error.h"
+#include "dbhook/handoff.h"
 #include "dbhook/log.h"
+#include "dbhook/migdir.h"
+#include "dbhook/notify.h"
+#include "dbhook/report.h"
+#include "dbhook/status.h"
 #include "dbhook/url.h"
 
 static const char usage_text[] =
     "Usage: vercel-build [OPTIONS] [-- BUILD COMMAND...]\n"
     "\n"
-    "The Vercel build hook: in production it applies pending migrations\n"
-    "with MIGRATE_DATABASE_URL, then hands off to the build command.\n"
+    "The Vercel build hook. In an environment named by --environments "
+    "(default:\n"
+    "production, from VERCEL_TARGET_ENV or VERCEL_ENV) it applies pending\n"
+    "migrations with MIGRATE_DATABASE_URL. When that fails it says why and "
+    "how to\n"
+    "fix it, and the build still goes on (use --strict to fail it instead). "
+    "Then\n"
+    "it hands off to the build: the command after --, else package.json's\n"
+    "\"build\" script through the package manager of its lockfile, else the\n"
+    "framework's default build command from vercel.json, else it exits 0.\n"
     "\n"
     "Options:\n"
-    "  -h, --help     show this help and exit\n"
-    "  -V, --version  show the version and exit\n"
+    "  --environments LIST    comma-separated environments that migrate\n"
+    "                         (default: production)\n"
+    "  --strict               a failed migration step fails the build\n"
+    "                         (also MIGRATE_STRICT=1)\n"
+    "  --dry-run              show the decision, the pending migrations and "
+    "the\n"
+    "                         build command; change nothing, build nothing\n"
+    "  --dir DIR              migrations folder (default: prisma/migrations "
+    "if\n"
+    "                         present, else migrations)\n"
+    "  --timeout SECS         time budget of the migration step: connecting,\n"
+    "                         lock wait and migrations (default 180)\n"
+    "  --connect-timeout SECS one connection attempt (default 10)\n"
+    "  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
+    "  --lock-timeout-statement SECS\n"
+    "                         lock_timeout per migration statement (default "
+    "5)\n"
+    "  --probe-pooler         let the live check decide on a URL that looks "
+    "like a\n"
+    "                         transaction pooler\n"
+    "  --report FILE          write a JSON summary of the run\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n"
     "\n"
-    "Exit codes:\n"
+    "Environment: MIGRATE_DATABASE_URL (set it for Production only), "
+    "MIGRATE_STRICT,\n"
+    "MIGRATE_NOTIFY_URL and MIGRATE_NOTIFY_ON=always (webhook), "
+    "NO_COLOR.\n"
+    "The database URL is never taken from the command line.\n"
+    "\n"
+    "Exit codes (the migration step alone exits 0 unless --strict; after "
+    "the\n"
+    "hand-off the build's own exit code is returned):\n"
     "  0  success, or nothing to do\n"
-    "  1  a migration failed (with --strict)\n"
-    "  2  usage or configuration error\n"
+    "  1  a migration failed, or a failed migration blocks deploys "
+    "(--strict)\n"
+    "  2  usage or configuration error (bad option; with --strict: bad URL "
+    "or\n"
+    "     migrations folder)\n"
     "  3  the database could not be reached, authenticated or locked in "
-    "time (with --strict)\n";
+    "time\n"
+    "     (--strict)\n"
+    "  126, 127  the build command could not be run\n";
+
+struct hook_opts {
+	const char *environments;
+	const char *dir;
+	const char *report;
+	double timeout;
+	double lock_timeout;
+	double stmt_lock_timeout;
+	int connect_timeout;
+	int strict;
+	int dry_run;
+	int probe_pooler;
+	int build_argc;
+	char **build_argv;
+};
+
+/* What the run did, for the log line, the report and the webhook. */
+struct hook_run {
+	const char *environment;
+	char reason[256];
+	const char *decision;
+	const char *outcome;
+	struct dbh_conninfo ci;
+	struct dbh_deploy_result res;
+	struct dbh_error err;
+	char **pending;
+	size_t npending;
+	double migrate_seconds;
+};
+
+enum { OPT_ENVS = 256, OPT_STRICT, OPT_DRY_RUN, OPT_DIR, OPT_TIMEOUT,
+       OPT_CONNECT_TIMEOUT, OPT_LOCK_TIMEOUT, OPT_STMT_LOCK_TIMEOUT,
+       OPT_PROBE_POOLER, OPT_REPORT };
+
+static const struct option long_opts[] = {
+    {"environments", required_argument, NULL, OPT_ENVS},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"lock-timeout-statement", required_argument, NULL,
+     OPT_STMT_LOCK_TIMEOUT},
+    {"probe-pooler", no_argument, NULL, OPT_PROBE_POOLER},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+enum parsed { PARSED_RUN, PARSED_HELP, PARSED_VERSION, PARSED_ERROR };
+
+static int usage_error(struct dbh_error *err, const char *fmt, const char *arg)
+{
+	char shown[256];
+
+	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
+	dbh_error_set(err, DBH_EUSAGE, fmt, shown);
+	dbh_error_hint(err, "Try 'vercel-build --help' for more information.");
+	return PARSED_ERROR;
+}
+
+static int seconds(const char *arg, const char *opt, double *out,
+		   struct dbh_error *err)
+{
+	char *end = NULL;
+	double v = strtod(arg, &end);
+	char what[96];
+
+	if (*arg && !*end && v >= 0 && v <= 86400) {
+		*out = v;
+		return PARSED_RUN;
+	}
+	snprintf(what, sizeof(what),
+		 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
+	return usage_error(err, what, arg);
+}
+
+static int env_is_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+		     strcasecmp(v, "yes") == 0);
+}
+
+static int parse(int argc, char **argv, struct hook_opts *o,
+		 struct dbh_error *err)
+{
+	double v;
+	int c, r = PARSED_RUN;
+
+	memset(o, 0, sizeof(*o));
+	o->environments = "production";
+	o->timeout = 180;
+	o->lock_timeout = 60;
+	o->stmt_lock_timeout = 5;
+	o->strict = env_is_true("MIGRATE_STRICT");
+	opterr = 0;
+	optind = 1;
+	/* '+': stop at the first word, so a build command's own options
+	 * after -- (or after its first word) are left alone. */
+	while (r == PARSED_RUN &&
+	       (c = getopt_long(argc, argv, "+hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ENVS:
+			o->environments = optarg;
+			break;
+		case OPT_STRICT:
+			o->strict = 1;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = 1;
+			break;
+		case OPT_DIR:
+			o->dir = optarg;
+			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
+		case OPT_PROBE_POOLER:
+			o->probe_pooler = 1;
+			break;
+		case OPT_TIMEOUT:
+			r = seconds(optarg, "--timeout", &o->timeout, err);
+			break;
+		case OPT_LOCK_TIMEOUT:
+			r = seconds(optarg, "--lock-timeout", &o->lock_timeout,
+				    err);
+			break;
+		case OPT_STMT_LOCK_TIMEOUT:
+			r = seconds(optarg, "--lock-timeout-statement",
+				    &o->stmt_lock_timeout, err);
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			r = seconds(optarg, "--connect-timeout", &v, err);
+			o->connect_timeout = v < 2 ? 2 : (int)v;
+			break;
+		case 'h':
+			return PARSED_HELP;
+		case 'V':
+			return PARSED_VERSION;
+		default:
+			return usage_error(err,
+					   optopt >= 256
+						   ? "option \"%s\" needs a "
+						     "value"
+						   : "unknown option \"%s\"",
+					   argv[optind - 1]);
+		}
+	}
+	if (r != PARSED_RUN)
+		return r;
+	/* Words after the options: the build command ("--" is consumed by
+	 * getopt). A URL pasted here by mistake is refused, not run. */
+	o->build_argc = argc - optind;
+	o->build_argv = argv + optind;
+	if (o->build_argc > 0 && strstr(o->build_argv[0], "://"))
+		return usage_error(err,
+				   "\"%s\" is not a build command; the "
+				   "database URL belongs in "
+				   "MIGRATE_DATABASE_URL",
+				   o->build_argv[0]);
+	return PARSED_RUN;
+}
+
+/* Is `env` one of the comma-separated `list`? */
+static int in_list(const char *list, const char *env)
+{
+	size_t n = strlen(env);
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+
+		if (len == n && strncasecmp(list, env, n) == 0)
+			return 1;
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/* Step 1: migrate or not, and why (one line). */
+static int decide(const struct hook_opts *o, struct hook_run *run)
+{
+	const char *target = getenv("VERCEL_TARGET_ENV");
+	const char *env = target && *target ? target : getenv("VERCEL_ENV");
+
+	run->environment = env && *env ? env : NULL;
+	if (dbh_handoff_inside()) {
+		snprintf(run->reason, sizeof(run->reason),
+			 "this build was started by vercel-build itself "
+			 "(%s is set): not migrating twice",
+			 DBH_HANDOFF_ENV);
+		return 0;
+	}
+	if (!run->environment) {
+		snprintf(run->reason, sizeof(run->reason),
+			 "VERCEL_ENV is not set (a local build); migrations "
+			 "run in %s builds only",
+			 o->environments);
+		return 0;
+	}
+	if (!in_list(o->environments, run->environment)) {
+		snprintf(run->reason, sizeof(run->reason),
+			 "environment \"%s\" is not in --environments (%s)",
+			 run->environment, o->environments);
+		return 0;
+	}
+	if (!getenv("MIGRATE_DATABASE_URL") ||
+	    !*getenv("MIGRATE_DATABASE_URL")) {
+		snprintf(run->reason, sizeof(run->reason),
+			 "MIGRATE_DATABASE_URL is not set for the \"%s\" "
+			 "environment",
+			 run->environment);
+		return -1;
+	}
+	snprintf(run->reason, sizeof(run->reason),
+		 "environment \"%s\" is in --environments (%s)",
+		 run->environment, o->environments);
+	return 1;
+}
+
+static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
+			     const struct dbh_reporter *rep, double start,
+			     char *app, size_t appsz,
+			     struct dbh_deploy_opts *d)
+{
+	dbh_deploy_opts_init(d);
+	d->dir = o->dir;
+	d->ci = &run->ci;
+	d->conn.app_name = dbh_app_name(app, appsz);
+	d->conn.connect_timeout = o->connect_timeout;
+	d->conn.rep = rep;
+	d->conn.deadline = o->timeout > 0 ? start + o->timeout : 0;
+	d->deadline = d->conn.deadline;
+	d->cancel_at_deadline = 1;
+	d->lock_timeout_s = o->lock_timeout;
+	d->stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
+	d->probe_pooler = o->probe_pooler;
+}
+
+/* --dry-run: the pending migrations, read-only (the status query). */
+static int plan(const struct hook_opts *o, struct hook_run *run,
+		const struct dbh_reporter *rep, double start)
+{
+	struct dbh_deploy_opts d;
+	struct dbh_status st;
+	char app[96];
+	int ret;
+
+	fill_deploy_opts(o, run, rep, start, app, sizeof(app), &d);
+	ret = dbh_status_collect(o->dir, &run->ci, &d.conn, rep, &st,
+				 &run->err);
+	if (ret)
+		return ret;
+	run->pending = calloc(st.n + 1, sizeof(*run->pending));
+	for (size_t i = 0; run->pending && i < st.n; i++)
+		if (st.e[i].state == DBH_S_PENDING)
+			run->pending[run->npending++] = strdup(st.e[i].name);
+	dbh_report(rep, DBH_INFO, "vercel-build: %zu pending migration%s:",
+		   run->npending, run->npending == 1 ? "" : "s");
+	for (size_t i = 0; i < run->npending; i++)
+		dbh_report(rep, DBH_INFO, "  %s", run->pending[i]);
+	if (st.count[DBH_S_FAILED])
+		dbh_report(rep, DBH_WARN,
+			   "a failed migration blocks deploys: the real run "
+			   "would stop there (see `dbhook status`)");
+	dbh_status_release(&st);
+	return 0;
+}
+
+static int migrate(const struct hook_opts *o, struct hook_run *run,
+		   const struct dbh_reporter *rep, double start)
+{
+	struct dbh_deploy_opts d;
+	char app[96];
+	int ret;
+
+	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci,
+			  &run->err))
+		return DBH_EUSAGE;
+	for (size_t i = 0; i < run->ci.nnotes; i++)
+		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE,
+			   "MIGRATE_DATABASE_URL: %s", run->ci.notes[i]);
+	dbh_report(rep, DBH_INFO, "vercel-build: database %s",
+		   run->ci.redacted);
+	if (o->dry_run)
+		return plan(o, run, rep, start);
+	fill_deploy_opts(o, run, rep, start, app, sizeof(app), &d);
+	ret = dbh_deploy(&d, rep, &run->res, &run->err);
+	return ret;
+}
+
+static const char *short_sha(char *buf, size_t n)
+{
+	const char *sha = getenv("VERCEL_GIT_COMMIT_SHA");
+
+	if (!sha || !*sha)
+		sha = getenv("GITHUB_SHA");
+	if (!sha || !*sha)
+		return NULL;
+	snprintf(buf, n, "%.7s", sha);
+	return buf;
+}
+
+/* The webhook: on failure, and on success with MIGRATE_NOTIFY_ON=always.
+ * Never fails or holds the build beyond its 5 s timeout. */
+static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
+{
+	const char *url = getenv("MIGRATE_NOTIFY_URL");
+	const char *on = getenv("MIGRATE_NOTIFY_ON");
+	int failed = run->err.code != 0;
+	struct dbh_notify_event ev = {0};
+	struct dbh_error nerr;
+	char sha[16], summary[128];
+
+	if (!url || !*url || (!failed && !(on && strcmp(on, "always") == 0)))
+		return;
+	ev.outcome = failed ? "failure" : "success";
+	ev.environment = run->environment ? run->environment : "local";
+	ev.project = getenv("VERCEL_PROJECT_PRODUCTION_URL");
+	if (!ev.project || !*ev.project)
+		ev.project = getenv("VERCEL_URL");
+	ev.commit = short_sha(sha, sizeof(sha));
+	ev.migration = run->res.failed;
+	ev.sqlstate = run->err.sqlstate[0] ? run->err.sqlstate : NULL;
+	snprintf(summary, sizeof(summary), "%zu migration%s applied",
+		 run->res.napplied, run->res.napplied == 1 ? "" : "s");
+	ev.message = failed ? run->err.message : summary;
+	ev.hint = run->err.hint[0] ? run->err.hint : NULL;
+	ev.applied = (int)run->res.napplied;
+	dbh_error_clear(&nerr);
+	if (dbh_notify_send(url, &ev, DBH_NOTIFY_TIMEOUT, &nerr) != 0)
+		dbh_report(rep, DBH_WARN,
+			   "the failure webhook was not delivered: %s",
+			   nerr.message);
+}
+
+static void write_report(const struct hook_opts *o, struct hook_run *run,
+			 const char *build, double start,
+			 const struct dbh_reporter *rep)
+{
+	struct dbh_run_report r = {0};
+	struct dbh_error rerr;
+
+	if (!o->report)
+		return;
+	r.environment = run->environment;
+	r.decision = run->decision;
+	r.reason = run->reason;
+	r.database = run->ci.redacted;
+	r.dir = o->dir;
+	r.outcome = run->outcome;
+	r.result = &run->res;
+	r.pending = (const char *const *)run->pending;
+	r.npending = run->npending;
+	r.error = run->err.code ? &run->err : NULL;
+	r.build_command = build;
+	r.strict = o->strict;
+	r.migrate_seconds = run->migrate_seconds;
+	r.total_seconds = dbh_now() - start;
+	dbh_error_clear(&rerr);
+	if (dbh_report_write(o->report, &r, &rerr))
+		dbh_report(rep, DBH_WARN, "%s", rerr.message);
+}
+
+static void release_run(struct hook_run *run)
+{
+	for (size_t i = 0; i < run->npending; i++)
+		free(run->pending[i]);
+	free(run->pending);
+	dbh_deploy_result_release(&run->res);
+	dbh_conninfo_release(&run->ci);
+}
+
+static const char *outcome_of(const struct hook_run *run, int dry_run)
+{
+	if (run->err.code)
+		return "failed";
+	if (dry_run)
+		return "planned";
+	if (run->res.napplied)
+		return "applied";
+	return "up_to_date";
+}
 
 int dbh_hook_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct dbh_error err;
-	char shown[256];
-	int c;
+	struct hook_opts o;
+	struct hook_run run;
+	struct dbh_reporter rep;
+	struct dbh_handoff h = {0};
+	double start = dbh_now();
+	int d, ret = 0;
 
 	dbh_log_init("vercel-build");
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(usage_text, stdout);
-			return DBH_OK;
-		case 'V':
-			printf("vercel-build %s (%s)\n", DBH_VERSION,
-			       DBH_COMMIT);
-			return DBH_OK;
-		default:
-			dbh_url_redact(argv[optind - 1], shown, sizeof(shown));
-			dbh_error_set(&err, DBH_EUSAGE, "unknown option \"%s\"",
-				      shown);
-			dbh_error_hint(&err, "Try 'vercel-build --help' for "
-					     "more information.");
-			dbh_log_error(&err);
-			return DBH_EUSAGE;
-		}
+	memset(&run, 0, sizeof(run));
+	switch (parse(argc, argv, &o, &run.err)) {
+	case PARSED_HELP:
+		fputs(usage_text, stdout);
+		return DBH_OK;
+	case PARSED_VERSION:
+		printf("vercel-build %s (%s)\n", DBH_VERSION, DBH_COMMIT);
+		return DBH_OK;
+	case PARSED_ERROR:
+		dbh_log_error(&run.err);
+		return DBH_EUSAGE;
+	default:
+		break;
 	}
-	fprintf(stderr, "vercel-build: note: the migration step is not "
-			"enabled in this version; nothing to do\n");
-	return DBH_OK;
+	if (!o.dir)
+		o.dir = dbh_migdir_default();
+	rep = dbh_log_reporter(0);
+
+	d = decide(&o, &run);
+	run.decision = d == 1 ? (o.dry_run ? "dry-run" : "migrate") : "skip";
+	run.outcome = "skipped";
+	if (d == 0) {
+		dbh_report(&rep, DBH_INFO, "vercel-build: skipping migrations: %s",
+			   run.reason);
+	} else if (d < 0 && o.strict) {
+		dbh_error_set(&run.err, DBH_EUSAGE, "%s", run.reason);
+		dbh_error_hint(&run.err,
+			       "Add MIGRATE_DATABASE_URL in the project's "
+			       "Environment Variables (Production only), using "
+			       "a direct or session-pooler URL.");
+		dbh_log_error(&run.err);
+		run.outcome = "failed";
+		ret = DBH_EUSAGE;
+	} else if (d < 0) {
+		dbh_report(&rep, DBH_WARN,
+			   "skipping migrations: %s; add it in the project's "
+			   "Environment Variables (Production only), using a "
+			   "direct or session-pooler URL",
+			   run.reason);
+	} else {
+		double t0 = dbh_now();
+
+		dbh_report(&rep, DBH_INFO, "vercel-build: %s migrations: %s",
+			   o.dry_run ? "planning" : "applying", run.reason);
+		ret = migrate(&o, &run, &rep, start);
+		if (!ret)
+			dbh_error_clear(&run.err);
+		run.migrate_seconds = dbh_now() - t0;
+		run.outcome = outcome_of(&run, o.dry_run);
+		if (ret) {
+			dbh_log_error(&run.err);
+			if (!o.strict)
+				dbh_report(&rep, DBH_WARN,
+					   "the migration step failed; the "
+					   "build goes on without it (pass "
+					   "--strict or MIGRATE_STRICT=1 to "
+					   "fail the build instead)");
+		}
+		if (!o.dry_run)
+			notify(&run, &rep);
+	}
+
+	/* A build started by vercel-build runs only an explicit command,
+	 * never package.json's script again. */
+	if (dbh_handoff_inside() && o.build_argc == 0) {
+		write_report(&o, &run, NULL, start, &rep);
+		release_run(&run);
+		return DBH_OK;
+	}
+	if (dbh_handoff_resolve(o.build_argc, o.build_argv, ".", &rep, &h,
+				&run.err) != 0) {
+		dbh_log_error(&run.err);
+		write_report(&o, &run, NULL, start, &rep);
+		release_run(&run);
+		return DBH_EUSAGE;
+	}
+	write_report(&o, &run, h.display, start, &rep);
+	if (ret && o.strict) {
+		dbh_report(&rep, DBH_INFO,
+			   "vercel-build: --strict: not building after the "
+			   "failed migration step");
+		dbh_handoff_release(&h);
+		release_run(&run);
+		return ret;
+	}
+	if (o.dry_run) {
+		dbh_report(&rep, DBH_INFO, "vercel-build: would build with: %s (%s)",
+			   h.argv ? h.display : "nothing", h.source);
+		dbh_handoff_release(&h);
+		release_run(&run);
+		return DBH_OK;
+	}
+	release_run(&run);
+	if (!h.argv) {
+		dbh_report(&rep, DBH_INFO, "vercel-build: no build command (%s)",
+			   h.source ? h.source : "none found");
+		dbh_handoff_release(&h);
+		return DBH_OK;
+	}
+	dbh_report(&rep, DBH_INFO, "vercel-build: building with: %s (%s)",
+		   h.display, h.source);
+	fflush(NULL);
+	ret = dbh_handoff_exec(&h, &run.err);
+	dbh_log_error(&run.err);
+	dbh_handoff_release(&h);
+	return ret;
 }

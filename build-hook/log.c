@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *log_prog = "dbhook";
 
@@ -48,18 +49,44 @@ void dbh_log_sanitize(const char *in, char *out, size_t outsz)
 	out[i] = '\0';
 }
 
+/* Colour only on a terminal, and never with NO_COLOR set (no-color.org). */
+static const char *colour_of(FILE *f, const char *label)
+{
+	static int use = -1;
+
+	if (use < 0) {
+		const char *no = getenv("NO_COLOR");
+
+		use = isatty(fileno(f)) && !(no && *no);
+	}
+	if (!use)
+		return NULL;
+	if (strcmp(label, "error") == 0)
+		return "\033[1;31m";
+	if (strcmp(label, "warning") == 0)
+		return "\033[1;33m";
+	if (strcmp(label, "hint") == 0)
+		return "\033[36m";
+	return NULL;
+}
+
 /* Prints `text` with `label` before each of its lines. */
 static void print_lines(FILE *f, const char *label, const char *text)
 {
 	char clean[4096];
 	const char *p = clean;
+	const char *colour = colour_of(f, label);
 
 	dbh_log_sanitize(text, clean, sizeof(clean));
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);
 
-		fprintf(f, "%s: %s: %.*s\n", log_prog, label, len, p);
+		if (colour)
+			fprintf(f, "%s: %s%s:\033[0m %.*s\n", log_prog, colour,
+				label, len, p);
+		else
+			fprintf(f, "%s: %s: %.*s\n", log_prog, label, len, p);
 		p += len;
 		if (*p == '\n')
 			p++;

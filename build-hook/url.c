@@ -698,7 +698,10 @@ void dbh_conninfo_scrub(const struct dbh_conninfo *ci, char *text)
 			max = strlen(ci->values[i]);
 	if (ci->nsecrets && strlen(ci->secrets[0]) > max)
 		max = strlen(ci->secrets[0]);
-	for (len = max; len > 0; len--) {
+	/* A password of 1-3 bytes cannot be hidden in prose without
+	 * garbling every word that contains its letters ("*ort 1 failed"),
+	 * and protects nothing anyway: such passwords are not scrubbed. */
+	for (len = max; len >= 4; len--) {
 		for (i = 0; i < ci->n; i++)
 			if (is_secret_keyword(ci->keywords[i]) &&
 			    strlen(ci->values[i]) == len)

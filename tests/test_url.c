@@ -695,8 +695,12 @@ static void run_scrub_cases(void)
 		   "postgresql://app:p%40ss%2Fw0rd@h/db", NULL,
 		   "auth failed: p@ss/w0rd, p%40ss%2Fw0rd.",
 		   "auth failed: ***, ***.");
-	scrub_case("short password never grows the text",
-		   "postgresql://app:ab@h/db", NULL, "xaby", "x**y");
+	scrub_case("a 1-3 byte password is not scrubbed (it would garble "
+		   "every word)",
+		   "postgresql://app:ab@h/db", NULL, "port 1 failed: xaby",
+		   "port 1 failed: xaby");
+	scrub_case("a 4-byte password is scrubbed",
+		   "postgresql://app:abcd@h/db", NULL, "x abcd y", "x *** y");
 	scrub_case("key=value with an escaped quote",
 		   "host=h password='it\\'s s3cret'", NULL,
 		   "it's s3cret / it\\'s s3cret", "*** / ***");
@@ -710,8 +714,8 @@ static void run_scrub_cases(void)
 		   "postgresql://me@corp:pa@ss@h/db", NULL,
 		   "pa@ss pa%40ss me@corp", "*** *** me@corp");
 	scrub_case("password replaced by dbh_conninfo_set",
-		   "postgresql://app:old@h/db", "newpass1", "newpass1 old",
-		   "*** ***");
+		   "postgresql://app:oldpass@h/db", "newpass1",
+		   "newpass1 oldpass", "*** ***");
 	scrub_case("text without the password unchanged",
 		   "postgresql://app:s3cret@h/db", NULL, "connection refused",
 		   "connection refused");
