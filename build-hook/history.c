@@ -6,6 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* For qsort_r-free sorting: the rows being indexed. */
+static const struct dbh_hrow *sort_rows;
+
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_rows[x].name, sort_rows[y].name);
+
+	/* Equal names keep their started_at order (the query's order). */
+	return c ? c : (x > y) - (x < y);
+}
+
+static int index_by_name(struct dbh_history *h, struct dbh_error *err)
+{
+	h->by_name = malloc((h->n + 1) * sizeof(*h->by_name));
+	if (!h->by_name) {
+		dbh_history_release(h);
+		return dbh_error_set(err, DBH_EFAILED, "out of memory");
+	}
+	for (size_t i = 0; i < h->n; i++)
+		h->by_name[i] = i;
+	sort_rows = h->rows;
+	qsort(h->by_name, h->n, sizeof(*h->by_name), cmp_index);
+	return 0;
+}
+
 static char *dup_or_null(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL
@@ -65,7 +91,7 @@ int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
 		}
 	}
 	PQclear(res);
-	return 0;
+	return index_by_name(h, err);
 }
 
 void dbh_history_release(struct dbh_history *h)
@@ -79,25 +105,40 @@ void dbh_history_release(struct dbh_history *h)
 		free(h->rows[i].logs);
 	}
 	free(h->rows);
+	free(h->by_name);
 	memset(h, 0, sizeof(*h));
 }
 
-enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
+enum dbh_mstate dbh_history_state(const struct dbh_history *h,
+				  const char *name,
 				  const struct dbh_hrow **row)
 {
 	const struct dbh_hrow *failed = NULL;
+	size_t lo = 0, hi = h->n;
 
 	*row = NULL;
-	for (size_t i = 0; i < h->n; i++) {
-		const struct dbh_hrow *r = &h->rows[i];
+	if (!h->by_name)
+		return DBH_PENDING;
+	while (lo < hi) { /* the first row of that name */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (r->rolled_back_at || strcmp(r->name, name) != 0)
+		if (strcmp(h->rows[h->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < h->n && strcmp(h->rows[h->by_name[lo]].name, name) == 0;
+	     lo++) {
+		const struct dbh_hrow *r = &h->rows[h->by_name[lo]];
+
+		if (r->rolled_back_at)
 			continue;
 		if (r->finished_at) {
 			*row = r;
 			return DBH_APPLIED;
 		}
-		failed = r;
+		if (!failed)
+			failed = r;
 	}
 	*row = failed;
 	return failed ? DBH_FAILED : DBH_PENDING;

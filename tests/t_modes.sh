@@ -34,12 +34,18 @@ is "$(admin "$db" "SELECT checksum FROM _prisma_migrations WHERE migration_name 
 
 # The CRLF file checked out with LF later: not a modification.
 tr -d '\r' <"$WORK/crlf.sql" >"$M/20240104000000_crlf/migration.sql"
+mkmig "$M" 20240104100000_pending_a 'CREATE TABLE pending_a (id int);'
 run "$DBHOOK" deploy --dir "$M"
-is "$RC" 0 "no-op after an LF checkout of a CRLF migration"
+is "$RC" 0 "deploy after an LF checkout of a CRLF migration"
 unlike "$ERR" 'modified' "line ends alone are not a modification"
 
-# An edited applied migration: a warning, nothing runs.
+# An edited applied migration: nothing runs; the no-op path reads no file
+# (it costs one query), the next deploy with work to do warns.
 echo 'CREATE TABLE sneaky (id int);' >>"$M/20240101000000_table/migration.sql"
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "no-op deploy with an edited applied migration exits 0"
+like "$OUT" 'No pending migrations to apply' "and has nothing to do"
+mkmig "$M" 20240104200000_pending_b 'CREATE TABLE pending_b (id int);'
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "deploy with an edited applied migration still exits 0"
 like "$ERR" '^dbhook: warning: migration "20240101000000_table" was modified after it was applied' \

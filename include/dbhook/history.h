@@ -25,6 +25,9 @@ struct dbh_hrow {
 
 struct dbh_history {
 	int exists;	       /* the table exists */
+	size_t *by_name;       /* row indexes sorted by name, then by
+				* started_at: lookups are a binary search,
+				* not a scan per migration. Owned */
 	struct dbh_hrow *rows; /* ORDER BY started_at, owned */
 	size_t n;
 };
