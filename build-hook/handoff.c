@@ -1,0 +1,1054 @@
+/* handoff.c - choosing the build command `vercel-build` hands off to, and
+ * exec'ing it. */
+#include "dbhook/handoff.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SELF "vercel-build"
+#define JSON_MAX (8u << 20) /* larger "JSON" files are not config files */
+#define SCAN_DEPTH 8	    /* npm run chains followed this deep */
+#define SCAN_CHAIN 32	    /* scripts remembered while following them */
+
+/* Default build commands of Vercel's framework presets, from
+ * settings.buildCommand.value in @vercel/frameworks. Presets whose default
+ * needs a shell (scully: "ng build && scully") or changed between releases
+ * (svelte: "rollup -c", later "vite build") are left out: the hand-off runs
+ * words, never a shell, and a wrong guess would build the wrong thing. */
+static const struct {
+	const char *slug;
+	const char *command;
+} frameworks[] = {
+    {"angular", "ng build"},
+    {"astro", "astro build"},
+    {"blitzjs", "blitz build"},
+    {"brunch", "brunch build --production"},
+    {"create-react-app", "react-scripts build"},
+    {"docusaurus", "docusaurus-build"},
+    {"docusaurus-2", "docusaurus build"},
+    {"dojo", "dojo build"},
+    {"eleventy", "npx @11ty/eleventy"},
+    {"ember", "ember build"},
+    {"gatsby", "gatsby build"},
+    {"gridsome", "gridsome build"},
+    {"hexo", "hexo generate"},
+    {"hugo", "hugo -D --gc"},
+    {"ionic-angular", "ng build"},
+    {"ionic-react", "react-scripts build"},
+    {"jekyll", "jekyll build"},
+    {"middleman", "bundle exec middleman build"},
+    {"nextjs", "next build"},
+    {"nuxtjs", "nuxt build"},
+    {"parcel", "parcel build"},
+    {"polymer", "polymer build"},
+    {"preact", "preact build"},
+    {"redwoodjs", "yarn rw deploy vercel"},
+    {"remix", "remix build"},
+    {"saber", "saber build"},
+    {"sapper", "sapper export"},
+    {"stencil", "stencil build"},
+    {"sveltekit", "vite build"},
+    {"sveltekit-1", "vite build"},
+    {"umijs", "umi build"},
+    {"vite", "vite build"},
+    {"vue", "vue-cli-service build"},
+    {"zola", "zola build"},
+};
+
+/* Lockfiles in order of preference when several exist: bun can write a
+ * yarn.lock beside its own, and a stray package-lock.json is the usual
+ * accident next to another manager's lockfile. */
+static const struct {
+	const char *file;
+	const char *pm;
+} lockfiles[] = {
+    {"bun.lock", "bun"},	  {"bun.lockb", "bun"},
+    {"pnpm-lock.yaml", "pnpm"},	  {"yarn.lock", "yarn"},
+    {"package-lock.json", "npm"}, {"npm-shrinkwrap.json", "npm"},
+};
+
+const char *dbh_handoff_framework(const char *slug)
+{
+	size_t i;
+
+	if (!slug)
+		return NULL;
+	for (i = 0; i < sizeof(frameworks) / sizeof(frameworks[0]); i++)
+		if (strcmp(frameworks[i].slug, slug) == 0)
+			return frameworks[i].command;
+	return NULL;
+}
+
+/* A growable string; on allocation failure `oom` is set and `s` freed. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_addn(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *s;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		s = realloc(b->s, cap);
+		if (!s) {
+			free(b->s);
+			b->s = NULL;
+			b->oom = 1;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_add(struct sbuf *b, const char *p)
+{
+	sb_addn(b, p, strlen(p));
+}
+
+static char *xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+/* Words a shell would take as they are; anything else is single-quoted in
+ * the display so the line can be pasted into a shell. */
+static int shell_safe(const char *w)
+{
+	if (!*w)
+		return 0;
+	for (; *w; w++)
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789_@%+=:,./-",
+			*w))
+			return 0;
+	return 1;
+}
+
+static char *join_display(char *const *argv)
+{
+	struct sbuf b = {0};
+	size_t i;
+
+	for (i = 0; argv[i]; i++) {
+		const char *p;
+
+		if (i)
+			sb_add(&b, " ");
+		if (shell_safe(argv[i])) {
+			sb_add(&b, argv[i]);
+			continue;
+		}
+		sb_add(&b, "'");
+		for (p = argv[i]; *p; p++) {
+			if (*p == '\'')
+				sb_add(&b, "'\\''");
+			else
+				sb_addn(&b, p, 1);
+		}
+		sb_add(&b, "'");
+	}
+	if (!b.s && !b.oom)
+		sb_add(&b, "");
+	return b.s;
+}
+
+static void free_argv(char **argv)
+{
+	size_t i;
+
+	if (!argv)
+		return;
+	for (i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* Splits `cmd` on spaces into a NULL-terminated, owned argv. */
+static char **split_words(const char *cmd)
+{
+	size_t n = 0, i = 0;
+	const char *p;
+	char **argv;
+
+	for (p = cmd; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		n++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	argv = calloc(n + 1, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	for (p = cmd; *p;) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		len = strcspn(p, " ");
+		argv[i] = strndup(p, len);
+		if (!argv[i]) {
+			free_argv(argv);
+			return NULL;
+		}
+		i++;
+		p += len;
+	}
+	return argv;
+}
+
+static char **copy_argv(int argc, char **words)
+{
+	char **argv = calloc((size_t)argc + 1, sizeof(*argv));
+	int i;
+
+	if (!argv)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		argv[i] = strdup(words[i]);
+		if (!argv[i]) {
+			free_argv(argv);
+			return NULL;
+		}
+	}
+	return argv;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	if (!dir || strcmp(dir, ".") == 0)
+		return strdup(name);
+	return xasprintf("%s%s%s", dir,
+			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+			 name);
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char *path = join_path(dir, name);
+	struct stat st;
+	int r;
+
+	if (!path)
+		return 0;
+	r = stat(path, &st) == 0;
+	free(path);
+	return r;
+}
+
+/* Reads `path` into a NUL-terminated buffer. Returns 0 (free *out), 1 when
+ * it does not exist, -1 after a warning naming the file. */
+static int slurp(const char *path, char **out, const struct dbh_reporter *rep)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		dbh_report(rep, DBH_WARN, "cannot read \"%s\": %s; ignoring it",
+			   path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > JSON_MAX) {
+		dbh_report(rep, DBH_WARN,
+			   "\"%s\" is not a regular file under 8 MiB; "
+			   "ignoring it",
+			   path);
+		close(fd);
+		return -1;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		dbh_report(rep, DBH_WARN, "out of memory reading \"%s\"", path);
+		return -1;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* Line and column (1-based; the column counts UTF-8 characters) of byte
+ * `off` in `text`. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* Parses <dir>/<name> as a JSON object. Returns the object (free it with
+ * cJSON_Delete), or NULL: file absent (*absent = 1), or a warning was
+ * reported that names the file, the line:column and `skipped` (what is not
+ * used because of it). */
+static cJSON *read_json(const char *dir, const char *name, const char *skipped,
+			const struct dbh_reporter *rep, int *absent)
+{
+	const char *end = NULL;
+	char *path = join_path(dir, name), *text;
+	cJSON *j;
+	int r;
+
+	*absent = 0;
+	if (!path)
+		return NULL;
+	r = slurp(path, &text, rep);
+	if (r != 0) {
+		*absent = r == 1;
+		free(path);
+		return NULL;
+	}
+	j = cJSON_ParseWithOpts(text, &end, 1);
+	if (!j) {
+		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		char near[40];
+		size_t n = 0;
+		int line, col;
+
+		if (off > strlen(text))
+			off = strlen(text);
+		/* cJSON points one past a token it could not start (a '}'
+		 * after a trailing comma); at a line end, step back onto it. */
+		if (off > 0 && (text[off] == '\n' || text[off] == '\r') &&
+		    !strchr(" \t\r\n", text[off - 1]))
+			off--;
+		line_col(text, off, &line, &col);
+		while (text[off + n] && text[off + n] != '\n' &&
+		       text[off + n] != '\r' && n < 16)
+			n++;
+		/* Do not cut a UTF-8 character in two. */
+		while (n > 0 && text[off + n] &&
+		       ((unsigned char)text[off + n] & 0xc0) == 0x80)
+			n--;
+		if (n)
+			snprintf(near, sizeof(near), "near \"%.*s\"", (int)n,
+				 text + off);
+		else
+			snprintf(near, sizeof(near), "at the %s",
+				 text[off] ? "end of the line" : "end of file");
+		dbh_report(rep, DBH_WARN,
+			   "%s:%d:%d: invalid JSON %s; ignoring %s (%s)", path,
+			   line, col, near, name, skipped);
+		free(text);
+		free(path);
+		return NULL;
+	}
+	free(text);
+	if (!cJSON_IsObject(j)) {
+		dbh_report(rep, DBH_WARN,
+			   "\"%s\" is JSON but not an object; ignoring it (%s)",
+			   path, skipped);
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	free(path);
+	return j;
+}
+
+/* Following package.json scripts to find a call of vercel-build. */
+struct scan {
+	const cJSON *scripts;	       /* package.json "scripts", or NULL */
+	const char *chain[SCAN_CHAIN]; /* script names visited */
+	int nchain;
+	const char *found_in; /* the script whose text calls vercel-build */
+};
+
+static int script_runs_self(struct scan *s, const char *name, int depth);
+static int text_runs_self(struct scan *s, const char *text, int depth);
+
+static const char *script_text(const struct scan *s, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->scripts, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(w, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_assignment(const char *w)
+{
+	const char *p = w;
+
+	if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+	      (*p >= 'a' && *p <= 'z')))
+		return 0;
+	while (*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+	       (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+		p++;
+	return *p == '=';
+}
+
+/* One simple command, as unquoted words: does it run vercel-build? */
+static int command_runs_self(struct scan *s, char **w, int n, int depth)
+{
+	static const char *const wrappers[] = {
+	    "env",   "exec",	  "time",   "nohup", "command", "nice",
+	    "sudo",  "cross-env", "dotenv", "npx",   "pnpx",	"bunx",
+	    "xargs", "timeout",	  "stdbuf", NULL};
+	static const char *const shells[] = {"sh",  "bash", "dash",
+					     "zsh", "ksh",  NULL};
+	static const char *const managers[] = {"npm", "pnpm", "yarn", "bun",
+					       NULL};
+	static const char *const run_words[] = {"run", "run-script", "rum",
+						"urn", NULL};
+	static const char *const exec_words[] = {"exec", "x", "dlx", NULL};
+	static const char *const npm_scripts[] = {"start", "test", "stop",
+						  "restart", NULL};
+	const char *base;
+	int i = 0;
+
+	while (i < n && is_assignment(w[i]))
+		i++;
+	if (i == n)
+		return 0;
+	base = base_name(w[i]);
+	if (strcmp(base, SELF) == 0)
+		return 1;
+	if (in_list(base, wrappers)) {
+		/* Whatever the wrapper's options, vercel-build among its
+		 * words is the command it runs. */
+		for (i++; i < n; i++)
+			if (strcmp(base_name(w[i]), SELF) == 0)
+				return 1;
+		return 0;
+	}
+	if (in_list(base, shells)) {
+		for (i++; i + 1 < n; i++)
+			if (w[i][0] == '-' && w[i][1] != '-' &&
+			    strchr(w[i], 'c'))
+				return text_runs_self(s, w[i + 1], depth + 1);
+		return 0;
+	}
+	if (in_list(base, managers)) {
+		int npm = strcmp(base, "npm") == 0;
+
+		for (i++; i < n && w[i][0] == '-'; i++)
+			;
+		if (i == n)
+			return 0;
+		if (in_list(w[i], run_words)) {
+			for (i++; i < n && w[i][0] == '-'; i++)
+				;
+			return i < n && script_runs_self(s, w[i], depth + 1);
+		}
+		if (in_list(w[i], exec_words)) {
+			for (i++; i < n; i++)
+				if (strcmp(base_name(w[i]), SELF) == 0)
+					return 1;
+			return 0;
+		}
+		if (npm)
+			return in_list(w[i], npm_scripts) &&
+			       script_runs_self(s, w[i], depth + 1);
+		/* yarn/pnpm/bun NAME: the script NAME, else the binary. */
+		if (script_text(s, w[i]))
+			return script_runs_self(s, w[i], depth + 1);
+		return strcmp(base_name(w[i]), SELF) == 0;
+	}
+	return 0;
+}
+
+/* Shell metacharacters that end a word; "$(" ends one too. */
+static int word_end(const char *p)
+{
+	return strchr(" \t\r;&|()`\n", *p) || (p[0] == '$' && p[1] == '(');
+}
+
+/* Reads one shell word at `p` into `word` (quotes removed, backslashes
+ * applied, truncated to `wsz`). Sets *have when there was a word (even an
+ * empty '' one). Returns the position after it. */
+static const char *read_word(const char *p, char *word, size_t wsz, int *have)
+{
+	size_t len = 0;
+	char q = 0;
+
+	*have = 0;
+	while (*p) {
+		if (!q && word_end(p))
+			break;
+		if (!q && (*p == '\'' || *p == '"')) {
+			q = *p++;
+			*have = 1;
+			continue;
+		}
+		if (q && *p == q) {
+			q = 0;
+			p++;
+			continue;
+		}
+		if (*p == '\\' && q != '\'' && p[1]) {
+			p++;
+			if (*p == '\n') { /* a line continuation */
+				p++;
+				continue;
+			}
+		}
+		if (len + 1 < wsz)
+			word[len++] = *p;
+		*have = 1;
+		p++;
+	}
+	word[len] = '\0';
+	return p;
+}
+
+/* A small shell lexer: words split into simple commands at ; & | ( ) `
+ * $( and newlines, comments skipped. Good enough to see which programs a
+ * package.json script starts. */
+static int text_runs_self(struct scan *s, const char *text, int depth)
+{
+	char *words[64];
+	char word[1024];
+	const char *p = text;
+	int n = 0, found = 0;
+
+	if (depth > SCAN_DEPTH)
+		return 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+		}
+		if (*p && !word_end(p)) {
+			int have;
+
+			p = read_word(p, word, sizeof(word), &have);
+			if (have &&
+			    n < (int)(sizeof(words) / sizeof(words[0])) &&
+			    (words[n] = strdup(word)) != NULL)
+				n++;
+			continue;
+		}
+		/* The end of a simple command. */
+		if (n > 0) {
+			found = command_runs_self(s, words, n, depth);
+			while (n > 0)
+				free(words[--n]);
+		}
+		if (found || !*p)
+			break;
+		p += (p[0] == '$') ? 2 : 1;
+	}
+	return found;
+}
+
+/* Runs "pre<name>", "<name>" and "post<name>" as npm does: does any of
+ * them call vercel-build? */
+static int script_runs_self(struct scan *s, const char *name, int depth)
+{
+	char variant[3][300];
+	int i, k;
+
+	if (depth > SCAN_DEPTH || strlen(name) > 255)
+		return 0;
+	snprintf(variant[0], sizeof(variant[0]), "pre%s", name);
+	snprintf(variant[1], sizeof(variant[1]), "%s", name);
+	snprintf(variant[2], sizeof(variant[2]), "post%s", name);
+	for (k = 0; k < 3; k++) {
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(s->scripts, variant[k]);
+		const char *text;
+
+		if (!cJSON_IsString(v))
+			continue;
+		text = v->valuestring;
+		for (i = 0; i < s->nchain; i++)
+			if (strcmp(s->chain[i], v->string) == 0)
+				break;
+		if (i < s->nchain)
+			continue; /* a cycle of scripts: seen already */
+		if (s->nchain < SCAN_CHAIN)
+			s->chain[s->nchain++] = v->string;
+		if (text_runs_self(s, text, depth + 1)) {
+			if (!s->found_in)
+				s->found_in = v->string;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The package manager for package.json scripts, and why. */
+static void choose_manager(const char *dir, const cJSON *pkg, char *pm,
+			   size_t pmsz, char *why, size_t whysz,
+			   const struct dbh_reporter *rep)
+{
+	const char *first = NULL, *first_pm = NULL;
+	char others[256] = "";
+	size_t i;
+	const cJSON *field;
+
+	for (i = 0; i < sizeof(lockfiles) / sizeof(lockfiles[0]); i++) {
+		if (!exists(dir, lockfiles[i].file))
+			continue;
+		if (!first) {
+			first = lockfiles[i].file;
+			first_pm = lockfiles[i].pm;
+		} else if (strcmp(lockfiles[i].pm, first_pm) != 0) {
+			size_t used = strlen(others);
+
+			snprintf(others + used, sizeof(others) - used, "%s%s",
+				 used ? ", " : "", lockfiles[i].file);
+		}
+	}
+	if (first) {
+		snprintf(pm, pmsz, "%s", first_pm);
+		snprintf(why, whysz, "%s", first);
+		if (others[0])
+			dbh_report(rep, DBH_NOTE,
+				   "several lockfiles: using %s (%s), "
+				   "ignoring %s",
+				   first, first_pm, others);
+		return;
+	}
+	/* corepack's "packageManager": "pnpm@9.1.0+sha512...." */
+	field = cJSON_GetObjectItemCaseSensitive(pkg, "packageManager");
+	if (cJSON_IsString(field)) {
+		static const char *const known[] = {"npm", "pnpm", "yarn",
+						    "bun", NULL};
+		char name[16];
+		size_t len = strcspn(field->valuestring, "@");
+
+		if (len < sizeof(name)) {
+			memcpy(name, field->valuestring, len);
+			name[len] = '\0';
+			if (in_list(name, known)) {
+				snprintf(pm, pmsz, "%s", name);
+				snprintf(why, whysz,
+					 "\"packageManager\" in package.json");
+				return;
+			}
+		}
+	}
+	snprintf(pm, pmsz, "npm");
+	snprintf(why, whysz, "no lockfile");
+}
+
+void dbh_handoff_release(struct dbh_handoff *h)
+{
+	free_argv(h->argv);
+	free(h->display);
+	free(h->source);
+	free(h->bin_dir);
+	memset(h, 0, sizeof(*h));
+}
+
+static int oom(struct dbh_error *err)
+{
+	return dbh_error_set(err, DBH_EUSAGE,
+			     "out of memory choosing the build command");
+}
+
+/* Sets display, and bin_dir for commands no package manager runs. */
+static int finish(struct dbh_handoff *h, const char *dir, struct dbh_error *err)
+{
+	char *bin, real[PATH_MAX];
+	struct stat st;
+
+	if (!h->argv || !h->source)
+		return oom(err);
+	h->display = join_display(h->argv);
+	if (!h->display)
+		return oom(err);
+	if (h->kind == DBH_HANDOFF_SCRIPT)
+		return 0;
+	bin = join_path(dir, "node_modules/.bin");
+	if (!bin)
+		return oom(err);
+	if (stat(bin, &st) == 0 && S_ISDIR(st.st_mode) && realpath(bin, real))
+		h->bin_dir = strdup(real);
+	free(bin);
+	return 0;
+}
+
+/* The "framework" of vercel.json, else of .vercel/project.json's settings.
+ * Returns 1 with *slug (owned by *doc) and *from set; 0 when neither names
+ * one. */
+static int find_framework(const char *dir, const struct dbh_reporter *rep,
+			  cJSON **doc, const char **slug, const char **from)
+{
+	static const char skipped[] = "its \"framework\" is not used";
+	cJSON *j, *f;
+	int absent;
+
+	*doc = NULL;
+	j = read_json(dir, "vercel.json", skipped, rep, &absent);
+	if (j && (f = cJSON_GetObjectItemCaseSensitive(j, "framework"))) {
+		*doc = j;
+		*from = "vercel.json";
+		if (cJSON_IsString(f) && f->valuestring[0]) {
+			*slug = f->valuestring;
+			return 1;
+		}
+		if (!cJSON_IsNull(f))
+			dbh_report(rep, DBH_WARN,
+				   "\"framework\" in vercel.json is not a "
+				   "string; ignoring it");
+		return 0; /* null: "Other", no framework default */
+	}
+	cJSON_Delete(j);
+	j = read_json(dir, ".vercel/project.json", skipped, rep, &absent);
+	f = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(j, "settings"), "framework");
+	*doc = j;
+	*from = ".vercel/project.json";
+	if (cJSON_IsString(f) && f->valuestring[0]) {
+		*slug = f->valuestring;
+		return 1;
+	}
+	return 0;
+}
+
+int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
+			const struct dbh_reporter *rep, struct dbh_handoff *h,
+			struct dbh_error *err)
+{
+	static const char skipped[] = "its \"build\" script is not used";
+	const char *dir = project_dir ? project_dir : ".";
+	const char *why_none = "no \"build\" script in package.json";
+	const char *slug = NULL, *from = NULL, *cmd;
+	cJSON *pkg = NULL, *vj = NULL;
+	int absent = 0, ret = 0;
+
+	memset(h, 0, sizeof(*h));
+
+	if (argc > 0 && argv && argv[0]) {
+		if (!argv[0][0])
+			return dbh_error_set(err, DBH_EUSAGE,
+					     "empty build command after --");
+		if (strcmp(base_name(argv[0]), SELF) == 0) {
+			dbh_error_set(err, DBH_EUSAGE,
+				      "refusing to hand off to \"%s\" itself",
+				      argv[0]);
+			dbh_error_hint(err, "Give the real build command "
+					    "after --, e.g. vercel-build -- "
+					    "npm run build");
+			return DBH_EUSAGE;
+		}
+		h->kind = DBH_HANDOFF_ARGS;
+		h->argv = copy_argv(argc, argv);
+		h->source = strdup("command after --");
+		return finish(h, dir, err);
+	}
+
+	pkg = read_json(dir, "package.json", skipped, rep, &absent);
+	if (pkg) {
+		struct scan s = {0};
+		const char *build;
+		char where[256];
+
+		s.scripts = cJSON_GetObjectItemCaseSensitive(pkg, "scripts");
+		build = script_text(&s, "build");
+		while (build && (*build == ' ' || *build == '\t'))
+			build++;
+		if (!build || !*build) {
+			why_none = "no \"build\" script in package.json";
+		} else if (script_runs_self(&s, "build", 0)) {
+			const char *ev = getenv("npm_lifecycle_event");
+			int i, inside = 0;
+
+			for (i = 0; ev && i < s.nchain; i++)
+				if (strcmp(s.chain[i], ev) == 0)
+					inside = 1;
+			if (inside) {
+				dbh_report(rep, DBH_NOTE,
+					   "running inside the package.json "
+					   "\"%s\" script, which calls "
+					   "vercel-build: not handing off, "
+					   "the rest of that script is the "
+					   "build",
+					   ev);
+				h->source = xasprintf(
+				    "no build command: the package.json "
+				    "\"%s\" script that runs vercel-build "
+				    "goes on with the build",
+				    ev);
+				ret = h->source ? 0 : oom(err);
+				goto out;
+			}
+			if (!s.found_in || strcmp(s.found_in, "build") == 0)
+				where[0] = '\0';
+			else
+				snprintf(where, sizeof(where),
+					 " (in the \"%.200s\" script)",
+					 s.found_in);
+			dbh_report(rep, DBH_WARN,
+				   "the package.json \"build\" script runs "
+				   "vercel-build itself%s; not using it, so "
+				   "the hand-off cannot loop",
+				   where);
+			why_none = "the package.json \"build\" script runs "
+				   "vercel-build itself";
+		} else {
+			char pm[16], why[64];
+
+			choose_manager(dir, pkg, pm, sizeof(pm), why,
+				       sizeof(why), rep);
+			h->kind = DBH_HANDOFF_SCRIPT;
+			h->argv = calloc(4, sizeof(*h->argv));
+			if (h->argv) {
+				h->argv[0] = strdup(pm);
+				h->argv[1] = strdup("run");
+				h->argv[2] = strdup("build");
+				if (!h->argv[0] || !h->argv[1] || !h->argv[2]) {
+					free(h->argv[0]);
+					free(h->argv[1]);
+					free(h->argv[2]);
+					free(h->argv);
+					h->argv = NULL;
+				}
+			}
+			h->source = xasprintf(
+			    "package.json \"build\" script via %s (%s)", pm,
+			    why);
+			ret = finish(h, dir, err);
+			goto out;
+		}
+	} else if (absent) {
+		why_none = "no package.json";
+	} else {
+		why_none = "an unusable package.json";
+	}
+
+	if (!find_framework(dir, rep, &vj, &slug, &from)) {
+		h->source = xasprintf("no build command: %s and no "
+				      "\"framework\" in vercel.json",
+				      why_none);
+		ret = h->source ? 0 : oom(err);
+		goto out;
+	}
+	cmd = dbh_handoff_framework(slug);
+	if (!cmd) {
+		dbh_report(rep, DBH_WARN,
+			   "%s names framework \"%s\", which has no known "
+			   "default build command; give the build command "
+			   "after --",
+			   from, slug);
+		h->source = xasprintf("no build command: %s and no known "
+				      "default for framework \"%s\"",
+				      why_none, slug);
+		ret = h->source ? 0 : oom(err);
+		goto out;
+	}
+	h->kind = DBH_HANDOFF_FRAMEWORK;
+	h->argv = split_words(cmd);
+	h->source = xasprintf("framework \"%s\" in %s", slug, from);
+	ret = finish(h, dir, err);
+out:
+	cJSON_Delete(pkg);
+	cJSON_Delete(vj);
+	return ret;
+}
+
+int dbh_handoff_inside(void)
+{
+	const char *v = getenv(DBH_HANDOFF_ENV);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Restores an environment variable saved before the exec. */
+static void restore_env(const char *name, char *saved)
+{
+	if (saved)
+		setenv(name, saved, 1);
+	else
+		unsetenv(name);
+	free(saved);
+}
+
+static char *saved_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? strdup(v) : NULL;
+}
+
+/* PATH with `dir` first, unless it is first already. */
+static char *path_with(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (!path || !*path)
+		return strdup(dir);
+	if (strncmp(path, dir, n) == 0 && (path[n] == ':' || !path[n]))
+		return strdup(path);
+	return xasprintf("%s:%s", dir, path);
+}
+
+static void exec_hint(const struct dbh_handoff *h, struct dbh_error *err)
+{
+	const char *cmd = h->argv[0];
+
+	switch (h->kind) {
+	case DBH_HANDOFF_SCRIPT:
+		if (strcmp(cmd, "npm") == 0) {
+			dbh_error_hint(err, "npm comes with Node.js: install "
+					    "Node.js, or give the build "
+					    "command after --.");
+			break;
+		}
+		dbh_error_hint(err,
+			       "The lockfile names %s, which is not installed "
+			       "here: install it (\"corepack enable\", or "
+			       "\"npm install -g %s\"), delete the stale "
+			       "lockfile, or give the build command after "
+			       "--.",
+			       cmd, cmd);
+		break;
+	case DBH_HANDOFF_FRAMEWORK:
+		dbh_error_hint(err,
+			       "\"%s\" comes with the project's dependencies: "
+			       "install dependencies first (e.g. \"npm ci\"), "
+			       "add a \"build\" script to package.json, or "
+			       "give the build command after --.",
+			       cmd);
+		break;
+	default:
+		dbh_error_hint(err,
+			       "Check the command after -- (spelling, PATH); "
+			       "a tool from node_modules needs the "
+			       "dependencies installed first.");
+		break;
+	}
+}
+
+int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
+{
+	char *old_marker, *old_path = NULL, *new_path = NULL;
+	struct sigaction dfl, old_pipe;
+	sigset_t none, old_mask;
+	int saved, code;
+
+	if (!h->argv || !h->argv[0])
+		return dbh_error_set(err, DBH_EUSAGE,
+				     "no build command to hand off to");
+	old_marker = saved_env(DBH_HANDOFF_ENV);
+	setenv(DBH_HANDOFF_ENV, "1", 1);
+	if (h->bin_dir) {
+		old_path = saved_env("PATH");
+		new_path = path_with(h->bin_dir, old_path);
+		if (new_path)
+			setenv("PATH", new_path, 1);
+	}
+	fflush(NULL);
+	/* The build gets signals as if started directly: an ignored SIGPIPE
+	 * (network code's habit) and blocked signals would survive exec.
+	 * Handlers reset by themselves. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGPIPE, &dfl, &old_pipe);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, &old_mask);
+	execvp(h->argv[0], h->argv);
+	saved = errno;
+
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	restore_env(DBH_HANDOFF_ENV, old_marker);
+	if (h->bin_dir)
+		restore_env("PATH", old_path);
+	free(new_path);
+
+	code = saved == ENOENT || saved == ENOTDIR ? 127 : 126;
+	if (code == 127) {
+		dbh_error_set(err, code,
+			      "cannot run build command \"%s\": \"%s\" not "
+			      "found",
+			      h->display, h->argv[0]);
+		exec_hint(h, err);
+	} else {
+		dbh_error_set(err, code, "cannot run build command \"%s\": %s",
+			      h->display, strerror(saved));
+		if (saved == EACCES)
+			dbh_error_hint(err,
+				       "Make \"%s\" executable (chmod +x), or "
+				       "check the build script.",
+				       h->argv[0]);
+		else if (saved == ENOEXEC)
+			dbh_error_hint(err,
+				       "\"%s\" is neither a program nor a "
+				       "script with a #! line.",
+				       h->argv[0]);
+		else
+			dbh_error_hint(err, "Check the build script or the "
+					    "command after --.");
+	}
+	dbh_error_detail(err, "The command was chosen from: %s.", h->source);
+	return code;
+}
