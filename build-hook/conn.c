@@ -10,6 +10,7 @@
 
 #include "dbhook/clock.h"
 #include "dbhook/diag.h"
+#include "dbhook/wake.h"
 
 char *dbh_app_name(char *buf, size_t bufsz)
 {
@@ -119,9 +120,9 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		  const struct dbh_connect_opts *o, struct dbh_error *err)
 {
 	double start = dbh_now(), pause = 0.5;
-	int attempts = 0;
+	int attempts = 0, asked = 0;
 	enum dbh_connfail kind;
-	char msg[1500];
+	char msg[1500], api_hint[512] = "";
 
 	memset(c, 0, sizeof(*c));
 	c->ci = ci;
@@ -138,12 +139,37 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		PQfinish(c->pg);
 		c->pg = NULL;
 		kind = dbh_diag_classify(msg);
+		/* A Supabase host that fails at the network level may be a
+		 * paused project: ask the Management API once. */
+		if (!asked && dbh_diag_retryable(kind) &&
+		    kind != DBH_CF_STARTING && kind != DBH_CF_TOO_MANY) {
+			asked = 1;
+			switch (dbh_wake_supabase(ci, o->deadline, o->rep,
+						  api_hint, sizeof(api_hint),
+						  err)) {
+			case DBH_WAKE_STOP:
+				return err->code;
+			case DBH_WAKE_RETRY:
+				pause = 0.5;
+				continue;
+			default:
+				break;
+			}
+		}
 		/* Exponential back-off with jitter, inside the budget. */
 		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
 		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
-		    dbh_left(o->deadline) < wait + 2)
-			return dbh_diag_connect(ci, kind, msg, attempts,
-						dbh_now() - start, err);
+		    dbh_left(o->deadline) < wait + 2) {
+			dbh_diag_connect(ci, kind, msg, attempts,
+					 dbh_now() - start, err);
+			if (api_hint[0]) {
+				size_t n = strlen(err->hint);
+
+				snprintf(err->hint + n, sizeof(err->hint) - n,
+					 " %s", api_hint);
+			}
+			return DBH_EUNREACH;
+		}
 		dbh_conninfo_scrub(ci, msg);
 		msg[strcspn(msg, "\n")] = '\0';
 		dbh_report(o->rep, DBH_NOTE,
