@@ -196,15 +196,16 @@ static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
 		/* Its history row stays failed: retrying cannot help until a
 		 * person has looked, so this is a failed migration (exit 1),
 		 * not a passing network problem. */
-		dbh_error_hint(err,
-			       "The connection was lost while \"%s\" ran "
-			       "outside a transaction: part of it may be "
-			       "applied, and deploys are blocked until it is "
-			       "resolved. Check the database, then run `dbhook "
-			       "resolve --applied \"%s\"` (if you completed it) "
-			       "or `dbhook resolve --rolled-back \"%s\"` (if "
-			       "nothing of it remains).",
-			       m->name, m->name, m->name);
+		dbh_error_hint(
+		    err,
+		    "The connection was lost while \"%s\" ran "
+		    "outside a transaction: part of it may be "
+		    "applied, and deploys are blocked until it is "
+		    "resolved. Check the database, then run `dbhook "
+		    "resolve --applied \"%s\"` (if you completed it) "
+		    "or `dbhook resolve --rolled-back \"%s\"` (if "
+		    "nothing of it remains).",
+		    m->name, m->name, m->name);
 		err->code = DBH_EFAILED;
 		return DBH_EFAILED;
 	}
@@ -289,11 +290,11 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 				 "migration \"%.200s\" was cancelled: the time "
 				 "budget ran out",
 				 m->name);
-			dbh_error_hint(err,
-				       "Nothing of it was applied (it ran in one "
-				       "transaction). Raise --timeout, or apply "
-				       "long migrations outside the build with "
-				       "`dbhook deploy`.");
+			dbh_error_hint(
+			    err, "Nothing of it was applied (it ran in one "
+				 "transaction). Raise --timeout, or apply "
+				 "long migrations outside the build with "
+				 "`dbhook deploy`.");
 			return DBH_EUNREACH;
 		}
 		if (code == DBH_EUNREACH) {

@@ -121,7 +121,6 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 {
 	double start = dbh_now(), pause = 0.5;
 	int attempts = 0, asked = 0;
-	enum dbh_connfail kind;
 	char msg[1500], api_hint[512] = "";
 
 	memset(c, 0, sizeof(*c));
@@ -138,7 +137,8 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 			 c->pg ? PQerrorMessage(c->pg) : "out of memory");
 		PQfinish(c->pg);
 		c->pg = NULL;
-		kind = dbh_diag_classify(msg);
+		enum dbh_connfail kind = dbh_diag_classify(msg);
+
 		/* A Supabase host that fails at the network level may be a
 		 * paused project: ask the Management API once. */
 		if (!asked && dbh_diag_retryable(kind) &&
@@ -199,9 +199,10 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 static void cancel_running(PGconn *pg)
 {
 	PGcancel *cancel = PQgetCancel(pg);
-	char buf[256];
 
 	if (cancel) {
+		char buf[256];
+
 		PQcancel(cancel, buf, sizeof(buf));
 		PQfreeCancel(cancel);
 	}
@@ -238,17 +239,19 @@ PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 			last = r;
 		}
 		if (now >= next_beat) {
-			dbh_report(rep, DBH_INFO, "still applying `%s` (%.0f s)",
-				   label, now - start);
+			dbh_report(rep, DBH_INFO,
+				   "still applying `%s` (%.0f s)", label,
+				   now - start);
 			next_beat += 10;
 		}
 		if (deadline > 0 && now >= deadline && !cancelled) {
 			/* Out of budget: the server rolls the statement's
 			 * transaction back and answers 57014. */
-			dbh_report(rep, DBH_WARN,
-				   "time budget used up after %.0f s: cancelling "
-				   "`%s`",
-				   now - start, label);
+			dbh_report(
+			    rep, DBH_WARN,
+			    "time budget used up after %.0f s: cancelling "
+			    "`%s`",
+			    now - start, label);
 			cancel_running(c->pg);
 			cancelled = 1;
 			*timed_out = 1;
@@ -286,8 +289,8 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 		const char *m = PQerrorMessage(c->pg);
 
 		for (size_t i = 0; i < 3; i++) {
-			static const char *sev[] = {"FATAL:  ", "ERROR:  ",
-						    "PANIC:  "};
+			static const char *sev[] = {
+			    "FATAL:  ", "ERROR:  ", "PANIC:  "};
 
 			if (strncmp(m, sev[i], strlen(sev[i])) == 0)
 				m += strlen(sev[i]);

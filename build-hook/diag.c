@@ -9,32 +9,32 @@ static const struct {
 	const char *needle;
 	enum dbh_connfail kind;
 } patterns[] = {
-	/* Order matters: a TLS failure message can also say "closed". */
-	{"could not translate host name", DBH_CF_DNS},
-	{"Tenant or user not found", DBH_CF_POOLER_USER},
-	{"SSL SYSCALL error", DBH_CF_CLOSED}, /* EOF while negotiating */
-	{"SSL", DBH_CF_TLS},
-	{"certificate", DBH_CF_TLS},
-	{"password authentication failed", DBH_CF_AUTH},
-	{"SASL authentication failed", DBH_CF_AUTH},
-	{"no password supplied", DBH_CF_AUTH},
-	{"no pg_hba.conf entry", DBH_CF_AUTH},
-	{"role \"", DBH_CF_AUTH}, /* role "x" does not exist */
-	{"database \"", DBH_CF_NO_DATABASE},
-	{"the database system is starting up", DBH_CF_STARTING},
-	{"the database system is shutting down", DBH_CF_STARTING},
-	{"the database system is in recovery mode", DBH_CF_STARTING},
-	{"not yet accepting connections", DBH_CF_STARTING},
-	{"too many clients", DBH_CF_TOO_MANY},
-	{"remaining connection slots are reserved", DBH_CF_TOO_MANY},
-	{"Connection refused", DBH_CF_REFUSED},
-	{"timeout expired", DBH_CF_TIMEOUT},
-	{"Connection timed out", DBH_CF_TIMEOUT},
-	{"Network is unreachable", DBH_CF_UNREACHABLE},
-	{"No route to host", DBH_CF_UNREACHABLE},
-	{"Cannot assign requested address", DBH_CF_UNREACHABLE},
-	{"server closed the connection unexpectedly", DBH_CF_CLOSED},
-	{"Connection reset by peer", DBH_CF_CLOSED},
+    /* Order matters: a TLS failure message can also say "closed". */
+    {"could not translate host name", DBH_CF_DNS},
+    {"Tenant or user not found", DBH_CF_POOLER_USER},
+    {"SSL SYSCALL error", DBH_CF_CLOSED}, /* EOF while negotiating */
+    {"SSL", DBH_CF_TLS},
+    {"certificate", DBH_CF_TLS},
+    {"password authentication failed", DBH_CF_AUTH},
+    {"SASL authentication failed", DBH_CF_AUTH},
+    {"no password supplied", DBH_CF_AUTH},
+    {"no pg_hba.conf entry", DBH_CF_AUTH},
+    {"role \"", DBH_CF_AUTH}, /* role "x" does not exist */
+    {"database \"", DBH_CF_NO_DATABASE},
+    {"the database system is starting up", DBH_CF_STARTING},
+    {"the database system is shutting down", DBH_CF_STARTING},
+    {"the database system is in recovery mode", DBH_CF_STARTING},
+    {"not yet accepting connections", DBH_CF_STARTING},
+    {"too many clients", DBH_CF_TOO_MANY},
+    {"remaining connection slots are reserved", DBH_CF_TOO_MANY},
+    {"Connection refused", DBH_CF_REFUSED},
+    {"timeout expired", DBH_CF_TIMEOUT},
+    {"Connection timed out", DBH_CF_TIMEOUT},
+    {"Network is unreachable", DBH_CF_UNREACHABLE},
+    {"No route to host", DBH_CF_UNREACHABLE},
+    {"Cannot assign requested address", DBH_CF_UNREACHABLE},
+    {"server closed the connection unexpectedly", DBH_CF_CLOSED},
+    {"Connection reset by peer", DBH_CF_CLOSED},
 };
 
 enum dbh_connfail dbh_diag_classify(const char *msg)
@@ -66,9 +66,9 @@ int dbh_diag_retryable(enum dbh_connfail kind)
 const char *dbh_diag_name(enum dbh_connfail kind)
 {
 	static const char *names[] = {
-		"other",    "dns",     "refused",  "timeout",
-		"unreachable", "closed", "starting", "too_many_connections",
-		"auth",     "no_database", "tls",  "pooler_user"};
+	    "other",	   "dns",	  "refused",  "timeout",
+	    "unreachable", "closed",	  "starting", "too_many_connections",
+	    "auth",	   "no_database", "tls",      "pooler_user"};
 
 	return names[kind];
 }
@@ -131,7 +131,8 @@ int dbh_diag_is_local(const struct dbh_conninfo *ci)
 static void supabase_direct_ref(const char *host, char *ref, size_t n)
 {
 	ref[0] = '\0';
-	if (strncasecmp(host, "db.", 3) == 0 && ends_with(host, ".supabase.co")) {
+	if (strncasecmp(host, "db.", 3) == 0 &&
+	    ends_with(host, ".supabase.co")) {
 		size_t len = strcspn(host + 3, ".");
 
 		snprintf(ref, n, "%.*s", (int)len, host + 3);
@@ -152,33 +153,34 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 	case DBH_CF_DNS:
 		if (supabase)
 			dbh_error_hint(
-				err,
-				"\"%s\" does not resolve. A paused Supabase "
-				"free-tier project disappears from DNS: restore "
-				"it in the dashboard, or set "
-				"SUPABASE_ACCESS_TOKEN (and "
-				"MIGRATE_SUPABASE_RESTORE=1 to restore it "
-				"automatically). Otherwise check the host name.",
-				host);
+			    err,
+			    "\"%s\" does not resolve. A paused Supabase "
+			    "free-tier project disappears from DNS: restore "
+			    "it in the dashboard, or set "
+			    "SUPABASE_ACCESS_TOKEN (and "
+			    "MIGRATE_SUPABASE_RESTORE=1 to restore it "
+			    "automatically). Otherwise check the host name.",
+			    host);
 		else
-			dbh_error_hint(err,
-				       "\"%s\" does not resolve. Check the host "
-				       "name in the URL; the database may have "
-				       "been deleted or paused.",
-				       host);
+			dbh_error_hint(
+			    err,
+			    "\"%s\" does not resolve. Check the host "
+			    "name in the URL; the database may have "
+			    "been deleted or paused.",
+			    host);
 		break;
 	case DBH_CF_UNREACHABLE:
 		if (ref[0])
 			dbh_error_hint(
-				err,
-				"Supabase's direct host %s has only an IPv6 "
-				"address, and this machine (like every Vercel "
-				"build) has no IPv6 route. Use the session "
-				"pooler instead: postgresql://postgres.%s:"
-				"PASSWORD@aws-0-REGION.pooler.supabase.com:5432/"
-				"postgres (Connect > Session pooler in the "
-				"dashboard), or buy the IPv4 add-on.",
-				host, ref);
+			    err,
+			    "Supabase's direct host %s has only an IPv6 "
+			    "address, and this machine (like every Vercel "
+			    "build) has no IPv6 route. Use the session "
+			    "pooler instead: postgresql://postgres.%s:"
+			    "PASSWORD@aws-0-REGION.pooler.supabase.com:5432/"
+			    "postgres (Connect > Session pooler in the "
+			    "dashboard), or buy the IPv4 add-on.",
+			    host, ref);
 		else
 			dbh_error_hint(err,
 				       "There is no network route to \"%s\" "
@@ -188,9 +190,9 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 				       host);
 		break;
 	case DBH_CF_REFUSED:
-		dbh_error_hint(err,
-			       "Nothing accepts connections there. Check the "
-			       "host and port, and that the server is running.");
+		dbh_error_hint(
+		    err, "Nothing accepts connections there. Check the "
+			 "host and port, and that the server is running.");
 		break;
 	case DBH_CF_TIMEOUT:
 		dbh_error_hint(err,
@@ -215,18 +217,19 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 				    "max_connections.");
 		break;
 	case DBH_CF_AUTH:
-		if (dbh_diag_is_supabase(host) && ends_with(host, ".pooler."
-								  "supabase.com") &&
+		if (dbh_diag_is_supabase(host) &&
+		    ends_with(host, ".pooler."
+				    "supabase.com") &&
 		    user && !strchr(user, '.'))
 			dbh_error_hint(err,
 				       "Check the user name and password. On "
 				       "Supabase's shared pooler the user is "
 				       "postgres.<project-ref>, not postgres.");
 		else
-			dbh_error_hint(err,
-				       "Check the user name and password in the "
-				       "database URL (special characters in the "
-				       "password must be percent-encoded).");
+			dbh_error_hint(
+			    err, "Check the user name and password in the "
+				 "database URL (special characters in the "
+				 "password must be percent-encoded).");
 		break;
 	case DBH_CF_NO_DATABASE:
 		dbh_error_hint(err, "Check the database name in the URL, or "
@@ -234,18 +237,16 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 		break;
 	case DBH_CF_TLS:
 		dbh_error_hint(
-			err,
-			"The encryption settings do not match the server: "
-			"use sslmode=require for a server that requires TLS, "
-			"set sslrootcert to the CA that signed the server's "
-			"certificate for verify-ca/verify-full, or (only on a "
-			"trusted network) sslmode=disable.");
+		    err, "The encryption settings do not match the server: "
+			 "use sslmode=require for a server that requires TLS, "
+			 "set sslrootcert to the CA that signed the server's "
+			 "certificate for verify-ca/verify-full, or (only on a "
+			 "trusted network) sslmode=disable.");
 		break;
 	case DBH_CF_POOLER_USER:
-		dbh_error_hint(err,
-			       "The pooler does not know this user. On "
-			       "Supabase's shared pooler the user is "
-			       "postgres.<project-ref>.");
+		dbh_error_hint(err, "The pooler does not know this user. On "
+				    "Supabase's shared pooler the user is "
+				    "postgres.<project-ref>.");
 		break;
 	default:
 		dbh_error_hint(err, "Check the database URL and that the "
@@ -260,8 +261,7 @@ int dbh_diag_connect(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 	char target[256], text[1500];
 	size_t n;
 
-	dbh_error_set(err, DBH_EUNREACH,
-		      "cannot connect to the database at %s",
+	dbh_error_set(err, DBH_EUNREACH, "cannot connect to the database at %s",
 		      dbh_conninfo_target(ci, target, sizeof(target)));
 	snprintf(text, sizeof(text), "%s", msg ? msg : "out of memory");
 	n = strlen(text);

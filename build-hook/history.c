@@ -109,8 +109,7 @@ void dbh_history_release(struct dbh_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-enum dbh_mstate dbh_history_state(const struct dbh_history *h,
-				  const char *name,
+enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
 				  const struct dbh_hrow **row)
 {
 	const struct dbh_hrow *failed = NULL;

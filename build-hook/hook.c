@@ -108,9 +108,18 @@ struct hook_run {
 	double migrate_seconds;
 };
 
-enum { OPT_ENVS = 256, OPT_STRICT, OPT_DRY_RUN, OPT_DIR, OPT_TIMEOUT,
-       OPT_CONNECT_TIMEOUT, OPT_LOCK_TIMEOUT, OPT_STMT_LOCK_TIMEOUT,
-       OPT_PROBE_POOLER, OPT_REPORT };
+enum {
+	OPT_ENVS = 256,
+	OPT_STRICT,
+	OPT_DRY_RUN,
+	OPT_DIR,
+	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_LOCK_TIMEOUT,
+	OPT_STMT_LOCK_TIMEOUT,
+	OPT_PROBE_POOLER,
+	OPT_REPORT
+};
 
 static const struct option long_opts[] = {
     {"environments", required_argument, NULL, OPT_ENVS},
@@ -120,8 +129,7 @@ static const struct option long_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-    {"lock-timeout-statement", required_argument, NULL,
-     OPT_STMT_LOCK_TIMEOUT},
+    {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
     {"probe-pooler", no_argument, NULL, OPT_PROBE_POOLER},
     {"report", required_argument, NULL, OPT_REPORT},
     {"help", no_argument, NULL, 'h'},
@@ -224,9 +232,9 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 		default:
 			return usage_error(err,
 					   optopt >= 256
-						   ? "option \"%s\" needs a "
-						     "value"
-						   : "unknown option \"%s\"",
+					       ? "option \"%s\" needs a "
+						 "value"
+					       : "unknown option \"%s\"",
 					   argv[optind - 1]);
 		}
 	}
@@ -305,8 +313,7 @@ static int decide(const struct hook_opts *o, struct hook_run *run)
 
 static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
 			     const struct dbh_reporter *rep, double start,
-			     char *app, size_t appsz,
-			     struct dbh_deploy_opts *d)
+			     char *app, size_t appsz, struct dbh_deploy_opts *d)
 {
 	dbh_deploy_opts_init(d);
 	d->dir = o->dir;
@@ -332,16 +339,17 @@ static int plan(const struct hook_opts *o, struct hook_run *run,
 	int ret;
 
 	fill_deploy_opts(o, run, rep, start, app, sizeof(app), &d);
-	ret = dbh_status_collect(o->dir, &run->ci, &d.conn, rep, &st,
-				 &run->err);
+	ret =
+	    dbh_status_collect(o->dir, &run->ci, &d.conn, rep, &st, &run->err);
 	if (ret)
 		return ret;
 	run->pending = calloc(st.n + 1, sizeof(*run->pending));
 	for (size_t i = 0; run->pending && i < st.n; i++)
 		if (st.e[i].state == DBH_S_PENDING)
 			run->pending[run->npending++] = strdup(st.e[i].name);
-	dbh_report(rep, DBH_INFO, "vercel-build: %zu pending migration%s:",
-		   run->npending, run->npending == 1 ? "" : "s");
+	dbh_report(rep, DBH_INFO,
+		   "vercel-build: %zu pending migration%s:", run->npending,
+		   run->npending == 1 ? "" : "s");
 	for (size_t i = 0; i < run->npending; i++)
 		dbh_report(rep, DBH_INFO, "  %s", run->pending[i]);
 	if (st.count[DBH_S_FAILED])
@@ -359,8 +367,7 @@ static int migrate(const struct hook_opts *o, struct hook_run *run,
 	char app[96];
 	int ret;
 
-	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci,
-			  &run->err))
+	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci, &run->err))
 		return DBH_EUSAGE;
 	for (size_t i = 0; i < run->ci.nnotes; i++)
 		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE,
@@ -499,8 +506,8 @@ int dbh_hook_main(int argc, char **argv)
 	run.decision = d == 1 ? (o.dry_run ? "dry-run" : "migrate") : "skip";
 	run.outcome = "skipped";
 	if (d == 0) {
-		dbh_report(&rep, DBH_INFO, "vercel-build: skipping migrations: %s",
-			   run.reason);
+		dbh_report(&rep, DBH_INFO,
+			   "vercel-build: skipping migrations: %s", run.reason);
 	} else if (d < 0 && o.strict) {
 		dbh_error_set(&run.err, DBH_EUSAGE, "%s", run.reason);
 		dbh_error_hint(&run.err,
@@ -563,7 +570,8 @@ int dbh_hook_main(int argc, char **argv)
 		return ret;
 	}
 	if (o.dry_run) {
-		dbh_report(&rep, DBH_INFO, "vercel-build: would build with: %s (%s)",
+		dbh_report(&rep, DBH_INFO,
+			   "vercel-build: would build with: %s (%s)",
 			   h.argv ? h.display : "nothing", h.source);
 		dbh_handoff_release(&h);
 		release_run(&run);
@@ -571,7 +579,8 @@ int dbh_hook_main(int argc, char **argv)
 	}
 	release_run(&run);
 	if (!h.argv) {
-		dbh_report(&rep, DBH_INFO, "vercel-build: no build command (%s)",
+		dbh_report(&rep, DBH_INFO,
+			   "vercel-build: no build command (%s)",
 			   h.source ? h.source : "none found");
 		dbh_handoff_release(&h);
 		return DBH_OK;

@@ -42,23 +42,27 @@ int dbh_pooler_url(const struct dbh_conninfo *ci, char *why, size_t whysz)
 		return 1;
 	}
 	if (host_has(ci, ".pooler.supabase.com") && port_is(ci, "6543")) {
-		snprintf(why, whysz, "Supabase's shared pooler (Supavisor) on "
-				     "port 6543 is in transaction mode");
+		snprintf(why, whysz,
+			 "Supabase's shared pooler (Supavisor) on "
+			 "port 6543 is in transaction mode");
 		return 1;
 	}
 	if (host_has(ci, ".supabase.co") && port_is(ci, "6543")) {
-		snprintf(why, whysz, "Supabase's dedicated pooler on port 6543 "
-				     "is in transaction mode");
+		snprintf(why, whysz,
+			 "Supabase's dedicated pooler on port 6543 "
+			 "is in transaction mode");
 		return 1;
 	}
 	if (host_has(ci, "-pooler.") && host_has(ci, "neon.tech")) {
-		snprintf(why, whysz, "a Neon \"-pooler\" host is PgBouncer in "
-				     "transaction mode");
+		snprintf(why, whysz,
+			 "a Neon \"-pooler\" host is PgBouncer in "
+			 "transaction mode");
 		return 1;
 	}
 	if (port_is(ci, "6543")) {
-		snprintf(why, whysz, "port 6543 is the transaction pooler's "
-				     "port by convention");
+		snprintf(why, whysz,
+			 "port 6543 is the transaction pooler's "
+			 "port by convention");
 		return 1;
 	}
 	return 0;
@@ -102,11 +106,11 @@ int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why,
 		      "refusing to migrate through a transaction pooler (%s)",
 		      why);
 	dbh_error_detail(
-		err, "Transaction pooling gives each transaction any server "
-		     "connection: the migration lock would be stranded on a "
-		     "connection other clients reuse, settings such as "
-		     "lock_timeout would be lost, and prepared statements "
-		     "clash (\"prepared statement already exists\").");
+	    err, "Transaction pooling gives each transaction any server "
+		 "connection: the migration lock would be stranded on a "
+		 "connection other clients reuse, settings such as "
+		 "lock_timeout would be lost, and prepared statements "
+		 "clash (\"prepared statement already exists\").");
 	session_form(ci, fixed, sizeof(fixed));
 	if (fixed[0] && strcmp(fixed, ci->redacted) != 0)
 		dbh_error_hint(err,
@@ -114,9 +118,9 @@ int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why,
 			       "migrations, e.g. %s%s",
 			       fixed,
 			       host_has(ci, ".pooler.supabase.com")
-				       ? " (the same Supavisor host on port "
-					 "5432 is session mode)."
-				       : "");
+				   ? " (the same Supavisor host on port "
+				     "5432 is session mode)."
+				   : "");
 	else
 		dbh_error_hint(err,
 			       "Use a direct or session-mode connection for "
@@ -267,8 +271,8 @@ int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 	}
 	PQclear(r);
 	/* Supavisor forwards its own server connection's application_name. */
-	*name = app && strncmp(app, "Supavisor", 9) == 0 ? "Supavisor"
-							 : "a pooler";
+	*name =
+	    app && strncmp(app, "Supavisor", 9) == 0 ? "Supavisor" : "a pooler";
 	bo.deadline = 0; /* one attempt: the first connection just worked */
 	bo.rep = NULL;
 	ret = dbh_conn_open(&b, c->ci, &bo, err);

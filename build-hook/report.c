@@ -56,8 +56,7 @@ char *dbh_report_json(const struct dbh_run_report *r)
 	add_str(root, "migrations_dir", r->dir);
 	cJSON_AddBoolToObject(root, "strict", r->strict);
 	list = cJSON_AddArrayToObject(root, "applied");
-	for (size_t i = 0; r->result && list && i < r->result->napplied;
-	     i++) {
+	for (size_t i = 0; r->result && list && i < r->result->napplied; i++) {
 		const struct dbh_applied *a = &r->result->applied[i];
 		cJSON *o = cJSON_CreateObject();
 
@@ -82,11 +81,12 @@ char *dbh_report_json(const struct dbh_run_report *r)
 	add_str(root, "build_command", r->build_command);
 	timings = cJSON_AddObjectToObject(root, "timings");
 	if (timings) {
-		cJSON_AddNumberToObject(timings, "migrate_ms",
-					(double)(long)(r->migrate_seconds *
-						       1000));
-		cJSON_AddNumberToObject(timings, "total_ms",
-					(double)(long)(r->total_seconds * 1000));
+		cJSON_AddNumberToObject(
+		    timings, "migrate_ms",
+		    (double)(long)(r->migrate_seconds * 1000));
+		cJSON_AddNumberToObject(
+		    timings, "total_ms",
+		    (double)(long)(r->total_seconds * 1000));
 	}
 	out = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -17,7 +17,7 @@ static int restore_wanted(void)
 static int is_waking(const char *status)
 {
 	static const char *waking[] = {"COMING_UP", "RESTORING", "RESTARTING",
-				       "UPGRADING", "RESIZING", "PAUSING",
+				       "UPGRADING", "RESIZING",	 "PAUSING",
 				       "GOING_DOWN"};
 
 	for (size_t i = 0; i < sizeof(waking) / sizeof(waking[0]); i++)
@@ -37,7 +37,7 @@ enum dbh_wake dbh_wake_supabase(const struct dbh_conninfo *ci, double deadline,
 	hint[0] = '\0';
 	snprintf(host, sizeof(host), "%s",
 		 dbh_conninfo_get(ci, "host") ? dbh_conninfo_get(ci, "host")
-					       : "");
+					      : "");
 	host[strcspn(host, ",")] = '\0';
 	dbh_supabase_init(&sb);
 	if (!sb.token || !*sb.token ||
@@ -64,9 +64,10 @@ enum dbh_wake dbh_wake_supabase(const struct dbh_conninfo *ci, double deadline,
 	if (strcmp(status, "INACTIVE") == 0 && !restore_wanted()) {
 		dbh_error_set(err, DBH_EUNREACH,
 			      "Supabase project %s is paused", ref);
-		dbh_error_detail(err, "The Management API reports its status as "
-				      "INACTIVE: free-tier projects pause after "
-				      "a week without activity.");
+		dbh_error_detail(err,
+				 "The Management API reports its status as "
+				 "INACTIVE: free-tier projects pause after "
+				 "a week without activity.");
 		dbh_error_hint(err,
 			       "Restore it in the Supabase dashboard, or set "
 			       "MIGRATE_SUPABASE_RESTORE=1 to let dbhook "
@@ -81,8 +82,8 @@ enum dbh_wake dbh_wake_supabase(const struct dbh_conninfo *ci, double deadline,
 		if (dbh_supabase_restore(&sb, ref, err))
 			return DBH_WAKE_STOP;
 	} else if (!is_waking(status)) {
-		dbh_error_set(err, DBH_EUNREACH,
-			      "Supabase project %s is %s", ref, status);
+		dbh_error_set(err, DBH_EUNREACH, "Supabase project %s is %s",
+			      ref, status);
 		dbh_error_hint(err, "Check the project in the Supabase "
 				    "dashboard, or contact Supabase support.");
 		return DBH_WAKE_STOP;

@@ -28,10 +28,10 @@ struct dbh_conn {
 char *dbh_app_name(char *buf, size_t bufsz);
 
 struct dbh_connect_opts {
-	const char *app_name;           /* application_name to announce */
-	double deadline;                /* retry until dbh_now() passes it;
+	const char *app_name;		/* application_name to announce */
+	double deadline;		/* retry until dbh_now() passes it;
 					 * 0 = a single attempt */
-	int connect_timeout;            /* seconds per attempt; 0 = the
+	int connect_timeout;		/* seconds per attempt; 0 = the
 					 * URL's connect_timeout (else 10) */
 	const struct dbh_reporter *rep; /* retry notes, TLS warning */
 };

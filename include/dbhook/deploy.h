@@ -28,14 +28,14 @@
 struct dbh_deploy_opts {
 	const char *dir;	       /* migrations folder */
 	const struct dbh_conninfo *ci; /* borrowed */
-	struct dbh_connect_opts conn; /* application_name, connect retries */
+	struct dbh_connect_opts conn;  /* application_name, connect retries */
 	double lock_timeout_s;	       /* wait for the advisory lock; 60 */
 	int stmt_lock_timeout_ms;      /* lock_timeout per statement; 5000 */
 	const char *baseline;	       /* record up to this name, or NULL */
 	double deadline;	       /* dbh_now() limit for retries, or 0 */
-	int cancel_at_deadline;        /* the deadline also cancels a running
+	int cancel_at_deadline;	       /* the deadline also cancels a running
 					* migration (the build hook's budget) */
-	int probe_pooler;              /* skip the URL's pooler heuristics and
+	int probe_pooler;	       /* skip the URL's pooler heuristics and
 					* let the live probe decide */
 };
 
@@ -62,6 +62,5 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_deploy_result *res, struct dbh_error *err);
 
 void dbh_deploy_result_release(struct dbh_deploy_result *res);
-
 
 #endif

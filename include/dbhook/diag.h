@@ -15,17 +15,17 @@
 
 enum dbh_connfail {
 	DBH_CF_OTHER,
-	DBH_CF_DNS,          /* could not translate host name */
-	DBH_CF_REFUSED,      /* nothing listens on the port */
-	DBH_CF_TIMEOUT,      /* no answer within connect_timeout */
-	DBH_CF_UNREACHABLE,  /* no route (typically IPv6 without IPv6) */
-	DBH_CF_CLOSED,       /* the server closed the connection */
-	DBH_CF_STARTING,     /* 57P03: starting up, shutting down, recovery */
-	DBH_CF_TOO_MANY,     /* 53300: too many connections */
-	DBH_CF_AUTH,         /* 28P01/28000: password or pg_hba */
-	DBH_CF_NO_DATABASE,  /* 3D000 */
-	DBH_CF_TLS,          /* TLS required, refused or not verified */
-	DBH_CF_POOLER_USER   /* Supavisor: tenant or user not found */
+	DBH_CF_DNS,	    /* could not translate host name */
+	DBH_CF_REFUSED,	    /* nothing listens on the port */
+	DBH_CF_TIMEOUT,	    /* no answer within connect_timeout */
+	DBH_CF_UNREACHABLE, /* no route (typically IPv6 without IPv6) */
+	DBH_CF_CLOSED,	    /* the server closed the connection */
+	DBH_CF_STARTING,    /* 57P03: starting up, shutting down, recovery */
+	DBH_CF_TOO_MANY,    /* 53300: too many connections */
+	DBH_CF_AUTH,	    /* 28P01/28000: password or pg_hba */
+	DBH_CF_NO_DATABASE, /* 3D000 */
+	DBH_CF_TLS,	    /* TLS required, refused or not verified */
+	DBH_CF_POOLER_USER  /* Supavisor: tenant or user not found */
 };
 
 /* Classifies libpq's error message. */

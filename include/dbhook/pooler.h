@@ -23,7 +23,7 @@
 #include "dbhook/url.h"
 
 enum dbh_pool {
-	DBH_POOL_NONE,       /* a direct connection */
+	DBH_POOL_NONE,	     /* a direct connection */
 	DBH_POOL_SESSION,    /* a pooler in session mode: fine */
 	DBH_POOL_TRANSACTION /* a pooler in transaction mode: refused */
 };

@@ -13,17 +13,17 @@
 
 struct dbh_run_report {
 	const char *environment; /* the build's environment, or NULL */
-	const char *decision;    /* "migrate", "skip" or "dry-run" */
-	const char *reason;      /* one line: why */
-	const char *database;    /* the redacted URL, or NULL */
-	const char *dir;         /* migrations folder */
-	const char *outcome;     /* "applied", "up_to_date", "skipped",
+	const char *decision;	 /* "migrate", "skip" or "dry-run" */
+	const char *reason;	 /* one line: why */
+	const char *database;	 /* the redacted URL, or NULL */
+	const char *dir;	 /* migrations folder */
+	const char *outcome;	 /* "applied", "up_to_date", "skipped",
 				  * "failed", "planned" */
 	const struct dbh_deploy_result *result; /* or NULL */
-	const char *const *pending;             /* dry run: names, or NULL */
+	const char *const *pending;		/* dry run: names, or NULL */
 	size_t npending;
-	const struct dbh_error *error;          /* or NULL */
-	const char *build_command;              /* or NULL */
+	const struct dbh_error *error; /* or NULL */
+	const char *build_command;     /* or NULL */
 	int strict;
 	double migrate_seconds;
 	double total_seconds;

@@ -16,8 +16,7 @@ enum dbh_resolve_as {
 
 int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
 		const struct dbh_connect_opts *co, int probe_pooler,
-		double lock_timeout_s,
-		enum dbh_resolve_as as, const char *name,
+		double lock_timeout_s, enum dbh_resolve_as as, const char *name,
 		const struct dbh_reporter *rep, struct dbh_error *err);
 
 #endif

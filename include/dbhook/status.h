@@ -42,8 +42,8 @@ struct dbh_status {
 /* Collects the status. Returns 0 or an exit code with `err` filled. */
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		       const struct dbh_connect_opts *co,
-		       const struct dbh_reporter *rep,
-		       struct dbh_status *st, struct dbh_error *err);
+		       const struct dbh_reporter *rep, struct dbh_status *st,
+		       struct dbh_error *err);
 void dbh_status_release(struct dbh_status *st);
 
 /* 0 up to date, 4 pending, 5 failed/modified/missing (wins over 4). */

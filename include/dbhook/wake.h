@@ -16,10 +16,10 @@
 #include "dbhook/url.h"
 
 enum dbh_wake {
-	DBH_WAKE_NONE,  /* not a Supabase host, no token, or nothing learned:
+	DBH_WAKE_NONE,	/* not a Supabase host, no token, or nothing learned:
 			 * go on as before */
 	DBH_WAKE_RETRY, /* the project is (now) healthy: connect again */
-	DBH_WAKE_STOP   /* the project is paused (or broken) and will not be
+	DBH_WAKE_STOP	/* the project is paused (or broken) and will not be
 			 * restored: `err` says so; stop retrying */
 };
 
