@@ -1,0 +1,746 @@
+/* vaultcmd.c - `dbhook setup`, `dbhook run`, `dbhook profiles`.
+ *
+ * The local secure migration: a direct URL is stored encrypted under a
+ * password (vault.c), asked for on the terminal (prompt.c), decrypted in
+ * memory only for one deploy, and wiped. Only these command functions
+ * print (through log.h).
+ */
+#include "dbhook/vaultcmd.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "dbhook/conn.h"
+#include "dbhook/deploy.h"
+#include "dbhook/lock.h"
+#include "dbhook/log.h"
+#include "dbhook/migdir.h"
+#include "dbhook/prompt.h"
+#include "dbhook/url.h"
+#include "dbhook/vault.h"
+
+#define DEFAULT_PROFILE "production"
+#define PW_MIN 8
+#define PW_MAX 1024
+#define TRIES 3
+#define LOCK_WAIT_S 30
+
+static const char setup_usage[] =
+    "Usage: dbhook setup [--profile P] [--config FILE] [--check]\n"
+    "       dbhook setup --delete P [--config FILE]\n"
+    "\n"
+    "Asks on the terminal (input hidden) for a direct database URL and a\n"
+    "password (twice), and stores the URL encrypted under the password\n"
+    "(AES-256-GCM, scrypt) as one profile of the config file. Other\n"
+    "profiles in the file are kept.\n"
+    "\n"
+    "Options:\n"
+    "  --profile P        the profile to store (default: production)\n"
+    "  --config FILE      the config file (default: ~/.<app>-migrate-config,\n"
+    "                     <app> = package.json's name, else the folder "
+    "name)\n"
+    "  --check            connect with the URL before storing it\n"
+    "  --delete P         remove profile P from the file\n"
+    "  --scrypt-n N       scrypt cost, a power of two from 32768 to 1048576\n"
+    "                     (default 131072)\n"
+    "  --url-fd N         read the URL from file descriptor N (automation)\n"
+    "  --password-fd N    read the password from file descriptor N, once\n"
+    "                     (automation; with the same N as --url-fd: the URL\n"
+    "                     line first, then the password line)\n"
+    "  -q, --quiet        print errors and warnings only\n"
+    "  -h, --help         show this help and exit\n"
+    "\n"
+    "The URL and the password are never taken from the command line or the\n"
+    "environment. Exit status: 0 stored, 2 usage or config file error,\n"
+    "3 --check could not connect.\n";
+
+static const char run_usage[] =
+    "Usage: dbhook run [--profile P] [--config FILE] [--password-fd N]\n"
+    "                  [--dir D] [deploy options]\n"
+    "\n"
+    "Asks for the profile's password on the terminal (input hidden),\n"
+    "decrypts its URL in memory and deploys the pending migrations, like\n"
+    "`dbhook deploy`, then wipes the password, the key and the URL.\n"
+    "\n"
+    "Options:\n"
+    "  --profile P        the profile to use (default: production)\n"
+    "  --config FILE      the config file (default: ~/.<app>-migrate-config)\n"
+    "  --password-fd N    read the password from file descriptor N\n"
+    "  --dir DIR          migrations folder (default: prisma/migrations if\n"
+    "                     present, else migrations)\n"
+    "  --lock-timeout SECS, --lock-timeout-statement SECS, --timeout SECS,\n"
+    "  --connect-timeout SECS, --baseline NAME\n"
+    "                     as for `dbhook deploy`\n"
+    "  -q, --quiet        print errors and warnings only\n"
+    "  -h, --help         show this help and exit\n"
+    "\n"
+    "The file must be yours and private (chmod 600). Exit status: as\n"
+    "`dbhook deploy`; 2 also for a wrong password, a changed or damaged\n"
+    "file, an unknown profile.\n";
+
+static const char profiles_usage[] =
+    "Usage: dbhook profiles [--config FILE]\n"
+    "\n"
+    "Lists the profile names stored in the config file, one per line (no\n"
+    "secrets: no password is asked).\n";
+
+enum {
+	OPT_PROFILE = 256,
+	OPT_CONFIG,
+	OPT_CHECK,
+	OPT_DELETE,
+	OPT_SCRYPT_N,
+	OPT_URL_FD,
+	OPT_PASSWORD_FD,
+	OPT_DIR,
+	OPT_LOCK_TIMEOUT,
+	OPT_STMT_LOCK_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_BASELINE
+};
+
+struct vopts {
+	const char *cmd;
+	const char *profile;
+	const char *config;
+	const char *delete;
+	const char *dir;
+	const char *baseline;
+	int check, quiet, url_fd, password_fd;
+	uint64_t scrypt_n;
+	double lock_timeout, stmt_lock_timeout, timeout;
+	int connect_timeout;
+	char path[4096];
+};
+
+static const struct option setup_opts[] = {
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"delete", required_argument, NULL, OPT_DELETE},
+    {"scrypt-n", required_argument, NULL, OPT_SCRYPT_N},
+    {"url-fd", required_argument, NULL, OPT_URL_FD},
+    {"password-fd", required_argument, NULL, OPT_PASSWORD_FD},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option run_opts[] = {
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"password-fd", required_argument, NULL, OPT_PASSWORD_FD},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option profiles_opts[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Prints a usage error (the argument redacted: it may be a pasted URL)
+ * and returns DBH_EUSAGE. */
+static int usage_error(const struct vopts *o, const char *fmt, const char *arg)
+{
+	struct dbh_error err;
+	char shown[256];
+
+	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
+	dbh_error_set(&err, DBH_EUSAGE, fmt, shown);
+	dbh_error_hint(&err, "Try 'dbhook %s --help' for more information.",
+		       o->cmd);
+	dbh_log_error(&err);
+	return DBH_EUSAGE;
+}
+
+static int fail(const struct dbh_error *err)
+{
+	dbh_log_error(err);
+	return err->code ? err->code : DBH_EUSAGE;
+}
+
+/* Seconds from 0 to 86400, as `dbhook deploy` takes them. */
+static int parse_secs(const struct vopts *o, const char *arg, const char *opt,
+		      double *out)
+{
+	char *end = NULL;
+	double v = strtod(arg, &end);
+	char what[96];
+
+	if (*arg && !*end && v >= 0 && v <= 86400) {
+		*out = v;
+		return 0;
+	}
+	snprintf(what, sizeof(what),
+		 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
+	return usage_error(o, what, arg);
+}
+
+/* Parses the options of `o->cmd`; returns 0, -1 for --help (printed), or
+ * DBH_EUSAGE (printed). */
+static int parse(int argc, char **argv, const struct option *lo,
+		 const char *usage, struct vopts *o)
+{
+	struct dbh_error err;
+	char word[64];
+	int c, fd;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_CONFIG:
+			if (!*optarg)
+				return usage_error(o, "--config needs a file%s",
+						   "");
+			o->config = optarg;
+			break;
+		case OPT_CHECK:
+			o->check = 1;
+			break;
+		case OPT_DELETE:
+			o->delete = optarg;
+			break;
+		case OPT_SCRYPT_N: {
+			char *end = NULL;
+			unsigned long long n = strtoull(optarg, &end, 10);
+
+			if (!*optarg || *end || n < DBH_VAULT_MIN_N ||
+			    n > DBH_VAULT_MAX_N || (n & (n - 1)))
+				return usage_error(
+				    o,
+				    "--scrypt-n takes a power of two from "
+				    "32768 to 1048576, not \"%s\"",
+				    optarg);
+			o->scrypt_n = n;
+			break;
+		}
+		case OPT_URL_FD:
+		case OPT_PASSWORD_FD:
+			dbh_error_clear(&err);
+			fd = dbh_parse_fd(optarg,
+					  c == OPT_URL_FD ? "--url-fd"
+							  : "--password-fd",
+					  &err);
+			if (fd < 0)
+				return fail(&err);
+			if (c == OPT_URL_FD)
+				o->url_fd = fd;
+			else
+				o->password_fd = fd;
+			break;
+		case OPT_DIR:
+			o->dir = optarg;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_secs(o, optarg, "--lock-timeout",
+				       &o->lock_timeout))
+				return DBH_EUSAGE;
+			break;
+		case OPT_STMT_LOCK_TIMEOUT:
+			if (parse_secs(o, optarg, "--lock-timeout-statement",
+				       &o->stmt_lock_timeout))
+				return DBH_EUSAGE;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_secs(o, optarg, "--timeout", &o->timeout))
+				return DBH_EUSAGE;
+			break;
+		case OPT_CONNECT_TIMEOUT: {
+			double v = 0;
+
+			if (parse_secs(o, optarg, "--connect-timeout", &v))
+				return DBH_EUSAGE;
+			o->connect_timeout = v < 2 ? 2 : (int)v;
+			break;
+		}
+		case OPT_BASELINE:
+			o->baseline = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			if (optopt && optopt < 256 && optopt != '?') {
+				char opt[3] = {'-', (char)optopt, '\0'};
+
+				return usage_error(o, "unknown option \"%s\"",
+						   opt);
+			}
+			/* Never echo a value given as --name=VALUE: it may
+			 * be a password typed where it does not belong. */
+			snprintf(word, sizeof(word), "%.*s",
+				 (int)strcspn(argv[optind - 1], "="),
+				 argv[optind - 1]);
+			return usage_error(o,
+					   optopt >= 256
+					       ? "option \"%s\" needs a value"
+					       : "unknown option or missing "
+						 "value: \"%s\"",
+					   word);
+		}
+	}
+	if (optind < argc) {
+		struct dbh_reporter rep = dbh_log_reporter(0);
+
+		usage_error(o, "unexpected argument \"%s\"", argv[optind]);
+		dbh_report(&rep, DBH_NOTE,
+			   "URLs and passwords are asked on the terminal, "
+			   "never taken from the command line");
+		return DBH_EUSAGE;
+	}
+	if (o->profile && !dbh_vault_valid_name(o->profile))
+		return usage_error(o,
+				   "invalid profile name \"%s\" (use 1 to 64 "
+				   "of A-Z a-z 0-9 . _ -, not starting with . "
+				   "or -)",
+				   o->profile);
+	if (o->delete &&!dbh_vault_valid_name(o->delete))
+		return usage_error(o, "invalid profile name \"%s\"", o->delete);
+	if (o->delete &&(o->profile || o->check || o->url_fd >= 0 ||
+			 o->password_fd >= 0 || o->scrypt_n))
+		return usage_error(o,
+				   "--delete takes no other option than "
+				   "--config%s",
+				   "");
+	if (!o->profile)
+		o->profile = DEFAULT_PROFILE;
+	if (o->config) {
+		if (strlen(o->config) >= sizeof(o->path))
+			return usage_error(o, "--config: path too long%s", "");
+		snprintf(o->path, sizeof(o->path), "%s", o->config);
+	} else {
+		dbh_error_clear(&err);
+		if (dbh_vault_default_path(o->path, sizeof(o->path), &err))
+			return fail(&err);
+	}
+	return 0;
+}
+
+static void opts_init(struct vopts *o, const char *cmd)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->url_fd = -1;
+	o->password_fd = -1;
+	o->lock_timeout = 60;
+	o->stmt_lock_timeout = 5;
+	o->timeout = 180;
+}
+
+/* No core dumps and no ptrace by other processes of the user while
+ * secrets are in memory. */
+static void protect_process(void)
+{
+	struct rlimit none = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static void report_notes(const struct dbh_conninfo *ci,
+			 const struct dbh_reporter *rep, const char *profile)
+{
+	for (size_t i = 0; i < ci->nnotes; i++)
+		dbh_report(rep, ci->warn[i] ? DBH_WARN : DBH_NOTE,
+			   "profile %s: %s", profile, ci->notes[i]);
+}
+
+/* ---- setup ---- */
+
+/* Reads and checks the URL: from --url-fd, or asked up to three times
+ * on the terminal. Fills `ci` on success. */
+static int ask_url(const struct vopts *o, char *url, size_t urlsz,
+		   struct dbh_conninfo *ci, const struct dbh_reporter *rep,
+		   struct dbh_error *err)
+{
+	char prompt[200];
+
+	snprintf(prompt, sizeof(prompt),
+		 "Direct database URL for profile \"%s\" (input hidden): ",
+		 o->profile);
+	for (int i = 1;; i++) {
+		int ret = o->url_fd >= 0
+			      ? dbh_read_secret_fd(o->url_fd, "the URL", url,
+						   urlsz, err)
+			      : dbh_prompt_secret(prompt, url, urlsz, err);
+
+		if (ret) {
+			if (o->url_fd < 0)
+				dbh_error_hint(
+				    err, "Run dbhook setup in a terminal, "
+					 "or give the URL on a file "
+					 "descriptor: --url-fd N");
+			return ret;
+		}
+		ret = dbh_url_parse(url, ci, err);
+		if (!ret)
+			return 0;
+		dbh_secret_wipe(url, urlsz);
+		if (o->url_fd >= 0 || i == TRIES)
+			return ret;
+		dbh_log_error(err);
+		dbh_report(rep, DBH_WARN, "try again (%d %s left)", TRIES - i,
+			   TRIES - i == 1 ? "try" : "tries");
+	}
+}
+
+/* Reads the new password: once from --password-fd, or twice on the
+ * terminal until both agree (three tries). */
+static int ask_new_password(const struct vopts *o, char *pw, size_t pwsz,
+			    const struct dbh_reporter *rep,
+			    struct dbh_error *err)
+{
+	char again[PW_MAX + 1], prompt[200];
+	int ret = 0;
+
+	snprintf(
+	    prompt, sizeof(prompt),
+	    "New password for profile \"%s\" (input hidden): ", o->profile);
+	for (int i = 1; i <= TRIES; i++) {
+		const char *why = NULL;
+
+		if (o->password_fd >= 0) {
+			ret = dbh_read_secret_fd(o->password_fd, "the password",
+						 pw, pwsz, err);
+		} else {
+			ret = dbh_prompt_secret(prompt, pw, pwsz, err);
+			if (!ret && strlen(pw) >= PW_MIN)
+				ret = dbh_prompt_secret(
+				    "Repeat the password: ", again,
+				    sizeof(again), err);
+			if (ret)
+				dbh_error_hint(
+				    err, "Run dbhook setup in a terminal, "
+					 "or give the password on a file "
+					 "descriptor: --password-fd N");
+		}
+		if (ret)
+			break;
+		if (strlen(pw) < PW_MIN)
+			why = "the password is too short (at least 8 "
+			      "characters)";
+		else if (o->password_fd < 0 && strcmp(pw, again) != 0)
+			why = "the passwords do not match";
+		dbh_secret_wipe(again, sizeof(again));
+		if (!why)
+			return 0;
+		dbh_secret_wipe(pw, pwsz);
+		ret = dbh_error_set(err, DBH_EUSAGE, "%s", why);
+		if (o->password_fd >= 0)
+			break;
+		if (i < TRIES)
+			dbh_report(rep, DBH_WARN, "%s; try again (%d %s left)",
+				   why, TRIES - i,
+				   TRIES - i == 1 ? "try" : "tries");
+		else
+			dbh_error_hint(err, "Nothing was stored. Run dbhook "
+					    "setup again.");
+	}
+	dbh_secret_wipe(again, sizeof(again));
+	return ret;
+}
+
+/* Lock, re-read, put the sealed profile, write, unlock. */
+static int store(const struct vopts *o, struct dbh_vault_profile *sealed,
+		 struct dbh_error *err)
+{
+	struct dbh_vault v;
+	int lockfd = -1, missing = 0, ret;
+
+	ret = dbh_vault_lock(o->path, LOCK_WAIT_S, &lockfd, err);
+	if (ret)
+		return ret;
+	ret = dbh_vault_load(o->path, &v, &missing, err);
+	if (!ret) {
+		if (dbh_vault_put(&v, sealed))
+			ret = dbh_error_set(err, DBH_EUSAGE,
+					    "cannot add profile \"%s\": out of "
+					    "memory, or the file holds %d "
+					    "profiles",
+					    o->profile, DBH_VAULT_PROFILES_MAX);
+		else
+			ret = dbh_vault_save(o->path, &v, err);
+		dbh_vault_release(&v);
+	}
+	dbh_vault_unlock(lockfd);
+	return ret;
+}
+
+static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
+{
+	struct dbh_error err;
+	struct dbh_vault v;
+	int lockfd = -1, ret;
+
+	dbh_error_clear(&err);
+	ret = dbh_vault_lock(o->path, LOCK_WAIT_S, &lockfd, &err);
+	if (ret)
+		return fail(&err);
+	ret = dbh_vault_load(o->path, &v, NULL, &err);
+	if (!ret) {
+		if (dbh_vault_remove(&v, o->delete)) {
+			ret = dbh_error_set(&err, DBH_EUSAGE,
+					    "no profile \"%s\" in \"%s\"",
+					    o->delete, o->path);
+			dbh_error_hint(&err, "List them with: dbhook profiles "
+					     "--config FILE");
+		} else {
+			ret = dbh_vault_save(o->path, &v, &err);
+		}
+		dbh_vault_release(&v);
+	}
+	dbh_vault_unlock(lockfd);
+	if (ret)
+		return fail(&err);
+	dbh_report(rep, DBH_INFO, "Deleted profile \"%s\" from %s", o->delete,
+		   o->path);
+	return 0;
+}
+
+int dbh_vaultcmd_setup(int argc, char **argv)
+{
+	struct vopts o;
+	struct dbh_error err;
+	struct dbh_reporter rep;
+	struct dbh_conninfo ci = {0};
+	struct dbh_vault v = {0}, sealed = {0};
+	struct dbh_vault_kdf kdf = {DBH_VAULT_DEFAULT_N, 8, 1};
+	char url[DBH_VAULT_SECRET_MAX + 1], pw[PW_MAX + 1];
+	int ret, missing = 0, existed;
+
+	opts_init(&o, "setup");
+	ret = parse(argc, argv, setup_opts, setup_usage, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	rep = dbh_log_reporter(o.quiet);
+	dbh_error_clear(&err);
+	protect_process();
+	if (o.delete)
+		return delete_profile(&o, &rep);
+	/* Refuse a bad existing file before asking anything. */
+	ret = dbh_vault_load(o.path, &v, &missing, &err);
+	if (ret)
+		return fail(&err);
+	existed = dbh_vault_find(&v, o.profile) != NULL;
+	dbh_vault_release(&v);
+	if (o.scrypt_n)
+		kdf.N = o.scrypt_n;
+	memset(url, 0, sizeof(url));
+	memset(pw, 0, sizeof(pw));
+
+	ret = ask_url(&o, url, sizeof(url), &ci, &rep, &err);
+	if (ret)
+		goto out;
+	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
+	report_notes(&ci, &rep, o.profile);
+	if (o.check) {
+		struct dbh_conn c;
+		struct dbh_connect_opts co = {0};
+		char app[96], target[300];
+
+		co.app_name = dbh_app_name(app, sizeof(app));
+		co.rep = &rep;
+		ret = dbh_conn_open(&c, &ci, &co, &err);
+		if (ret) {
+			char hint[sizeof(err.hint)];
+
+			snprintf(hint, sizeof(hint), "%s", err.hint);
+			dbh_error_hint(&err, "%s%sNothing was stored.", hint,
+				       hint[0] ? " " : "");
+			goto out;
+		}
+		dbh_conn_close(&c);
+		dbh_report(&rep, DBH_INFO, "Connected to %s.",
+			   dbh_conninfo_target(&ci, target, sizeof(target)));
+	}
+	ret = ask_new_password(&o, pw, sizeof(pw), &rep, &err);
+	if (ret)
+		goto out;
+	ret = dbh_vault_seal(&sealed, o.profile, pw, url, &kdf, &err);
+	dbh_secret_wipe(pw, sizeof(pw));
+	dbh_secret_wipe(url, sizeof(url));
+	if (ret)
+		goto out;
+	ret = store(&o, &sealed.p[0], &err);
+	if (ret)
+		goto out;
+	dbh_report(&rep, DBH_INFO,
+		   "%s profile \"%s\" in %s (AES-256-GCM, scrypt N=%llu).",
+		   existed ? "Replaced" : "Stored", o.profile, o.path,
+		   (unsigned long long)kdf.N);
+	dbh_report(&rep, DBH_INFO, "Deploy with: dbhook run%s%s%s%s",
+		   strcmp(o.profile, DEFAULT_PROFILE) ? " --profile " : "",
+		   strcmp(o.profile, DEFAULT_PROFILE) ? o.profile : "",
+		   o.config ? " --config " : "", o.config ? o.config : "");
+out:
+	dbh_secret_wipe(pw, sizeof(pw));
+	dbh_secret_wipe(url, sizeof(url));
+	dbh_conninfo_release(&ci);
+	dbh_vault_release(&sealed);
+	return ret ? fail(&err) : 0;
+}
+
+/* ---- run ---- */
+
+static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
+			   struct dbh_error *err)
+{
+	size_t used = 0;
+
+	dbh_error_set(err, DBH_EUSAGE, "no profile \"%s\" in \"%s\"",
+		      o->profile, o->path);
+	if (v->n == 0)
+		dbh_error_detail(err, "The file holds no profile.");
+	for (size_t i = 0; i < v->n && used + 80 < sizeof(err->detail); i++)
+		used += (size_t)snprintf(err->detail + used,
+					 sizeof(err->detail) - used, "%s%s",
+					 i ? ", " : "Profiles: ", v->p[i].name);
+	dbh_error_hint(err,
+		       "Store it with: dbhook setup --profile %s, or choose "
+		       "one with --profile",
+		       o->profile);
+	return DBH_EUSAGE;
+}
+
+int dbh_vaultcmd_run(int argc, char **argv)
+{
+	struct vopts o;
+	struct dbh_error err;
+	struct dbh_reporter rep;
+	struct dbh_conninfo ci = {0};
+	struct dbh_vault v = {0};
+	struct dbh_deploy_opts d;
+	struct dbh_deploy_result res;
+	const struct dbh_vault_profile *p;
+	char pw[PW_MAX + 1], prompt[200], app[96];
+	char *url = NULL;
+	int ret;
+
+	opts_init(&o, "run");
+	ret = parse(argc, argv, run_opts, run_usage, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	rep = dbh_log_reporter(o.quiet);
+	dbh_error_clear(&err);
+	memset(pw, 0, sizeof(pw));
+	protect_process();
+	/* Everything that can be refused without the password first. */
+	ret = dbh_vault_load(o.path, &v, NULL, &err);
+	if (ret)
+		return fail(&err);
+	p = dbh_vault_find(&v, o.profile);
+	if (!p)
+		ret = unknown_profile(&o, &v, &err);
+	else
+		ret = dbh_vault_check_kdf(p, NULL, &err);
+	if (ret)
+		goto out;
+
+	if (o.password_fd >= 0) {
+		ret = dbh_read_secret_fd(o.password_fd, "the password", pw,
+					 sizeof(pw), &err);
+	} else {
+		snprintf(prompt, sizeof(prompt),
+			 "Password for profile \"%s\": ", o.profile);
+		ret = dbh_prompt_secret(prompt, pw, sizeof(pw), &err);
+		if (ret)
+			dbh_error_hint(&err,
+				       "Run dbhook run in a terminal, or give "
+				       "the password on a file descriptor: "
+				       "--password-fd N");
+	}
+	if (!ret)
+		ret = dbh_vault_open(&v, o.profile, pw, NULL, &url, &err);
+	dbh_secret_wipe(pw, sizeof(pw));
+	if (ret)
+		goto out;
+	ret = dbh_url_parse(url, &ci, &err);
+	dbh_secret_free(url);
+	url = NULL;
+	if (ret)
+		goto out;
+	report_notes(&ci, &rep, o.profile);
+	dbh_report(&rep, DBH_INFO, "Profile: %s (%s)", o.profile, o.path);
+	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
+
+	dbh_deploy_opts_init(&d);
+	d.dir = o.dir ? o.dir : dbh_migdir_default();
+	d.ci = &ci;
+	d.conn.app_name = dbh_app_name(app, sizeof(app));
+	d.conn.deadline = o.timeout > 0 ? dbh_now() + o.timeout : 0;
+	d.conn.connect_timeout = o.connect_timeout;
+	d.conn.rep = &rep;
+	d.lock_timeout_s = o.lock_timeout;
+	d.stmt_lock_timeout_ms = (int)(o.stmt_lock_timeout * 1000);
+	d.baseline = o.baseline;
+	d.deadline = d.conn.deadline;
+	ret = dbh_deploy(&d, &rep, &res, &err);
+	dbh_deploy_result_release(&res);
+out:
+	dbh_secret_wipe(pw, sizeof(pw));
+	dbh_secret_free(url);
+	dbh_conninfo_release(&ci);
+	dbh_vault_release(&v);
+	return ret && err.code ? fail(&err) : ret;
+}
+
+/* ---- profiles ---- */
+
+int dbh_vaultcmd_profiles(int argc, char **argv)
+{
+	struct vopts o;
+	struct dbh_error err;
+	struct dbh_reporter rep;
+	struct dbh_vault v;
+	int ret;
+
+	opts_init(&o, "profiles");
+	ret = parse(argc, argv, profiles_opts, profiles_usage, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	dbh_error_clear(&err);
+	ret = dbh_vault_load(o.path, &v, NULL, &err);
+	if (ret)
+		return fail(&err);
+	rep = dbh_log_reporter(0);
+	for (size_t i = 0; i < v.n; i++)
+		dbh_report(&rep, DBH_INFO, "%s", v.p[i].name);
+	if (v.n == 0)
+		dbh_report(&rep, DBH_NOTE, "no profile in %s", o.path);
+	dbh_vault_release(&v);
+	return 0;
+}
+
+int dbh_vaultcmd_dispatch(int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	if (strcmp(argv[1], "setup") == 0)
+		return dbh_vaultcmd_setup(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return dbh_vaultcmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "profiles") == 0)
+		return dbh_vaultcmd_profiles(argc - 1, argv + 1);
+	return -1;
+}

@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Local secure migration: dbhook setup / run / profiles.
+#
+# setup and run are driven through a real pseudo-terminal (tests/ptydrive:
+# it types the answers after each prompt and records the screen), the
+# rest through --url-fd / --password-fd. Every refusal must exit 2 and
+# leave the database untouched (no _prisma_migrations). Most profiles use
+# the cheapest allowed scrypt cost (--scrypt-n 32768) to keep the test
+# fast; one uses the default (2^17).
+. "$(dirname "$0")/lib.sh"
+need_db
+: "${PTYDRIVE:?PTYDRIVE must name the tests/ptydrive binary}"
+
+VP1='Vault pw 1: ünï©ode!'
+VP2='2nd-Vault#pw$x%40'
+VP3='Third-vault-pw-333'
+ARGV_SECRET='Argv-secret-77' # typed on a command line by mistake
+TEST_EXTRA_SECRET=$(printf '%s\n' "$VP1" "$VP2" "$VP3" "$ARGV_SECRET")
+WRONG='cannot decrypt profile "production": wrong password or the file was changed'
+FAST=(--scrypt-n 32768)
+
+export HOME=$WORK/home
+mkdir -p "$HOME" "$WORK/app"
+printf '{"name": "@acme/shop-web", "private": true}\n' >"$WORK/app/package.json"
+M=$WORK/app/migrations
+cp -r "$SRCDIR/migrations" "$M"
+DEFAULT_CFG=$HOME/.acme-shop-web-migrate-config
+
+db1=$(newdb)
+db2=$(newdb)
+dbx=$(newdb) # every refusal below must leave it without history
+URL1=$(url_for "$db1")
+URL2=$(url_for "$db2")
+
+printf '%s\n' "$VP1" >"$WORK/pw1"
+printf '%s\n' "$VP2" >"$WORK/pw2"
+printf '%s\n' "$VP3" >"$WORK/pw3"
+printf 'not-the-password\n' >"$WORK/pwbad"
+
+pty() { # pty SCRIPT CMD... : runs CMD on a pty, typing SCRIPT's answers
+	local script=$1
+	shift
+	run "$PTYDRIVE" -t 90 -s "$script" -- "$@"
+	# Messages may be coloured on a terminal: match the plain text.
+	OUT=$(printf '%s\n' "$OUT" | sed $'s/\e\\[[0-9;]*m//g')
+}
+
+lacks() { # lacks TEXT NEEDLE NAME : NEEDLE (fixed string) is not in TEXT
+	if printf '%s' "$1" | grep -qF -- "$2"; then ok 1 "$3"; else ok 0 "$3"; fi
+}
+
+applied() { # applied DB : number of applied migrations
+	admin "$1" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL"
+}
+
+untouched() { # untouched NAME : one TAP line, dbx has no history table
+	is "$(admin "$dbx" "SELECT to_regclass('_prisma_migrations') IS NULL")" t "$1: nothing applied"
+}
+
+run "$DBHOOK" --help
+like "$OUT" '^  setup \[--profile P\] ' "dbhook --help lists setup"
+like "$OUT" '^  run \[--profile P\] ' "and run"
+like "$OUT" '^  profiles ' "and profiles"
+run "$DBHOOK" setup --help
+is "$RC" 0 "dbhook setup --help: exit 0"
+like "$OUT" '^  --password-fd N ' "documents --password-fd"
+
+# ---- setup on a terminal -------------------------------------------------
+cat >"$WORK/setup1.pty" <<EOF
+expect Direct database URL for profile "production" (input hidden):
+echo-state
+send postgresql://broken:url@host:port:port/x
+expect try again
+expect Direct database URL
+send $URL1
+expect New password for profile "production"
+echo-state
+send $VP1
+expect Repeat the password:
+send $VP1-typo
+expect do not match
+expect New password
+send $VP1
+expect Repeat the password:
+send $VP1
+EOF
+pty "$WORK/setup1.pty" env -C "$WORK/app" "$DBHOOK" setup
+is "$RC" 0 "setup on a terminal: exit 0"
+like "$OUT" '^Direct database URL for profile "production" \(input hidden\): \[ptydrive: echo off\]' \
+	"the URL prompt is on the terminal, with echo off"
+like "$OUT" '^New password for profile "production" \(input hidden\): \[ptydrive: echo off\]' \
+	"the password prompt has echo off"
+like "$OUT" 'the passwords do not match; try again \(2 tries left\)' "a mismatch asks again"
+like "$OUT" 'error: .*postgresql://broken:\*\*\*@' "an invalid URL is refused (redacted) and asked again"
+lacks "$OUT" "$VP1" "the typed password does not appear in the transcript"
+lacks "$OUT" "$URL1" "the typed URL does not appear in the transcript"
+like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$db1\$" \
+	"the stored URL is shown redacted"
+like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "the terminal's echo is back on afterwards"
+check "default file: ~/.<package.json name, sanitised>-migrate-config" test -f "$DEFAULT_CFG"
+is "$(stat -c %a "$DEFAULT_CFG")" 600 "created with mode 0600"
+like "$(cat "$DEFAULT_CFG")" '^profile production scrypt N=131072 r=8 p=1 salt=' "default scrypt cost N=2^17, r=8, p=1"
+for s in "$VP1" "$URL1" "$TEST_DB_PASSWORD" "$TEST_DB_PASSWORD_ENC" "127.0.0.1" "$db1"; do
+	if grep -qF -- "$s" "$DEFAULT_CFG"; then leak=1; else leak=0; fi
+	ok "$leak" "no plaintext URL or password bytes in the file (${#s}-character value)"
+done
+
+# ---- run on a terminal ----------------------------------------------------
+cat >"$WORK/run1.pty" <<EOF
+expect Password for profile "production":
+echo-state
+send $VP1
+expect All migrations have been successfully applied.
+EOF
+pty "$WORK/run1.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
+is "$RC" 0 "run on a terminal: exit 0"
+like "$OUT" '^Password for profile "production": \[ptydrive: echo off\]' "run asks the password with echo off"
+lacks "$OUT" "$VP1" "the typed password does not appear"
+like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$db1\$" "run shows the datasource redacted"
+like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "echo is back on after run"
+is "$(applied "$db1")" 5 "run decrypted the URL and deployed the migrations"
+
+# Interrupted at the password prompt: the terminal is restored.
+printf 'expect Password for profile\nctrl C\n' >"$WORK/intr.pty"
+pty "$WORK/intr.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
+is "$RC" 130 "Ctrl-C at the password prompt ends run (SIGINT)"
+like "$OUT" '^\[ptydrive: signal 2, echo on\]$' "and the terminal's echo is restored"
+
+# Three mismatches: nothing stored.
+cat >"$WORK/mismatch.pty" <<EOF
+expect Direct database URL
+send $URL2
+expect New password
+send $VP2
+expect Repeat
+send x$VP2
+expect New password
+send $VP2
+expect Repeat
+send y$VP2
+expect New password
+send short
+EOF
+pty "$WORK/mismatch.pty" env -C "$WORK/app" "$DBHOOK" setup --profile staging "${FAST[@]}"
+is "$RC" 2 "three failed password rounds: exit 2"
+like "$OUT" 'error: the password is too short' "a too-short password is refused too"
+like "$OUT" 'Nothing was stored' "says nothing was stored"
+run env -C "$WORK/app" "$DBHOOK" profiles
+is "$OUT" "production" "profiles: still only production"
+
+# A second profile, another password, on the terminal too.
+cat >"$WORK/setup2.pty" <<EOF
+expect Direct database URL for profile "staging"
+send $URL2
+expect New password
+send $VP2
+expect Repeat
+send $VP2
+EOF
+pty "$WORK/setup2.pty" env -C "$WORK/app" "$DBHOOK" setup --profile staging "${FAST[@]}"
+is "$RC" 0 "setup --profile staging: exit 0"
+like "$OUT" 'Stored profile "staging" in .*\.acme-shop-web-migrate-config' "stored in the same file"
+run env -C "$WORK/app" "$DBHOOK" profiles
+is "$OUT" "$(printf 'production\nstaging')" "profiles lists both names, no secrets"
+is "$(stat -c %a "$DEFAULT_CFG")" 600 "still mode 0600 after the update"
+
+run env -C "$WORK/app" "$DBHOOK" run --profile staging --dir "$M" --password-fd 3 3<"$WORK/pw1"
+is "$RC" 2 "staging with production's password: exit 2"
+like "$ERR" '^dbhook: error: cannot decrypt profile "staging": wrong password or the file was changed$' "the wrong-password message"
+is "$(admin "$db2" "SELECT to_regclass('_prisma_migrations') IS NULL")" t "nothing applied to staging's database"
+run env -C "$WORK/app" "$DBHOOK" run --profile staging --dir "$M" --password-fd 3 3<"$WORK/pw2"
+is "$RC" 0 "staging with its own password (--password-fd): exit 0"
+is "$(applied "$db2")" 5 "staging's database migrated"
+
+# ---- automation: --url-fd / --password-fd -----------------------------------
+C=$WORK/c/config
+mkdir -p "$WORK/c"
+# Special characters that must survive exactly: a schema name with a quote,
+# a space and a non-ASCII letter, percent-encoded; an application_name
+# with an ampersand.
+db3=$(newdb)
+URL3="$(url_for "$db3")?schema=we%22ird%20sch%C3%A9ma&application_name=a%26b"
+printf '%s\n%s\n' "$URL3" "$VP3" >"$WORK/in3"
+run sh -c 'umask 000 && exec "$@"' _ "$DBHOOK" setup --config "$C" "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/in3"
+is "$RC" 0 "setup with --url-fd/--password-fd (same fd: URL line, then password)"
+is "$(stat -c %a "$C")" 600 "mode 0600 under umask 000"
+run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"$WORK/pw3"
+is "$RC" 0 "run with the special-character URL"
+is "$(admin "$db3" "SELECT count(*) FROM \"we\"\"ird schéma\"._prisma_migrations WHERE finished_at IS NOT NULL")" 5 \
+	"the URL round-tripped exactly: migrations in schema we\"ird schéma"
+cp "$C" "$WORK/good"
+
+restore() { cat "$WORK/good" >"$C" && chmod 600 "$C"; }
+
+# Re-point the good profile at dbx: a successful decrypt would migrate it.
+URLX=$(url_for "$dbx")
+printf '%s\n%s\n' "$URLX" "$VP3" >"$WORK/inx"
+run "$DBHOOK" setup --config "$C" "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/inx"
+is "$RC" 0 "setup replaces a profile"
+cp "$C" "$WORK/good"
+
+runx() { # runx [PASSWORD FILE] : run the production profile of $C (-> dbx)
+	run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"${1:-$WORK/pw3}"
+}
+
+runx "$WORK/pwbad"
+is "$RC" 2 "wrong password: exit 2"
+is "$ERR" "dbhook: error: $WRONG
+dbhook: hint: Type the password given to \`dbhook setup --profile production\`. If it is lost, or the file was damaged, store the URL again with that command." \
+	"wrong password: the one clear message"
+untouched "wrong password"
+
+# flip_b64 FIELD INDEX : changes one base64 digit of FIELD= in the profile
+flip_b64() {
+	local field=$1 i=$2 line val c new
+	line=$(grep -m1 '^profile ' "$C")
+	val=${line#* "$field"=}
+	val=${val%% *}
+	c=${val:i:1}
+	if [ "$c" = A ]; then new=B; else new=A; fi
+	new=${line/ $field=$val/ $field=${val:0:i}$new${val:i+1}}
+	while IFS= read -r l; do
+		if [ "$l" = "$line" ]; then printf '%s\n' "$new"; else printf '%s\n' "$l"; fi
+	done <"$WORK/good" >"$C"
+}
+
+for f in "ct 0" "ct 9" "tag 3" "salt 5" "nonce 2"; do
+	restore
+	# shellcheck disable=SC2086
+	flip_b64 $f
+	runx
+	is "$RC" 2 "changed ${f% *} byte: exit 2"
+	like "$ERR" "^dbhook: error: $WRONG\$" "changed ${f% *} byte: same message as a wrong password"
+	untouched "changed ${f% *}"
+done
+
+restore
+sed -i '1s/vault/vaulu/' "$C"
+runx
+is "$RC" 2 "flipped header byte: exit 2"
+like "$ERR" 'is not a dbhook profile file' "flipped header: says it is not a profile file"
+untouched "flipped header"
+
+restore
+sed -i '1s/ 1$/ 7/' "$C"
+runx
+is "$RC" 2 "unsupported version: exit 2"
+like "$ERR" 'has format version 7; this dbhook reads version 1' "unsupported version: clear message"
+untouched "unsupported version"
+
+restore
+printf '\377' | dd of="$C" bs=1 seek=200 conv=notrunc status=none
+runx
+is "$RC" 2 "a raw 0xff byte in the record: exit 2"
+like "$ERR" 'is damaged: line 3' "raw byte: damaged, with the line"
+untouched "raw byte"
+
+restore
+head -c $(($(stat -c %s "$C") / 2)) "$WORK/good" >"$C"
+runx
+is "$RC" 2 "truncated file: exit 2"
+like "$ERR" 'damaged.*truncated\?' "truncated: says so"
+untouched "truncated file"
+
+restore
+grep -v '^end$' "$WORK/good" >"$C"
+runx
+is "$RC" 2 "file truncated at a line boundary: exit 2"
+like "$ERR" 'ends before its "end" line' "the missing end line is noticed"
+untouched "truncated at a line boundary"
+
+restore
+sed -i 's/ N=32768 / N=1024 /' "$C"
+run setsid -w "$DBHOOK" run --config "$C" --dir "$M"
+is "$RC" 2 "a profile claiming N=1024: exit 2"
+like "$ERR" 'refuses as unsafe' "refused as unsafe, before any password is asked"
+untouched "weak KDF parameters"
+
+restore
+run "$DBHOOK" run --config "$C" --dir "$M" --profile nope --password-fd 3 3<"$WORK/pw3"
+is "$RC" 2 "unknown profile: exit 2"
+like "$ERR" 'no profile "nope" in' "unknown profile: named"
+like "$ERR" 'detail: Profiles: production' "and the stored ones listed"
+
+chmod 644 "$C"
+runx
+is "$RC" 2 "world-readable file: exit 2"
+like "$ERR" "permissions 0644 for config file \"$C\" are too open" "names the permissions"
+like "$ERR" "hint: Run: chmod 600 $C\$" "with the chmod that fixes it"
+untouched "world-readable file"
+chmod 620 "$C"
+runx
+is "$RC" 2 "group-writable file: exit 2"
+run "$DBHOOK" profiles --config "$C"
+is "$RC" 2 "profiles refuses it too"
+run env -C "$WORK/app" "$DBHOOK" setup --config "$C" --url-fd 3 --password-fd 3 3<"$WORK/inx"
+is "$RC" 2 "setup refuses to update it (before asking anything)"
+chmod 600 "$C"
+
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$C"
+	runx
+	is "$RC" 2 "file owned by another user: exit 2"
+	like "$ERR" 'is owned by uid 65534, not by you' "says who owns it"
+	untouched "foreign owner"
+	chown 0 "$C"
+else
+	ok 0 "# SKIP owner check needs root"
+fi
+
+mv "$C" "$WORK/c/real"
+ln -s "$WORK/c/real" "$C"
+runx
+is "$RC" 2 "a symlink in place of the file: exit 2 (run)"
+like "$ERR" 'is a symbolic link' "names the symlink"
+untouched "symlink"
+sum=$(sha256sum <"$WORK/c/real")
+run "$DBHOOK" setup --config "$C" "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/inx"
+is "$RC" 2 "setup refuses to write through a symlink"
+check "the link is still a link" test -L "$C"
+is "$(sha256sum <"$WORK/c/real")" "$sum" "and its target is unchanged"
+rm "$C"
+mv "$WORK/c/real" "$C"
+
+run setsid -w "$DBHOOK" run --config "$C" --dir "$M"
+is "$RC" 2 "no terminal and no --password-fd: exit 2"
+like "$ERR" 'no terminal to ask on' "says there is no terminal"
+like "$ERR" 'hint: .*--password-fd N' "and points to --password-fd"
+untouched "no terminal"
+run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 7
+is "$RC" 2 "--password-fd of a closed descriptor: exit 2"
+run "$DBHOOK" run --config "$C" --dir "$M" "--password=$ARGV_SECRET"
+is "$RC" 2 "a password on the command line is refused"
+run "$DBHOOK" run --config "$C" --dir "$M" "--secret=$ARGV_SECRET"
+is "$RC" 2 "an unknown --name=VALUE option: exit 2 (and the value is not echoed: see the secret check)"
+run "$DBHOOK" setup --config "$C" "postgresql://app:$ARGV_SECRET@db.example.com/x"
+is "$RC" 2 "a URL as an argument is refused"
+like "$ERR" 'unexpected argument "postgresql://app:\*\*\*@db' "and shown redacted"
+untouched "argv refusals"
+
+# After all that, the file still works.
+run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"$WORK/pw3"
+is "$RC" 0 "the restored file decrypts and deploys"
+is "$(applied "$dbx")" 5 "(the control: a good run does migrate dbx)"
+
+# --check connects before storing.
+printf '%s\n%s\n' "postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@127.0.0.1:1/x" "$VP3" >"$WORK/in-down"
+run "$DBHOOK" setup --config "$C" --profile down --check "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/in-down"
+is "$RC" 3 "setup --check with an unreachable database: exit 3"
+like "$ERR" 'Nothing was stored' "nothing stored"
+run "$DBHOOK" setup --config "$C" --profile checked --check "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/inx"
+is "$RC" 0 "setup --check with a good URL: exit 0"
+like "$OUT" "^Connected to 127\.0\.0\.1:$TEST_PG_PORT\.\$" "says it connected"
+run "$DBHOOK" profiles --config "$C"
+is "$OUT" "$(printf 'production\nchecked')" "profiles: down was not stored, checked was"
+run "$DBHOOK" setup --config "$C" --delete checked
+is "$RC" 0 "setup --delete"
+run "$DBHOOK" profiles --config "$C"
+is "$OUT" "production" "the deleted profile is gone, the other kept"
+run "$DBHOOK" setup --config "$C" --delete checked
+is "$RC" 2 "deleting an unknown profile: exit 2"
+run "$DBHOOK" profiles --config "$WORK/none"
+is "$RC" 2 "profiles without a file: exit 2"
+like "$ERR" 'hint: Store a profile first' "with a hint"
+
+# ---- two (four) setups at once keep a valid file --------------------------------
+CC=$WORK/cc/config
+mkdir -p "$WORK/cc"
+pids=()
+cdbs=()
+for i in 1 2 3 4; do
+	cdbs[i]=$(newdb)
+	printf '%s\n%s-%d\n' "$(url_for "${cdbs[i]}")" "$VP3" "$i" >"$WORK/cin$i"
+	printf '%s-%d\n' "$VP3" "$i" >"$WORK/cpw$i"
+done
+for i in 1 2 3 4; do
+	"$DBHOOK" setup --config "$CC" --profile "p$i" "${FAST[@]}" --url-fd 3 --password-fd 3 \
+		3<"$WORK/cin$i" >"$LOGDIR/cset$i.out" 2>"$LOGDIR/cset$i.err" </dev/null &
+	pids[i]=$!
+done
+all=0
+for i in 1 2 3 4; do
+	bg_result "cset$i" "${pids[i]}"
+	[ "$RC" = 0 ] || all=1
+done
+ok "$all" "four setups at once all exit 0"
+run "$DBHOOK" profiles --config "$CC"
+is "$(printf '%s\n' "$OUT" | sort | paste -sd,)" "p1,p2,p3,p4" "the file is valid and holds all four profiles"
+all=0
+for i in 1 4; do
+	run "$DBHOOK" run --config "$CC" --profile "p$i" --dir "$M" --quiet --password-fd 3 3<"$WORK/cpw$i"
+	[ "$RC" = 0 ] && [ "$(applied "${cdbs[i]}")" = 5 ] || all=1
+done
+ok "$all" "profiles written concurrently decrypt and deploy"
+is "$(find "$WORK/cc" -name '*tmp*' | wc -l)" 0 "no temporary file left behind"
+
+finish
