@@ -156,10 +156,13 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 				break;
 			}
 		}
-		/* Exponential back-off with jitter, inside the budget. */
+		/* Exponential back-off with jitter, inside the budget: stop
+		 * when less than a second would be left for the next try
+		 * (a refused port answers at once, a silent one takes
+		 * libpq's minimum of 2 s). */
 		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
 		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
-		    dbh_left(o->deadline) < wait + 2) {
+		    dbh_left(o->deadline) < wait + 1) {
 			dbh_diag_connect(ci, kind, msg, attempts,
 					 dbh_now() - start, err);
 			if (api_hint[0]) {

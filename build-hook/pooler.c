@@ -97,10 +97,16 @@ static void session_form(const struct dbh_conninfo *ci, char *out, size_t n)
 	snprintf(out, n, "%s", buf);
 }
 
-int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why,
+int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why, int live,
 		      struct dbh_error *err)
 {
-	char fixed[1024];
+	char fixed[1024], use[1200];
+	/* After the URL alone, a session-mode pooler on an odd port can ask
+	 * the live check to decide; after the live check, nothing can. */
+	const char *override =
+	    live ? ""
+		 : " If this pooler really runs in session mode, pass "
+		   "--probe-pooler to let the live check decide.";
 
 	dbh_error_set(err, DBH_EUSAGE,
 		      "refusing to migrate through a transaction pooler (%s)",
@@ -113,22 +119,19 @@ int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why,
 		 "clash (\"prepared statement already exists\").");
 	session_form(ci, fixed, sizeof(fixed));
 	if (fixed[0] && strcmp(fixed, ci->redacted) != 0)
-		dbh_error_hint(err,
-			       "Use a direct or session-mode connection for "
-			       "migrations, e.g. %s%s",
-			       fixed,
-			       host_has(ci, ".pooler.supabase.com")
-				   ? " (the same Supavisor host on port "
-				     "5432 is session mode)."
-				   : "");
+		snprintf(use, sizeof(use), "e.g. %s%s", fixed,
+			 host_has(ci, ".pooler.supabase.com")
+			     ? " (the same Supavisor host on port 5432 is "
+			       "session mode)"
+			     : "");
 	else
-		dbh_error_hint(err,
-			       "Use a direct or session-mode connection for "
-			       "migrations (on Supabase: the session pooler "
-			       "on port 5432, user postgres.<project-ref>). "
-			       "If this pooler really runs in session mode, "
-			       "pass --probe-pooler to let the live check "
-			       "decide.");
+		snprintf(use, sizeof(use),
+			 "on Supabase: the session pooler on port 5432, user "
+			 "postgres.<project-ref>");
+	dbh_error_hint(err,
+		       "Use a direct or session-mode connection for "
+		       "migrations, %s.%s",
+		       use, override);
 	return DBH_EUSAGE;
 }
 
@@ -275,9 +278,14 @@ int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 	    app && strncmp(app, "Supavisor", 9) == 0 ? "Supavisor" : "a pooler";
 	bo.deadline = 0; /* one attempt: the first connection just worked */
 	bo.rep = NULL;
-	ret = dbh_conn_open(&b, c->ci, &bo, err);
-	if (ret)
-		return ret;
+	if (dbh_conn_open(&b, c->ci, &bo, err) != 0) {
+		/* Inconclusive: a pool that cannot serve a second client is
+		 * no place to migrate either (name NULL says why). */
+		dbh_error_clear(err);
+		*name = NULL;
+		*mode = DBH_POOL_TRANSACTION;
+		return 0;
+	}
 	for (int round = 0; round < PROBE_ROUNDS && !tx; round++) {
 		if (one_round(c->pg, b.pg, &tx) != 0) {
 			/* Inconclusive: assume the worst, as a pool that
@@ -296,7 +304,7 @@ int dbh_refuse_pooled_url(const struct dbh_conninfo *ci, int probe_only,
 	char why[160];
 
 	if (!probe_only && dbh_pooler_url(ci, why, sizeof(why)))
-		return dbh_pooler_refuse(ci, why, err);
+		return dbh_pooler_refuse(ci, why, 0, err);
 	return 0;
 }
 
@@ -317,7 +325,13 @@ int dbh_check_pooler(struct dbh_conn *c, const struct dbh_connect_opts *co,
 			   name);
 	if (mode != DBH_POOL_TRANSACTION)
 		return 0;
-	snprintf(why, sizeof(why),
-		 "the live check found %s in transaction mode", name);
-	return dbh_pooler_refuse(c->ci, why, err);
+	if (!name)
+		snprintf(why, sizeof(why),
+			 "the live check found a pooler but could not open a "
+			 "second connection to tell its mode; assuming "
+			 "transaction mode");
+	else
+		snprintf(why, sizeof(why),
+			 "the live check found %s in transaction mode", name);
+	return dbh_pooler_refuse(c->ci, why, 1, err);
 }

@@ -33,8 +33,10 @@ enum dbh_pool {
 int dbh_pooler_url(const struct dbh_conninfo *ci, char *why, size_t whysz);
 
 /* The live probe on an open connection (`co` opens the second one).
- * Returns 0 with *mode set, or an error code. *name is set to "PgBouncer",
- * "Supavisor" or "a pooler" when one is present. */
+ * Returns 0 with *mode set, or an error code. *name is set to
+ * "Supavisor" or "a pooler" when one is present, and to NULL with
+ * DBH_POOL_TRANSACTION when the second connection could not be opened
+ * (the mode is unknown: assumed to be transaction pooling). */
 int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 		     enum dbh_pool *mode, const char **name,
 		     struct dbh_error *err);
@@ -42,8 +44,9 @@ int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 /* Fills `err` with the refusal (exit DBH_EUSAGE): the evidence, why it
  * breaks migrations, and a hint with the session-mode form of the same URL
  * when one can be derived (6543 → 5432, no pgbouncer=true, Neon host
- * without -pooler). */
-int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why,
+ * without -pooler). `live`: the verdict came from the live probe, so the
+ * hint does not offer --probe-pooler. */
+int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why, int live,
 		      struct dbh_error *err);
 
 /* The pooler checks every writing command runs (deploy, resolve): the
