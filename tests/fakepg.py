@@ -120,6 +120,8 @@ def main():
     ap.add_argument("args", nargs="*")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--lifetime", type=float, default=60)
+    ap.add_argument("--port", type=int, default=0,
+                    help="listen on this port (default: any free one)")
     a = ap.parse_args()
 
     start = time.monotonic()
@@ -135,7 +137,7 @@ def main():
 
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
+    srv.bind(("127.0.0.1", a.port))
     srv.listen(64)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:

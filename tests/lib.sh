@@ -152,6 +152,24 @@ rows() { # rows DB : the history as "name|finished|rolled_back" lines
 	admin "$1" "SELECT migration_name || '|' || (finished_at IS NOT NULL) || '|' || (rolled_back_at IS NOT NULL) FROM _prisma_migrations ORDER BY started_at, migration_name"
 }
 
+# A loopback HTTP server (tests/httpd.py) answering ROUTES_JSON; sets
+# HTTPD_PID, HTTPD_PORT and HTTPD_REQS (its request log, JSON lines).
+start_httpd() { # start_httpd ROUTES_JSON DIR
+	local i
+	mkdir -p "$2"
+	printf '%s\n' "$1" >"$2/routes.json"
+	: >"$2/requests.jsonl"
+	python3 "$(dirname "$0")/httpd.py" "$2/routes.json" "$2/requests.jsonl" \
+		"$2/port" --lifetime 120 >"$2/httpd.log" 2>&1 &
+	HTTPD_PID=$!
+	for i in $(seq 200); do
+		[ -f "$2/port" ] && break
+		sleep 0.05
+	done
+	HTTPD_PORT=$(cat "$2/port" 2>/dev/null || echo 0)
+	HTTPD_REQS=$2/requests.jsonl
+}
+
 finish() {
 	local db
 	if [ -f "$WORK/dbs" ]; then
