@@ -224,7 +224,8 @@ PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 		return PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
 	for (;;) {
 		struct pollfd pfd = {PQsocket(c->pg), POLLIN, 0};
-		double now = dbh_now(), wake = next_beat;
+		double now = dbh_now(), wake;
+		int ms;
 
 		if (PQconsumeInput(c->pg) == 0)
 			break; /* the connection is gone */
@@ -259,10 +260,14 @@ PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 			cancelled = 1;
 			*timed_out = 1;
 		}
+		/* Wake for the next heartbeat or the deadline, whichever is
+		 * first (read after both moved on: never a negative wait,
+		 * which poll() would take as "forever"). */
+		wake = next_beat;
 		if (deadline > 0 && !cancelled && deadline < wake)
 			wake = deadline;
-		if (poll(&pfd, 1, (int)((wake - now) * 1000) + 1) < 0 &&
-		    errno != EINTR)
+		ms = (int)((wake - now) * 1000) + 1;
+		if (poll(&pfd, 1, ms < 1 ? 1 : ms) < 0 && errno != EINTR)
 			break;
 	}
 	PQclear(last);

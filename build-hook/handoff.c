@@ -429,6 +429,19 @@ static const char *script_text(const struct scan *s, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Nonzero when we run inside package.json script `ev` (npm sets
+ * npm_lifecycle_event), that script calls vercel-build, and it has more
+ * commands chained after it ("&&", ";", "||"). */
+static int script_goes_on(const struct scan *s, const char *ev)
+{
+	struct scan own = {0}; /* a walk of its own: s keeps its chain */
+	const char *text = ev ? script_text(s, ev) : NULL;
+
+	own.scripts = s->scripts;
+	return text && script_runs_self(&own, ev, 0) &&
+	       (strstr(text, "&&") || strchr(text, ';') || strstr(text, "||"));
+}
+
 static int in_list(const char *w, const char *const *list)
 {
 	for (; *list; list++)
@@ -815,6 +828,27 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		build = script_text(&s, "build");
 		while (build && (*build == ' ' || *build == '\t'))
 			build++;
+		if (script_goes_on(&s, getenv("npm_lifecycle_event"))) {
+			/* e.g. "vercel-build": "vercel-build && next build",
+			 * which Vercel prefers to "build": what follows us in
+			 * that script is the build; handing off too would
+			 * build twice. */
+			const char *ev = getenv("npm_lifecycle_event");
+
+			dbh_report(
+			    rep, DBH_NOTE,
+			    "running inside the package.json \"%s\" "
+			    "script, which goes on after vercel-build: "
+			    "not handing off, the rest of that script is "
+			    "the build",
+			    ev);
+			h->source = xasprintf(
+			    "no build command: the package.json \"%s\" script "
+			    "that runs vercel-build goes on with the build",
+			    ev);
+			ret = h->source ? 0 : oom(err);
+			goto out;
+		}
 		if (!build || !*build) {
 			why_none = "no \"build\" script in package.json";
 		} else if (script_runs_self(&s, "build", 0)) {

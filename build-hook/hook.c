@@ -422,8 +422,8 @@ static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
 	dbh_error_clear(&nerr);
 	if (dbh_notify_send(url, &ev, DBH_NOTIFY_TIMEOUT, &nerr) != 0)
 		dbh_report(rep, DBH_WARN,
-			   "the failure webhook was not delivered: %s",
-			   nerr.message);
+			   "the %s webhook was not delivered: %s",
+			   failed ? "failure" : "success", nerr.message);
 }
 
 static void write_report(const struct hook_opts *o, struct hook_run *run,

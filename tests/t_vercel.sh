@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The real Vercel CLI (npm package `vercel`, 64.0.2) running `vercel build`
+# offline, as Vercel's build step does, with vercel-build as buildCommand:
+# --prod migrates and then builds, a preview build does not migrate, a
+# failing migration still yields the build output (and with MIGRATE_STRICT=1
+# fails the deployment), and the repository's own vercel.json works as it
+# is, installCommand included (scripts/vercel-install compiles vercel-build).
+#
+# The CLI is installed once, by this test, into a cache outside the
+# repository (notes/vercel.md §3.1: `npm init -y`, an npm "overrides" entry
+# for `sandbox`, `npm install vercel@64.0.2`); later runs reuse it. Without
+# npm, or when the install fails, the test FAILS (it never skips).
+#
+# Isolation: every `vercel build` runs under `env -i` and, when possible, in
+# a new network namespace (`unshare -n`, or `unshare -rn` for a non-root
+# user): no network at all. The new namespace has its own loopback, so the
+# test PostgreSQL is reached over its Unix socket (the file system is
+# shared): postgresql://user:pw@/db?host=<socket dir>&port=<port>.
+# shellcheck disable=SC2016,SC2317 # literal $X and `..` in patterns; helpers run via check
+. "$(dirname "$0")/lib.sh"
+need_db
+
+VB=${VERCEL_BUILD:-$BUILDDIR/vercel-build}
+SRC=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+VVERSION=64.0.2
+VDIR=${XDG_CACHE_HOME:-$HOME/.cache}/dbhook-test-vercel
+VERCEL=$VDIR/node_modules/.bin/vercel
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+
+# --- the CLI, installed once ------------------------------------------------
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+	diag "npm or node missing: running scripts/install-deps (nodejs, npm)"
+	run "$SRC/scripts/install-deps"
+fi
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+	ok 1 "npm and node are installed (scripts/install-deps installs nodejs and npm; it failed: $LOGDIR/run$RUN_N.err)"
+	finish
+fi
+installed() {
+	[ -x "$VERCEL" ] &&
+		[ "$(node -p 'require(process.argv[1]).version' \
+			"$VDIR/node_modules/vercel/package.json" 2>/dev/null)" = "$VVERSION" ]
+}
+if ! installed; then
+	mkdir -p "$(dirname "$VDIR")"
+	exec 9>"$VDIR.lock" # one installer at a time
+	flock -w 900 9
+	if ! installed; then
+		diag "installing vercel@$VVERSION into $VDIR (once; later runs reuse it)"
+		rm -rf "$VDIR"
+		mkdir -p "$VDIR"
+		cd "$VDIR" || exit 1
+		run npm init -y
+		run node -e 'const p=require("./package.json");p.overrides={sandbox:"4.5.0"};require("fs").writeFileSync("package.json",JSON.stringify(p,null,2))'
+		run npm install "vercel@$VVERSION"
+		install_log=$LOGDIR/run$RUN_N.err
+		cd "$WORK" || exit 1
+	fi
+	exec 9>&-
+fi
+if ! installed; then
+	ok 1 "vercel@$VVERSION installed in $VDIR (npm install failed; see ${install_log:-the npm log})"
+	tail -n 15 "${install_log:-/dev/null}" 2>/dev/null | sed 's/^/#   | /'
+	finish
+fi
+run "$VERCEL" --version
+like "$OUT$ERR" "$VVERSION" "the Vercel CLI $VVERSION is installed in $VDIR"
+
+# --- isolation ----------------------------------------------------------------
+ISOLATE=()
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	ISOLATE=(unshare -n)
+elif unshare -rn true 2>/dev/null; then
+	ISOLATE=(unshare -rn)
+else
+	diag "no network namespace available: running vercel build without network isolation"
+fi
+# vbuild DIR ARGS... : `vercel build ARGS` in DIR, offline, scrubbed env.
+vbuild() {
+	local dir=$1
+	shift
+	cd "$dir" || return 1
+	run timeout -k 5 120 "${ISOLATE[@]}" env -i \
+		PATH="$VDIR/node_modules/.bin:/usr/local/bin:/usr/bin:/bin" \
+		HOME="$HOME" NO_UPDATE_NOTIFIER=1 VERCEL_TELEMETRY_DISABLED=1 \
+		vercel build "$@"
+	cd "$WORK" || return 1
+}
+socket_url() { # socket_url DB : the app user's URL over the Unix socket
+	echo "postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@/$1?host=$TEST_PG_SOCK&port=$TEST_PG_PORT"
+}
+has_table() { # has_table DB NAME : prints t or f
+	admin "$1" "SELECT to_regclass('public.$2') IS NOT NULL"
+}
+no_password_in() { # no_password_in DIR : no test password in any file
+	! grep -rqF -e "$TEST_DB_PASSWORD" -e "$TEST_DB_PASSWORD_ENC" "$1"
+}
+
+# project DIR DB : a Vercel project (as `vercel pull` leaves it, settings in
+# vercel.json) whose build is vercel-build, then the demo build writing
+# dist/index.html; MIGRATE_DATABASE_URL only in the production env file.
+project() {
+	local dir=$1 db=$2
+	mkdir -p "$dir/.vercel"
+	cp "$SRC/scripts/demo-build" "$dir/build.sh"
+	echo '{"settings":{}}' >"$dir/.vercel/project.json"
+	printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
+		VERCEL_GIT_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 \
+		VERCEL_GIT_COMMIT_REF=main "MIGRATE_DATABASE_URL=$(socket_url "$db")" \
+		>"$dir/.vercel/.env.production.local"
+	printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=preview VERCEL_TARGET_ENV=preview \
+		VERCEL_GIT_COMMIT_REF=feature-x >"$dir/.vercel/.env.preview.local"
+	jq -n --arg cmd "$VB -- sh build.sh dist" \
+		'{buildCommand: $cmd, installCommand: "", framework: null, outputDirectory: "dist"}' \
+		>"$dir/vercel.json"
+}
+target_of() { jq -r .target "$1/.vercel/output/builds.json" 2>/dev/null; }
+error_of() { jq -c .error "$1/.vercel/output/builds.json" 2>/dev/null; }
+page() { cat "$1/.vercel/output/static/index.html" 2>/dev/null; }
+
+# --- 1. preview, then production -------------------------------------------------
+db=$(newdb)
+P=$WORK/app
+project "$P" "$db"
+mkmig "$P/migrations" 20240101000000_users 'CREATE TABLE users (id int PRIMARY KEY, email text);'
+mkmig "$P/migrations" 20240102000000_posts 'CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users);'
+APPLIED2=$'20240101000000_users|true|false\n20240102000000_posts|true|false'
+
+vbuild "$P"
+is "$RC" 0 "vercel build (preview): exit 0"
+like "$OUT" '^vercel-build: skipping migrations: environment "preview" is not in --environments \(production\)$' \
+	"preview: vercel-build says why it does not migrate"
+is "$(has_table "$db" _prisma_migrations)" f "preview: the database is untouched"
+like "$(page "$P")" 'Built for the <b>preview</b> environment' "preview: .vercel/output/static/index.html was built"
+is "$(target_of "$P")" preview "preview: builds.json target preview"
+is "$(error_of "$P")" null "preview: builds.json has no error"
+
+vbuild "$P" --prod
+is "$RC" 0 "vercel build --prod: exit 0"
+like "$OUT" '^vercel-build: applying migrations: environment "production" is in --environments \(production\)$' \
+	"--prod: vercel-build migrates, and says why"
+is "$(rows "$db")" "$APPLIED2" "--prod: both migrations are in the database"
+is "$(printf '%s\n' "$OUT" | sed -nE 's/^(All migrations have been successfully applied|demo-build: wrote).*/\1/p' | tr '\n' '|')" \
+	"All migrations have been successfully applied|demo-build: wrote|" "--prod: migrations first, then the build"
+like "$OUT" "^vercel-build: database postgresql://$TEST_DB_USER:\*\*\*@/$db\?host=" "--prod: the URL is shown redacted"
+like "$(page "$P")" 'Built for the <b>production</b> environment from commit <code>0123456</code>' \
+	"--prod: .vercel/output/static/index.html was built"
+is "$(target_of "$P")" production "--prod: builds.json target production"
+is "$(error_of "$P")" null "--prod: builds.json has no error"
+like "$ERR" 'Build Completed in .vercel/output' "--prod: the CLI reports the build completed"
+check "--prod: no password in .vercel/output" no_password_in "$P/.vercel/output"
+
+vbuild "$P" --prod
+is "$RC" 0 "second vercel build --prod: exit 0"
+like "$OUT" '^No pending migrations to apply\.$' "second --prod: nothing pending"
+is "$(rows "$db")" "$APPLIED2" "second --prod: history unchanged"
+
+# --- 2. a failing migration under --prod --------------------------------------------
+db=$(newdb)
+F=$WORK/failing
+project "$F" "$db"
+mkmig "$F/migrations" 20240101000000_ok 'CREATE TABLE ok_t (id int);'
+mkmig "$F/migrations" 20240102000000_broken $'CREATE TABLE half_t (id int);\nCREATE TABLEX oops (id int);'
+vbuild "$F" --prod
+is "$RC" 0 "failing migration, vercel build --prod: exit 0 (the deploy goes on)"
+like "$ERR" '^vercel-build: error: migration "20240102000000_broken" failed: syntax error at or near "TABLEX"' \
+	"failing migration: error line"
+like "$ERR" '^vercel-build: hint: ' "failing migration: hint line"
+like "$ERR" '^vercel-build: warning: the migration step failed; the build goes on without it' \
+	"failing migration: says the build goes on"
+like "$(page "$F")" 'Built for the <b>production</b> environment' "failing migration: the build output exists"
+is "$(target_of "$F")" production "failing migration: builds.json target production"
+is "$(error_of "$F")" null "failing migration: builds.json has no error"
+is "$(rows "$db" | sort -u)" $'20240101000000_ok|true|false\n20240102000000_broken|false|true' \
+	"failing migration: the good one applied, the failed one rolled back"
+is "$(has_table "$db" half_t)" f "failing migration: nothing of it is applied"
+
+# MIGRATE_STRICT=1 set as a Production environment variable: the deployment fails.
+echo MIGRATE_STRICT=1 >>"$F/.vercel/.env.production.local"
+vbuild "$F" --prod
+is "$RC" 1 "MIGRATE_STRICT=1: vercel build --prod fails (exit 1)"
+like "$OUT" '^vercel-build: --strict: not building after the failed migration step$' "MIGRATE_STRICT=1: says it does not build"
+like "$(error_of "$F")" '"code":"BUILD_UTILS_SPAWN_1"' "MIGRATE_STRICT=1: builds.json records the build command's exit 1"
+check "MIGRATE_STRICT=1: no build output" test ! -e "$F/.vercel/output/static/index.html"
+
+# --- 3. a custom environment --------------------------------------------------------
+printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=preview VERCEL_TARGET_ENV=staging \
+	"MIGRATE_DATABASE_URL=$(socket_url "$db")" >"$P/.vercel/.env.staging.local"
+vbuild "$P" --target=staging
+is "$RC" 0 "vercel build --target=staging: exit 0"
+like "$OUT" '^vercel-build: skipping migrations: environment "staging" is not in --environments \(production\)$' \
+	"staging: not in the default --environments, skipped (VERCEL_TARGET_ENV wins over VERCEL_ENV=preview)"
+like "$(page "$P")" 'Built for the <b>staging</b> environment' "staging: built"
+
+# --- 4. this repository's vercel.json, as it is ----------------------------------------
+# A copy of the sources the build needs; installCommand (scripts/vercel-install)
+# compiles build/vercel-build, buildCommand runs it on migrations/ and hands
+# off to scripts/demo-build, whose page is the outputDirectory.
+R=$WORK/repo
+mkdir -p "$R/scripts" "$R/.vercel"
+cp -r "$SRC/meson.build" "$SRC/build-hook" "$SRC/include" "$SRC/tests" "$SRC/migrations" \
+	"$SRC/vercel.json" "$R/"
+cp "$SRC/scripts/vercel-install" "$SRC/scripts/demo-build" "$R/scripts/"
+check "vercel.json: valid JSON" jq -e . "$R/vercel.json"
+is "$(jq -r '[.framework, .installCommand, .outputDirectory] | map(tostring) | join("|")' "$R/vercel.json")" \
+	"null|sh scripts/vercel-install|build/demo-site" "vercel.json: framework, installCommand, outputDirectory"
+like "$(jq -r .buildCommand "$R/vercel.json")" '^\./build/vercel-build .*-- sh scripts/demo-build$' \
+	"vercel.json: buildCommand runs vercel-build, then the demo build"
+db=$(newdb)
+echo '{"settings":{}}' >"$R/.vercel/project.json"
+printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
+	"MIGRATE_DATABASE_URL=$(socket_url "$db")" >"$R/.vercel/.env.production.local"
+vbuild "$R" --prod
+is "$RC" 0 "repository vercel.json: vercel build --prod exits 0"
+like "$ERR$OUT" 'Running "install" command: `sh scripts/vercel-install`' "repository vercel.json: the CLI runs the installCommand"
+like "$OUT" '^vercel-install: built vercel-build ' "repository vercel.json: installCommand built vercel-build"
+nmig=$(find "$SRC/migrations" -mindepth 2 -name migration.sql | wc -l)
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL" 2>/dev/null)" "$nmig" \
+	"repository vercel.json: all $nmig migrations of migrations/ applied"
+first=$(basename "$(find "$SRC/migrations" -mindepth 1 -maxdepth 1 -type d | sort | head -n 1)")
+like "$(page "$R")" "<li><code>$first</code></li>" "repository vercel.json: the demo page (outputDirectory) was built"
+is "$(target_of "$R")" production "repository vercel.json: builds.json target production"
+is "$(error_of "$R")" null "repository vercel.json: builds.json has no error"
+check "repository vercel.json: no password in .vercel/output" no_password_in "$R/.vercel/output"
+
+finish
