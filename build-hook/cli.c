@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dbh_config.h"
+#include "dbhook/args.h"
 #include "dbhook/deploy.h"
 #include "dbhook/lock.h"
 #include "dbhook/log.h"
@@ -144,31 +145,15 @@ enum parsed { PARSED_RUN, PARSED_HELP, PARSED_VERSION, PARSED_ERROR };
 
 static int usage_error(struct dbh_error *err, const char *fmt, const char *arg)
 {
-	char shown[256];
-
-	/* An argument may be a URL pasted by mistake: never echo a
-	 * password. */
-	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
-	dbh_error_set(err, DBH_EUSAGE, fmt, shown);
-	dbh_error_hint(err, "Try 'dbhook --help' for more information.");
+	dbh_args_error(err, "dbhook", fmt, arg);
 	return PARSED_ERROR;
 }
 
 static int parse_seconds(const char *arg, const char *opt, double *out,
 			 struct dbh_error *err)
 {
-	char *end = NULL;
-	double v = strtod(arg, &end);
-
-	if (!*arg || *end || !(v >= 0) || v > 86400) {
-		char what[96];
-
-		snprintf(what, sizeof(what),
-			 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
-		return usage_error(err, what, arg);
-	}
-	*out = v;
-	return PARSED_RUN;
+	return dbh_args_seconds(arg, opt, out, "dbhook", err) ? PARSED_ERROR
+							      : PARSED_RUN;
 }
 
 static int valid_env_name(const char *s)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dbh_config.h"
+#include "dbhook/args.h"
 #include "dbhook/clock.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
@@ -141,28 +142,16 @@ enum parsed { PARSED_RUN, PARSED_HELP, PARSED_VERSION, PARSED_ERROR };
 
 static int usage_error(struct dbh_error *err, const char *fmt, const char *arg)
 {
-	char shown[256];
-
-	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
-	dbh_error_set(err, DBH_EUSAGE, fmt, shown);
-	dbh_error_hint(err, "Try 'vercel-build --help' for more information.");
+	dbh_args_error(err, "vercel-build", fmt, arg);
 	return PARSED_ERROR;
 }
 
 static int seconds(const char *arg, const char *opt, double *out,
 		   struct dbh_error *err)
 {
-	char *end = NULL;
-	double v = strtod(arg, &end);
-	char what[96];
-
-	if (*arg && !*end && v >= 0 && v <= 86400) {
-		*out = v;
-		return PARSED_RUN;
-	}
-	snprintf(what, sizeof(what),
-		 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
-	return usage_error(err, what, arg);
+	return dbh_args_seconds(arg, opt, out, "vercel-build", err)
+		   ? PARSED_ERROR
+		   : PARSED_RUN;
 }
 
 static int env_is_true(const char *name)

@@ -107,8 +107,8 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		/* Back off from 50 ms to 1 s: quick when the holder is a
 		 * short no-op, cheap when it is a long migration. */
 		dbh_sleep(pause < timeout_s - (now - start)
-				  ? pause
-				  : timeout_s - (now - start));
+			      ? pause
+			      : timeout_s - (now - start));
 		pause = pause * 2 < 1.0 ? pause * 2 : 1.0;
 	}
 }

@@ -257,14 +257,14 @@ int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 	struct dbh_conn b;
 	PGresult *r = NULL;
 	const char *app = PQparameterStatus(c->pg, "application_name");
-	int tx = 0, ret;
+	int tx = 0;
 
 	*mode = DBH_POOL_NONE;
 	*name = NULL;
 	if (exec_timed(c->pg, "SELECT pg_backend_pid()", 10, &r) != 1 ||
 	    PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ret = dbh_conn_result_error(c, r, err,
-					    "cannot check for a pooler");
+		int ret = dbh_conn_result_error(c, r, err,
+						"cannot check for a pooler");
 		PQclear(r);
 		return ret;
 	}

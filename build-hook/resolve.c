@@ -113,8 +113,7 @@ static int mark_rolled_back(struct dbh_conn *c, const char *name,
 
 int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
 		const struct dbh_connect_opts *co, int probe_pooler,
-		double lock_timeout_s,
-		enum dbh_resolve_as as, const char *name,
+		double lock_timeout_s, enum dbh_resolve_as as, const char *name,
 		const struct dbh_reporter *rep, struct dbh_error *err)
 {
 	struct dbh_migdir md;

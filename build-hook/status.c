@@ -81,8 +81,8 @@ static int count_untracked(struct dbh_conn *c, int *n, struct dbh_error *err)
 
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		       const struct dbh_connect_opts *co,
-		       const struct dbh_reporter *rep,
-		       struct dbh_status *st, struct dbh_error *err)
+		       const struct dbh_reporter *rep, struct dbh_status *st,
+		       struct dbh_error *err)
 {
 	struct dbh_migdir md;
 	struct dbh_conn c;

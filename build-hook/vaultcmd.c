@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "dbhook/args.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
 #include "dbhook/lock.h"
@@ -157,12 +158,10 @@ static const struct option profiles_opts[] = {
 static int usage_error(const struct vopts *o, const char *fmt, const char *arg)
 {
 	struct dbh_error err;
-	char shown[256];
+	char command[32];
 
-	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
-	dbh_error_set(&err, DBH_EUSAGE, fmt, shown);
-	dbh_error_hint(&err, "Try 'dbhook %s --help' for more information.",
-		       o->cmd);
+	snprintf(command, sizeof(command), "dbhook %s", o->cmd);
+	dbh_args_error(&err, command, fmt, arg);
 	dbh_log_error(&err);
 	return DBH_EUSAGE;
 }
@@ -177,17 +176,14 @@ static int fail(const struct dbh_error *err)
 static int parse_secs(const struct vopts *o, const char *arg, const char *opt,
 		      double *out)
 {
-	char *end = NULL;
-	double v = strtod(arg, &end);
-	char what[96];
+	struct dbh_error err;
+	char command[32];
 
-	if (*arg && !*end && v >= 0 && v <= 86400) {
-		*out = v;
+	snprintf(command, sizeof(command), "dbhook %s", o->cmd);
+	if (dbh_args_seconds(arg, opt, out, command, &err) == 0)
 		return 0;
-	}
-	snprintf(what, sizeof(what),
-		 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
-	return usage_error(o, what, arg);
+	dbh_log_error(&err);
+	return DBH_EUSAGE;
 }
 
 /* Parses the options of `o->cmd`; returns 0, -1 for --help (printed), or

@@ -87,7 +87,15 @@ check_no_secret() {
 run() { # run CMD... : sets OUT ERR RC; checks secrets
 	RUN_N=$((RUN_N + 1))
 	local base="$LOGDIR/run$RUN_N"
-	printf '%q ' "$@" >"$base.cmd"
+	# The command as run, for debugging, without the secrets its
+	# environment assignments may hold.
+	local cmdline s
+	cmdline=$(printf '%q ' "$@")
+	while IFS= read -r s; do
+		cmdline=${cmdline//"$s"/***}
+		cmdline=${cmdline//"$(printf '%q' "$s")"/***}
+	done < <(secrets)
+	printf '%s\n' "$cmdline" >"$base.cmd"
 	"$@" >"$base.out" 2>"$base.err" </dev/null
 	RC=$?
 	OUT=$(cat "$base.out")

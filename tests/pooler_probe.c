@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	dbh_log_init("pooler_probe");
 	dbh_error_clear(&err);
 	if (argc > 2 || (argc == 2 && (n = strtol(argv[1], NULL, 10)) < 1)) {
-		fprintf(stderr, "usage: POOLER_PROBE_URL=URL pooler_probe [N]\n");
+		fprintf(stderr,
+			"usage: POOLER_PROBE_URL=URL pooler_probe [N]\n");
 		return 2;
 	}
 	if (!url || !*url) {
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 			dbh_log_error(&err);
 			break;
 		}
-		printf("%s\n", mode == DBH_POOL_NONE      ? "none"
+		printf("%s\n", mode == DBH_POOL_NONE	  ? "none"
 			       : mode == DBH_POOL_SESSION ? "session"
 							  : "transaction");
 		fflush(stdout);

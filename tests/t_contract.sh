@@ -86,7 +86,7 @@ like "$ERR" 'environment variable NOPE_URL is not set' "unset --url-env variable
 run "$VERCEL_BUILD" --help
 is "$RC" 0 "vercel-build --help exits 0"
 like "$OUT" '^Usage: vercel-build' "vercel-build --help prints usage on stdout"
-like "$OUT" 'Exit codes:' "vercel-build --help documents exit codes"
+like "$OUT" '^Exit codes' "vercel-build --help documents exit codes"
 
 run "$VERCEL_BUILD" --version
 is "$RC" 0 "vercel-build --version exits 0"

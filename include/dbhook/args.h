@@ -1,0 +1,19 @@
+/* args.h - what the command lines share: usage errors that never echo a
+ * secret, and seconds options. */
+#ifndef DBHOOK_ARGS_H
+#define DBHOOK_ARGS_H
+
+#include "dbhook/error.h"
+
+/* Fills `err` (DBH_EUSAGE) with `fmt`, whose one %s receives `arg`
+ * redacted (an argument may be a URL pasted by mistake), and the hint
+ * "Try '<command> --help' for more information.". Returns DBH_EUSAGE. */
+int dbh_args_error(struct dbh_error *err, const char *command, const char *fmt,
+		   const char *arg);
+
+/* Parses seconds from 0 to 86400 (fractions allowed) for option `opt`.
+ * Returns 0, or DBH_EUSAGE with `err` filled as dbh_args_error does. */
+int dbh_args_seconds(const char *arg, const char *opt, double *out,
+		     const char *command, struct dbh_error *err);
+
+#endif
