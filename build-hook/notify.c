@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/diag.h"
+
 #include "dbh_config.h"
 
 #define BODY_KEEP 1024 /* bytes of the answer kept for messages */
@@ -412,8 +414,8 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 	const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
 
 	scrub(sec, ebuf);
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
+	switch (dbh_diag_http(rc)) {
+	case DBH_HF_TIMEOUT:
 		dbh_error_set(err, DBH_EUNREACH,
 			      "notification webhook at %s did not answer "
 			      "within %g s",
@@ -422,14 +424,8 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 				    "unreachable from the build; the build "
 				    "goes on without the notification.");
 		return DBH_EUNREACH;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
+	case DBH_HF_UNREACHABLE:
+	case DBH_HF_NO_ANSWER:
 		dbh_error_set(err, DBH_EUNREACH,
 			      "cannot reach the notification webhook at %s",
 			      origin);
@@ -437,8 +433,7 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 		dbh_error_hint(err, "Check the host in MIGRATE_NOTIFY_URL "
 				    "and that the build can reach it.");
 		return DBH_EUNREACH;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
+	case DBH_HF_BAD_URL:
 		dbh_error_set(err, DBH_EUSAGE,
 			      "notification webhook URL is not a usable "
 			      "http(s) URL (%s)",

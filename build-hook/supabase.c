@@ -21,6 +21,7 @@
 
 #include "dbh_config.h"
 #include "dbhook/clock.h"
+#include "dbhook/diag.h"
 
 #define BODY_MAX (1024 * 1024) /* bytes of an answer we keep */
 #define TOKEN_MAX 8192
@@ -492,8 +493,8 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 	excerpt(errbuf[0] ? errbuf : curl_easy_strerror(rc),
 		strlen(errbuf[0] ? errbuf : curl_easy_strerror(rc)), why,
 		sizeof(why));
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
+	switch (dbh_diag_http(rc)) {
+	case DBH_HF_TIMEOUT:
 		if (capped)
 			dbh_error_set(err, DBH_EUNREACH,
 				      API_NAME " did not answer before the "
@@ -506,25 +507,14 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 		dbh_error_hint(err, "Check the network and the Supabase status "
 				    "page, or raise DBHOOK_API_TIMEOUT.");
 		return DBH_EUNREACH;
-	case CURLE_WRITE_ERROR:
-		if (r->too_big) {
-			dbh_error_set(err, DBH_EUNREACH,
-				      API_NAME " sent an answer larger than "
-					       "%d KiB",
-				      BODY_MAX / 1024);
-			dbh_error_hint(err, "Check SUPABASE_API_URL.");
-			return DBH_EUNREACH;
-		}
-		break;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
+	case DBH_HF_BAD_URL:
 		dbh_error_set(err, DBH_EUSAGE,
 			      "SUPABASE_API_URL \"%s\" is not a usable http or "
 			      "https URL",
 			      where);
 		dbh_error_detail(err, "%s.", why);
 		return DBH_EUSAGE;
-	case CURLE_GOT_NOTHING:
+	case DBH_HF_NO_ANSWER:
 		dbh_error_set(err, DBH_EUNREACH,
 			      API_NAME " at %s closed the connection without "
 				       "answering",
@@ -534,6 +524,13 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 		return DBH_EUNREACH;
 	default:
 		break;
+	}
+	if (rc == CURLE_WRITE_ERROR && r->too_big) {
+		dbh_error_set(err, DBH_EUNREACH,
+			      API_NAME " sent an answer larger than %d KiB",
+			      BODY_MAX / 1024);
+		dbh_error_hint(err, "Check SUPABASE_API_URL.");
+		return DBH_EUNREACH;
 	}
 	dbh_error_set(err, DBH_EUNREACH, "cannot reach " API_NAME " at %s",
 		      where);
