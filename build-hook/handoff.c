@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbhook/sbuf.h"
+
 #define SELF "vercel-build"
 #define JSON_MAX (8u << 20) /* larger "JSON" files are not config files */
 #define SCAN_DEPTH 8	    /* npm run chains followed this deep */
@@ -88,43 +90,6 @@ const char *dbh_handoff_framework(const char *slug)
 	return NULL;
 }
 
-/* A growable string; on allocation failure `oom` is set and `s` freed. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_addn(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *s;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s) {
-			free(b->s);
-			b->s = NULL;
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *p)
-{
-	sb_addn(b, p, strlen(p));
-}
-
 static char *xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
@@ -156,29 +121,29 @@ static int shell_safe(const char *w)
 
 static char *join_display(char *const *argv)
 {
-	struct sbuf b = {0};
+	struct dbh_sbuf b = {0};
 	size_t i;
 
 	for (i = 0; argv[i]; i++) {
 		const char *p;
 
 		if (i)
-			sb_add(&b, " ");
+			dbh_sbuf_add(&b, " ");
 		if (shell_safe(argv[i])) {
-			sb_add(&b, argv[i]);
+			dbh_sbuf_add(&b, argv[i]);
 			continue;
 		}
-		sb_add(&b, "'");
+		dbh_sbuf_add(&b, "'");
 		for (p = argv[i]; *p; p++) {
 			if (*p == '\'')
-				sb_add(&b, "'\\''");
+				dbh_sbuf_add(&b, "'\\''");
 			else
-				sb_addn(&b, p, 1);
+				dbh_sbuf_addn(&b, p, 1);
 		}
-		sb_add(&b, "'");
+		dbh_sbuf_add(&b, "'");
 	}
 	if (!b.s && !b.oom)
-		sb_add(&b, "");
+		dbh_sbuf_add(&b, "");
 	return b.s;
 }
 

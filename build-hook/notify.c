@@ -8,49 +8,13 @@
 #include <string.h>
 
 #include "dbhook/diag.h"
+#include "dbhook/sbuf.h"
 
 #include "dbh_config.h"
 
 #define BODY_KEEP 1024 /* bytes of the answer kept for messages */
 #define BODY_SHOW 200  /* bytes of it shown */
 #define MAX_SECRETS 64 /* URL parts scrubbed from messages */
-
-/* A growable string; on allocation failure `oom` is set and `s` freed. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_addn(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		char *s;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s) {
-			free(b->s);
-			b->s = NULL;
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_add(struct sbuf *b, const char *p)
-{
-	sb_addn(b, p, strlen(p));
-}
 
 /* Length of the valid UTF-8 sequence at `p`, or 0. */
 static size_t utf8_len(const unsigned char *p)
@@ -82,7 +46,7 @@ static size_t utf8_len(const unsigned char *p)
 /* Appends `s` as one line of valid UTF-8: invalid bytes become '?', line
  * breaks and tabs a space, other control characters are dropped; with
  * `slack`, &, < and > are escaped as Slack's mrkdwn requires. */
-static void add_line(struct sbuf *b, const char *s, int slack)
+static void add_line(struct dbh_sbuf *b, const char *s, int slack)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -90,22 +54,22 @@ static void add_line(struct sbuf *b, const char *s, int slack)
 		size_t n = utf8_len(p);
 
 		if (n == 0) {
-			sb_add(b, "?");
+			dbh_sbuf_add(b, "?");
 			p++;
 			continue;
 		}
 		if (*p == '\n' || *p == '\r' || *p == '\t')
-			sb_add(b, " ");
+			dbh_sbuf_add(b, " ");
 		else if (*p < 0x20 || *p == 0x7f)
 			;
 		else if (slack && *p == '&')
-			sb_add(b, "&amp;");
+			dbh_sbuf_add(b, "&amp;");
 		else if (slack && *p == '<')
-			sb_add(b, "&lt;");
+			dbh_sbuf_add(b, "&lt;");
 		else if (slack && *p == '>')
-			sb_add(b, "&gt;");
+			dbh_sbuf_add(b, "&gt;");
 		else
-			sb_addn(b, (const char *)p, n);
+			dbh_sbuf_addn(b, (const char *)p, n);
 		p += n;
 	}
 }
@@ -115,15 +79,15 @@ static void add_line(struct sbuf *b, const char *s, int slack)
 static char *utf8_copy(const char *s, int *oom)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	struct sbuf b = {0};
+	struct dbh_sbuf b = {0};
 
 	if (!s)
 		return NULL;
-	sb_add(&b, "");
+	dbh_sbuf_add(&b, "");
 	while (*p) {
 		size_t n = utf8_len(p);
 
-		sb_addn(&b, n ? (const char *)p : "?", n ? n : 1);
+		dbh_sbuf_addn(&b, n ? (const char *)p : "?", n ? n : 1);
 		p += n ? n : 1;
 	}
 	if (b.oom)
@@ -142,52 +106,53 @@ static int is_hex(const char *s)
 char *dbh_notify_text(const struct dbh_notify_event *ev)
 {
 	int failure = !ev->outcome || strcmp(ev->outcome, "success") != 0;
-	struct sbuf b = {0};
+	struct dbh_sbuf b = {0};
 
 	if (failure) {
-		sb_add(&b, ":x: dbhook: ");
+		dbh_sbuf_add(&b, ":x: dbhook: ");
 		if (ev->migration && *ev->migration) {
-			sb_add(&b, "migration ");
+			dbh_sbuf_add(&b, "migration ");
 			add_line(&b, ev->migration, 1);
-			sb_add(&b, " failed");
+			dbh_sbuf_add(&b, " failed");
 		} else {
-			sb_add(&b, "migrations failed");
+			dbh_sbuf_add(&b, "migrations failed");
 		}
 	} else {
-		sb_add(&b, ":white_check_mark: dbhook: migrations succeeded");
+		dbh_sbuf_add(&b,
+			     ":white_check_mark: dbhook: migrations succeeded");
 	}
-	sb_add(&b, " in ");
+	dbh_sbuf_add(&b, " in ");
 	add_line(
 	    &b, ev->environment && *ev->environment ? ev->environment : "local",
 	    1);
 	if (ev->commit && *ev->commit) {
 		size_t n = strlen(ev->commit);
 
-		sb_add(&b, " (");
+		dbh_sbuf_add(&b, " (");
 		if (n > 12 && is_hex(ev->commit))
-			sb_addn(&b, ev->commit, 7);
+			dbh_sbuf_addn(&b, ev->commit, 7);
 		else
 			add_line(&b, ev->commit, 1);
-		sb_add(&b, ")");
+		dbh_sbuf_add(&b, ")");
 	}
 	if (ev->project && *ev->project) {
-		sb_add(&b, " for ");
+		dbh_sbuf_add(&b, " for ");
 		add_line(&b, ev->project, 1);
 	}
-	sb_add(&b, ": ");
+	dbh_sbuf_add(&b, ": ");
 	if (ev->message && *ev->message) {
 		add_line(&b, ev->message, 1);
 	} else if (failure) {
-		sb_add(&b, "no message");
+		dbh_sbuf_add(&b, "no message");
 	} else {
 		char n[64];
 
 		snprintf(n, sizeof(n), "%d migration%s applied", ev->applied,
 			 ev->applied == 1 ? "" : "s");
-		sb_add(&b, n);
+		dbh_sbuf_add(&b, n);
 	}
 	if (failure && ev->hint && *ev->hint) {
-		sb_add(&b, " Hint: ");
+		dbh_sbuf_add(&b, " Hint: ");
 		add_line(&b, ev->hint, 1);
 	}
 	return b.s;
@@ -382,7 +347,7 @@ static size_t keep_body(char *data, size_t size, size_t nmemb, void *ctx)
 static void body_line(const struct answer *a, const struct secrets *sec,
 		      char *out, size_t outsz)
 {
-	struct sbuf b = {0};
+	struct dbh_sbuf b = {0};
 	size_t n;
 
 	out[0] = '\0';
