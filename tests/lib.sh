@@ -14,6 +14,34 @@ mkdir -p "$LOGDIR"
 RUN_N=0
 WORK=$(mktemp -d "/tmp/dbhook-$T_NAME-XXXXXX")
 
+# Background processes a test starts (servers, blockers) go in BG_PIDS and
+# are stopped when the test ends, however it ends; a signal (meson's
+# timeout, Ctrl-C) ends the test through the EXIT trap.
+BG_PIDS=()
+stop_background() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+}
+trap stop_background EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# poll SECONDS CMD... : runs CMD every 0.1 s until it succeeds; fails after
+# SECONDS.
+poll() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
 ok() { # ok COND_STATUS "name"
 	local status=$1
 	shift

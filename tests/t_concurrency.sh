@@ -7,17 +7,6 @@ need_db
 
 N=8
 
-# poll SECONDS CMD... : runs CMD every 0.1 s until it succeeds; fails after
-# SECONDS.
-poll() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 # deploy_all ROUND : starts N deploys at once, waits for all of them, and
 # keeps each one's exit status and output in RCS[i], OUTS[i], ERRS[i].
 RCS=() OUTS=() ERRS=()

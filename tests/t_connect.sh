@@ -12,18 +12,6 @@ FAKEPG="$(dirname "$0")/fakepg.py"
 # The interpreter itself, not a version manager's shim.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 
-FAKE_PIDS=()
-cleanup() {
-	local p
-	for p in "${FAKE_PIDS[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-# A signal (meson's timeout, Ctrl-C) ends the test through the EXIT trap.
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
 M=$WORK/m
 mkmig "$M" 20240101000000_init 'CREATE TABLE started (id int);'
 
@@ -58,7 +46,7 @@ fake() {
 	mkdir -p "$d"
 	FAKE_LOG=$LOGDIR/fake$FAKE_N.out
 	run_bg "fake$FAKE_N" "$PY" "$FAKEPG" "$@" --port-file "$d/port" --lifetime 60 >/dev/null
-	FAKE_PIDS+=($!)
+	BG_PIDS+=($!)
 	for _ in $(seq 200); do
 		[ -f "$d/port" ] && break
 		sleep 0.05

@@ -26,18 +26,7 @@ unset VERCEL_ENV VERCEL_TARGET_ENV MIGRATE_DATABASE_URL MIGRATE_STRICT \
 TOKEN=HkTok9secretWEBHOOK
 export TEST_EXTRA_SECRET=$TOKEN # lib.sh's run fails a test that prints it
 
-# Background helpers started by this test, stopped on any exit.
-BG_PIDS=()
-cleanup() {
-	local p
-	for p in "${BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${BG_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
+# Background helpers go in BG_PIDS (lib.sh stops them on any exit).
 unbg() { # unbg PID : waited for already, no longer ours to stop
 	local i
 	for i in "${!BG_PIDS[@]}"; do

@@ -7,17 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 need_db
 
-# poll SECONDS CMD... : runs CMD every 0.1 s until it succeeds; fails after
-# SECONDS.
-poll() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 # sleeping_backend DB : succeeds when dbhook's session in DB is inside
 # pg_sleep; its pid goes to BACKEND.
 sleeping_backend() {

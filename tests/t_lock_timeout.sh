@@ -4,17 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 need_db
 
-# poll SECONDS CMD... : runs CMD every 0.1 s until it succeeds; fails after
-# SECONDS.
-poll() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
 sql_is() { # sql_is DB SQL WANT : succeeds when the query prints WANT
 	[ "$(admin "$1" "$2" 2>/dev/null)" = "$3" ]
 }

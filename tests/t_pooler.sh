@@ -11,18 +11,6 @@ TX=$TEST_PGB_TX_PORT
 TX2=$TEST_PGB_TX2_PORT
 SESS=$TEST_PGB_SESSION_PORT
 
-BG_PIDS=()
-cleanup() {
-	local p
-	for p in "${BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-# A signal (meson's timeout, Ctrl-C) ends the test through the EXIT trap.
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
 M=$WORK/m
 mkmig "$M" 20240101000000_init 'CREATE TABLE accounts (id int PRIMARY KEY, name text);'
 mkmig "$M" 20240102000000_add_email 'ALTER TABLE accounts ADD COLUMN email text;'
@@ -153,14 +141,6 @@ load() { # load NAME PORT : starts pgbench through PORT; sets LOAD_PID
 }
 progress() { # progress NAME : a pgbench progress line with transactions
 	grep -Eq '^progress: .* [1-9][0-9.]* tps' "$LOGDIR/$1.err"
-}
-poll() { # poll SECONDS CMD... : every 0.1 s until CMD succeeds
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
 }
 t0=$SECONDS
 load load-tx2 "$TX2"

@@ -13,8 +13,6 @@ TOKEN=sbp_W4keT0kenNeverPrinted91b2
 TEST_EXTRA_SECRET=$TOKEN
 export SUPABASE_ACCESS_TOKEN=$TOKEN
 FAKEPG="$(dirname "$0")/fakepg.py"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 
 M=$WORK/m
 mkmig "$M" 20240101000000_woken 'CREATE TABLE woken (id int);'
@@ -26,7 +24,7 @@ fakepg() { # fakepg DIR MODE [ARGS...] : starts tests/fakepg.py; sets FPID, FPOR
 	rm -f "$d/port"
 	python3 "$FAKEPG" "$@" --port-file "$d/port" --lifetime 90 >>"$d/log" 2>&1 &
 	FPID=$!
-	PIDS+=("$FPID")
+	BG_PIDS+=("$FPID")
 	for i in $(seq 200); do
 		[ -f "$d/port" ] && break
 		sleep 0.05
@@ -40,7 +38,7 @@ supabase_url() { # supabase_url DB PORT
 
 api() { # api ROUTES_JSON NAME : a Management API on loopback
 	start_httpd "$1" "$WORK/$2"
-	PIDS+=("$HTTPD_PID")
+	BG_PIDS+=("$HTTPD_PID")
 	export SUPABASE_API_URL=http://127.0.0.1:$HTTPD_PORT
 }
 
@@ -97,7 +95,7 @@ api '{"GET /v1/projects/'$REF'": [{"status": 200, "body": {"status": "INACTIVE"}
 	exec python3 "$FAKEPG" starting 0 "$TEST_PG_PORT" --port "$P" \
 		--port-file "$WORK/fb/relay-port" --lifetime 60 >>"$WORK/fb/log" 2>&1
 ) &
-PIDS+=($!)
+BG_PIDS+=($!)
 run env MIGRATE_SUPABASE_RESTORE=1 DATABASE_URL_DIRECT="$(supabase_url "$db" "$P")" \
 	"$DBHOOK" deploy --timeout 60 --dir "$M"
 is "$RC" 0 "paused project restored: deploy exits 0"
