@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real Vercel CLI (npm package `vercel`, 64.0.2) running `vercel build`
+# The real Vercel CLI (npm package `vercel`, 64.0.2; 41.7.8 under a Node.js older than 20) running `vercel build`
 # offline, as Vercel's build step does, with vercel-build as buildCommand:
 # --prod migrates and then builds, a preview build does not migrate, a
 # failing migration still yields the build output (and with MIGRATE_STRICT=1
@@ -22,9 +22,6 @@ need_db
 
 VB=${VERCEL_BUILD:-$BUILDDIR/vercel-build}
 SRC=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-VVERSION=64.0.2
-VDIR=${XDG_CACHE_HOME:-$HOME/.cache}/dbhook-test-vercel
-VERCEL=$VDIR/node_modules/.bin/vercel
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 # --- the CLI, installed once ------------------------------------------------
@@ -36,6 +33,20 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
 	ok 1 "npm and node are installed (scripts/install-deps installs nodejs and npm; it failed: $LOGDIR/run$RUN_N.err)"
 	finish
 fi
+# vercel 64 needs Node.js >= 20 (this machine's image has it); Debian 12's
+# own nodejs is 18, for which 41.7.8 is the newest CLI (engines >= 18).
+# VERCEL_CLI_VERSION overrides the choice.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
+	VVERSION=${VERCEL_CLI_VERSION:-64.0.2}
+else
+	VVERSION=${VERCEL_CLI_VERSION:-41.7.8}
+fi
+VDIR=${XDG_CACHE_HOME:-$HOME/.cache}/dbhook-test-vercel-$VVERSION
+VERCEL=$VDIR/node_modules/.bin/vercel
+diag "Node.js $(node --version), vercel CLI $VVERSION"
+# What `vercel pull` would write; CLI 64 needs only "settings", older ones
+# also want the ids (any well-formed ones: nothing is looked up offline).
+PROJECT_JSON='{"projectId":"prj_offlinetest0000000000000000","orgId":"team_offlinetest000000000000000","settings":{}}'
 installed() {
 	[ -x "$VERCEL" ] &&
 		[ "$(node -p 'require(process.argv[1]).version' \
@@ -103,7 +114,7 @@ project() {
 	local dir=$1 db=$2
 	mkdir -p "$dir/.vercel"
 	cp "$SRC/scripts/demo-build" "$dir/build.sh"
-	echo '{"settings":{}}' >"$dir/.vercel/project.json"
+	echo "$PROJECT_JSON" >"$dir/.vercel/project.json"
 	printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
 		VERCEL_GIT_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 \
 		VERCEL_GIT_COMMIT_REF=main "MIGRATE_DATABASE_URL=$(socket_url "$db")" \
@@ -207,7 +218,7 @@ is "$(jq -r '[.framework, .installCommand, .outputDirectory] | map(tostring) | j
 like "$(jq -r .buildCommand "$R/vercel.json")" '^\./build/vercel-build .*-- sh scripts/demo-build$' \
 	"vercel.json: buildCommand runs vercel-build, then the demo build"
 db=$(newdb)
-echo '{"settings":{}}' >"$R/.vercel/project.json"
+echo "$PROJECT_JSON" >"$R/.vercel/project.json"
 printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
 	"MIGRATE_DATABASE_URL=$(socket_url "$db")" >"$R/.vercel/.env.production.local"
 vbuild "$R" --prod
