@@ -22,6 +22,7 @@
 #include "dbh_config.h"
 #include "dbhook/clock.h"
 #include "dbhook/diag.h"
+#include "dbhook/sbuf.h"
 
 #define BODY_MAX (1024 * 1024) /* bytes of an answer we keep */
 #define TOKEN_MAX 8192
@@ -237,15 +238,14 @@ static void show_url(const char *url, char *out, size_t outsz)
 
 struct resp {
 	long code;
-	char *body;
-	size_t len, cap;
+	struct dbh_sbuf body; /* the answer, at most BODY_MAX bytes */
 	int too_big;
 	double retry_after; /* seconds; < 0 when absent */
 };
 
 static void resp_reset(struct resp *r)
 {
-	free(r->body);
+	free(r->body.s);
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
 }
@@ -255,25 +255,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	struct resp *r = ud;
 	size_t n = size * nmemb;
 
-	if (n > BODY_MAX - r->len) {
+	if (n > BODY_MAX - r->body.len) {
 		r->too_big = 1;
 		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	}
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		char *b;
-
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		b = realloc(r->body, cap);
-		if (!b)
-			return 0;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
+	dbh_sbuf_addn(&r->body, data, n);
+	if (r->body.oom)
+		return 0;
 	return n;
 }
 
@@ -452,7 +440,8 @@ out:
  * one sanitised line; "" for an empty answer. */
 static void api_message(const struct resp *r, char *out, size_t outsz)
 {
-	cJSON *j = r->len ? cJSON_ParseWithLength(r->body, r->len) : NULL;
+	cJSON *j =
+	    r->body.len ? cJSON_ParseWithLength(r->body.s, r->body.len) : NULL;
 	const cJSON *m = NULL;
 
 	out[0] = '\0';
@@ -463,8 +452,8 @@ static void api_message(const struct resp *r, char *out, size_t outsz)
 	}
 	if (cJSON_IsString(m) && m->valuestring[0])
 		excerpt(m->valuestring, strlen(m->valuestring), out, outsz);
-	else if (r->len)
-		excerpt(r->body, r->len, out, outsz);
+	else if (r->body.len)
+		excerpt(r->body.s, r->body.len, out, outsz);
 	cJSON_Delete(j);
 }
 
@@ -720,7 +709,7 @@ static int bad_answer(const struct resp *r, struct dbh_error *err,
 	dbh_error_set(err, DBH_EUNREACH,
 		      API_NAME " sent an unexpected answer (HTTP %ld): %s",
 		      r->code, what);
-	excerpt(r->body ? r->body : "", r->len, start, sizeof(start));
+	excerpt(r->body.s ? r->body.s : "", r->body.len, start, sizeof(start));
 	if (start[0])
 		dbh_error_detail(err, "The answer begins: %s", start);
 	else
@@ -804,7 +793,7 @@ static int get_status(const struct dbh_supabase *sb, const char *ref,
 			 err);
 	if (rc)
 		goto out;
-	j = cJSON_ParseWithLength(r.body ? r.body : "", r.len);
+	j = cJSON_ParseWithLength(r.body.s ? r.body.s : "", r.body.len);
 	if (!cJSON_IsObject(j)) {
 		rc = bad_answer(&r, err, "not a JSON object");
 		goto out;
@@ -893,7 +882,7 @@ static int get_health(const struct dbh_supabase *sb, const char *ref,
 		*healthy = 1;
 		goto out;
 	}
-	j = cJSON_ParseWithLength(r.body ? r.body : "", r.len);
+	j = cJSON_ParseWithLength(r.body.s ? r.body.s : "", r.body.len);
 	if (!cJSON_IsArray(j)) {
 		rc =
 		    bad_answer(&r, err, "the health check is not a JSON array");
