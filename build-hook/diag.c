@@ -1,7 +1,6 @@
 /* diag.c - classifying connection failures and saying what to do. */
 #include "dbhook/diag.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -46,35 +45,6 @@ enum dbh_connfail dbh_diag_classify(const char *msg)
 		if (strstr(msg, patterns[i].needle))
 			return patterns[i].kind;
 	return DBH_CF_OTHER;
-}
-
-enum dbh_httpfail dbh_diag_http(int curlcode)
-{
-	switch ((CURLcode)curlcode) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return DBH_HF_TIMEOUT;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SEND_ERROR:
-		return DBH_HF_UNREACHABLE;
-	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-		return DBH_HF_NO_ANSWER;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-		return DBH_HF_BAD_URL;
-	default:
-		return DBH_HF_OTHER;
-	}
-}
-
-int dbh_diag_http_exit(enum dbh_httpfail kind)
-{
-	return kind == DBH_HF_BAD_URL ? DBH_EUSAGE : DBH_EUNREACH;
 }
 
 int dbh_diag_retryable(enum dbh_connfail kind)

@@ -1,13 +1,12 @@
-/* notify.c - the failure (and success) webhook, one JSON POST (libcurl). */
+/* notify.c - the failure (and success) webhook, one JSON POST. */
 #include "dbhook/notify.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbhook/diag.h"
+#include "dbhook/http.h"
 #include "dbhook/sbuf.h"
 
 #include "dbh_config.h"
@@ -213,17 +212,14 @@ static void secret_add(struct secrets *sec, const char *p, size_t len)
 }
 
 /* Adds the part and, split at any of `seps`, its pieces. */
-static void secret_part(struct secrets *sec, CURLU *u, CURLUPart part,
-			const char *seps)
+static void secret_part(struct secrets *sec, const char *url,
+			enum dbh_http_part part, const char *seps)
 {
-	static const unsigned int flags[] = {0, CURLU_URLDECODE};
-	size_t f;
-
-	for (f = 0; f < 2; f++) {
-		char *v = NULL;
+	for (int decode = 0; decode < 2; decode++) {
+		char *v = dbh_http_url_part(url, part, decode);
 		const char *p;
 
-		if (curl_url_get(u, part, &v, flags[f]) != CURLUE_OK || !v)
+		if (!v)
 			continue;
 		if (strcmp(v, "/") != 0)
 			secret_add(sec, v, strlen(v));
@@ -236,26 +232,18 @@ static void secret_part(struct secrets *sec, CURLU *u, CURLUPart part,
 			if (*p)
 				p++;
 		}
-		curl_free(v);
+		free(v);
 	}
 }
 
 static void secrets_collect(struct secrets *sec, const char *url)
 {
-	CURLU *u = curl_url();
-
 	sec->n = 0;
-	if (!u)
-		return;
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
-	    CURLUE_OK) {
-		secret_part(sec, u, CURLUPART_USER, NULL);
-		secret_part(sec, u, CURLUPART_PASSWORD, NULL);
-		secret_part(sec, u, CURLUPART_PATH, "/");
-		secret_part(sec, u, CURLUPART_QUERY, "&=");
-		secret_part(sec, u, CURLUPART_FRAGMENT, NULL);
-	}
-	curl_url_cleanup(u);
+	secret_part(sec, url, DBH_HTTP_USER, NULL);
+	secret_part(sec, url, DBH_HTTP_PASSWORD, NULL);
+	secret_part(sec, url, DBH_HTTP_PATH, "/");
+	secret_part(sec, url, DBH_HTTP_QUERY, "&=");
+	secret_part(sec, url, DBH_HTTP_FRAGMENT, NULL);
 }
 
 static void secrets_release(struct secrets *sec)
@@ -283,68 +271,33 @@ static void scrub(const struct secrets *sec, char *text)
 
 char *dbh_notify_origin(const char *url, char *out, size_t outsz)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL;
+	char *scheme = dbh_http_url_part(url, DBH_HTTP_SCHEME, 0);
+	char *host = dbh_http_url_part(url, DBH_HTTP_HOST, 0);
+	char *port = dbh_http_url_part(url, DBH_HTTP_PORT, 0);
 
-	snprintf(out, outsz, "an unparsable URL");
-	if (!u)
-		return out;
-	if (url &&
-	    curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
-		CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		curl_url_get(u, CURLUPART_PORT, &port, 0);
+	if (scheme && host)
 		snprintf(out, outsz, "%s://%s%s%s", scheme, host,
 			 port ? ":" : "", port ? port : "");
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	else
+		snprintf(out, outsz, "an unparsable URL");
+	free(scheme);
+	free(host);
+	free(port);
 	return out;
 }
 
 static int scheme_ok(const char *url)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL;
-	int ok = 0;
+	char *scheme = dbh_http_url_part(url, DBH_HTTP_SCHEME, 0);
+	int ok = scheme &&
+		 (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
 
-	if (!u)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
-		CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-		ok =
-		    strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	free(scheme);
 	return ok;
 }
 
-struct answer {
-	char body[BODY_KEEP + 1];
-	size_t len;
-};
-
-static size_t keep_body(char *data, size_t size, size_t nmemb, void *ctx)
-{
-	struct answer *a = ctx;
-	size_t n = size * nmemb, room = BODY_KEEP - a->len;
-
-	if (room) {
-		size_t take = n < room ? n : room;
-
-		memcpy(a->body + a->len, data, take);
-		a->len += take;
-		a->body[a->len] = '\0';
-	}
-	return n;
-}
-
 /* The answer's first bytes as one clean, scrubbed line, or "". */
-static void body_line(const struct answer *a, const struct secrets *sec,
+static void body_line(const struct dbh_sbuf *a, const struct secrets *sec,
 		      char *out, size_t outsz)
 {
 	struct dbh_sbuf b = {0};
@@ -353,7 +306,7 @@ static void body_line(const struct answer *a, const struct secrets *sec,
 	out[0] = '\0';
 	if (a->len == 0)
 		return;
-	add_line(&b, a->body, 0);
+	add_line(&b, a->s, 0);
 	if (!b.s)
 		return;
 	scrub(sec, b.s);
@@ -372,15 +325,13 @@ static void body_line(const struct answer *a, const struct secrets *sec,
 	free(b.s);
 }
 
-static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
-			  char *ebuf, const struct secrets *sec,
-			  struct dbh_error *err)
+static int transfer_error(enum dbh_http_result rc, const char *origin,
+			  double timeout_s, char *why,
+			  const struct secrets *sec, struct dbh_error *err)
 {
-	const char *why = ebuf[0] ? ebuf : curl_easy_strerror(rc);
-
-	scrub(sec, ebuf);
-	switch (dbh_diag_http(rc)) {
-	case DBH_HF_TIMEOUT:
+	scrub(sec, why);
+	switch (rc) {
+	case DBH_HTTP_TIMEOUT:
 		dbh_error_set(err, DBH_EUNREACH,
 			      "notification webhook at %s did not answer "
 			      "within %g s",
@@ -389,8 +340,9 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 				    "unreachable from the build; the build "
 				    "goes on without the notification.");
 		return DBH_EUNREACH;
-	case DBH_HF_UNREACHABLE:
-	case DBH_HF_NO_ANSWER:
+	case DBH_HTTP_NOT_SENT:
+	case DBH_HTTP_UNREACHABLE:
+	case DBH_HTTP_DROPPED:
 		dbh_error_set(err, DBH_EUNREACH,
 			      "cannot reach the notification webhook at %s",
 			      origin);
@@ -398,7 +350,7 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 		dbh_error_hint(err, "Check the host in MIGRATE_NOTIFY_URL "
 				    "and that the build can reach it.");
 		return DBH_EUNREACH;
-	case DBH_HF_BAD_URL:
+	case DBH_HTTP_BAD_URL:
 		dbh_error_set(err, DBH_EUSAGE,
 			      "notification webhook URL is not a usable "
 			      "http(s) URL (%s)",
@@ -413,8 +365,9 @@ static int transfer_error(CURLcode rc, const char *origin, double timeout_s,
 	}
 }
 
-static int status_error(long status, const char *origin, const struct answer *a,
-			const struct secrets *sec, struct dbh_error *err)
+static int status_error(long status, const char *origin,
+			const struct dbh_sbuf *a, const struct secrets *sec,
+			struct dbh_error *err)
 {
 	char said[BODY_SHOW + 8];
 
@@ -451,24 +404,28 @@ static int status_error(long status, const char *origin, const struct answer *a,
 int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 		    double timeout_s, struct dbh_error *err)
 {
-	char origin[300], ebuf[CURL_ERROR_SIZE + 1] = "";
-	struct curl_slist *headers = NULL, *h;
+	static const char *const headers[] = {"Content-Type: application/json",
+					      "Expect:", NULL};
+	struct dbh_http_request rq = {.method = "POST",
+				      .url = url,
+				      .headers = headers,
+				      .max_body = BODY_KEEP,
+				      .cut_body = 1};
+	struct dbh_http_response rs = {0};
 	struct secrets sec = {0};
-	struct answer *a = NULL;
-	char *body = NULL;
-	long status = 0;
-	CURLcode rc;
-	CURL *c = NULL;
+	enum dbh_http_result rc;
+	char origin[300], why[200];
 	int ret = 0;
 
 	if (!(timeout_s > 0)) /* also NaN */
 		timeout_s = DBH_NOTIFY_TIMEOUT;
 	if (timeout_s > 3600)
 		timeout_s = 3600;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return dbh_error_set(err, DBH_EFAILED,
-				     "cannot initialise libcurl for the "
-				     "notification");
+	if (dbh_http_load(why, sizeof(why))) {
+		dbh_error_set(err, DBH_EUNREACH, "%s", why);
+		dbh_error_hint(err, "%s", dbh_http_libcurl_hint());
+		return DBH_EUNREACH;
+	}
 	dbh_notify_origin(url, origin, sizeof(origin));
 	if (!url || !scheme_ok(url)) {
 		ret = dbh_error_set(err, DBH_EUSAGE,
@@ -478,55 +435,25 @@ int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 		dbh_error_hint(err, "Set MIGRATE_NOTIFY_URL to the "
 				    "https://... address of an incoming "
 				    "webhook.");
-		goto out;
+		return ret;
 	}
 	secrets_collect(&sec, url);
-	body = payload(ev);
-	a = calloc(1, sizeof(*a));
-	c = curl_easy_init();
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	h = headers ? curl_slist_append(headers, "Expect:") : NULL;
-	if (!body || !a || !c || !h) {
+	rq.body = payload(ev);
+	rq.timeout_s = timeout_s;
+	if (!rq.body) {
 		ret = dbh_error_set(err, DBH_EFAILED,
 				    "out of memory preparing the "
 				    "notification");
 		goto out;
 	}
-	headers = h;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(timeout_s * 1000));
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "dbhook/" DBH_VERSION);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		ret = transfer_error(rc, origin, timeout_s, ebuf, &sec, err);
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		ret = status_error(status, origin, a, &sec, err);
+	rc = dbh_http_send(&rq, &rs);
+	if (rc != DBH_HTTP_OK)
+		ret = transfer_error(rc, origin, timeout_s, rs.why, &sec, err);
+	else if (rs.status < 200 || rs.status > 299)
+		ret = status_error(rs.status, origin, &rs.body, &sec, err);
 out:
-	if (c)
-		curl_easy_cleanup(c);
-	curl_slist_free_all(headers);
+	dbh_http_response_free(&rs);
 	secrets_release(&sec);
-	free(body);
-	free(a);
-	curl_global_cleanup();
+	free((char *)rq.body);
 	return ret;
 }

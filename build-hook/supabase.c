@@ -1,4 +1,4 @@
-/* supabase.c - the Supabase Management API client (libcurl, cJSON).
+/* supabase.c - the Supabase Management API client (http.c, cJSON).
  *
  * One request at a time, each bounded by the request time-out and the
  * caller's deadline. Retries live in api_request: 429 waits for
@@ -17,12 +17,12 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "dbh_config.h"
 #include "dbhook/clock.h"
-#include "dbhook/diag.h"
+#include "dbhook/http.h"
 #include "dbhook/sbuf.h"
+#include "dbhook/vault.h"
 
 #define BODY_MAX (1024 * 1024) /* bytes of an answer we keep */
 #define TOKEN_MAX 8192
@@ -236,42 +236,13 @@ static void show_url(const char *url, char *out, size_t outsz)
 
 /* ---- one HTTP request ------------------------------------------------ */
 
-struct resp {
-	long code;
-	struct dbh_sbuf body; /* the answer, at most BODY_MAX bytes */
-	int too_big;
-	double retry_after; /* seconds; < 0 when absent */
-};
-
-static void resp_reset(struct resp *r)
-{
-	free(r->body.s);
-	memset(r, 0, sizeof(*r));
-	r->retry_after = -1;
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct resp *r = ud;
-	size_t n = size * nmemb;
-
-	if (n > BODY_MAX - r->body.len) {
-		r->too_big = 1;
-		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-	}
-	dbh_sbuf_addn(&r->body, data, n);
-	if (r->body.oom)
-		return 0;
-	return n;
-}
-
 /* DBHOOK_HTTP_DEBUG=1: one stderr line per header line and per libcurl
  * remark. Anything after "authorization:" (also in HTTP/2 remarks such as
  * "[HTTP/2] [1] [authorization: Bearer ...]") becomes ***, and the token
  * itself is scrubbed from every line as a second guard. */
-static void debug_line(const char *prefix, const char *line, size_t n,
-		       const char *token)
+static void debug_line(void *ud, char dir, const char *line, size_t n)
 {
+	const char *token = ud;
 	char buf[1024 + 8]; /* room for " ***" after a cut line */
 	const char *a;
 	size_t i;
@@ -292,145 +263,42 @@ static void debug_line(const char *prefix, const char *line, size_t n,
 		}
 	}
 	scrub(buf, token);
-	fprintf(stderr, "%s%s\n", prefix, buf);
+	fprintf(stderr, "%c %s\n", dir, buf);
 }
 
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
-		    void *ud)
+/* Sends one request; fills `r` (status, body, Retry-After, why). */
+static enum dbh_http_result http_once(const struct dbh_supabase *sb,
+				      const char *method, const char *url,
+				      double timeout_s,
+				      struct dbh_http_response *r)
 {
-	const char *prefix, *p = data, *end = data + size;
-
-	(void)h;
-	switch (type) {
-	case CURLINFO_TEXT:
-		prefix = "* ";
-		break;
-	case CURLINFO_HEADER_OUT:
-		prefix = "> ";
-		break;
-	case CURLINFO_HEADER_IN:
-		prefix = "< ";
-		break;
-	default:
-		return 0; /* bodies are not shown */
-	}
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-
-		if (e > p && e[-1] == '\r')
-			e--;
-		if (e > p)
-			debug_line(prefix, p, (size_t)(e - p), ud);
-		p = nl ? nl + 1 : end;
-	}
-	return 0;
-}
-
-static double parse_retry_after(const char *v)
-{
-	const char *p = v;
-
-	while (*p == ' ')
-		p++;
-	if (isdigit((unsigned char)*p)) {
-		char *end;
-		double s = strtod(p, &end);
-
-		while (*end == ' ')
-			end++;
-		return *end == '\0' ? s : -1;
-	} else {
-		time_t t = curl_getdate(p, NULL); /* an HTTP date */
-
-		if (t == -1)
-			return -1;
-		return t > time(NULL) ? (double)(t - time(NULL)) : 0;
-	}
-}
-
-static int curl_ready(void)
-{
-	static int done;
-	static CURLcode rc;
-
-	if (!done) {
-		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = 1;
-	}
-	return rc == CURLE_OK;
-}
-
-/* Sends one request; fills `r` (code, body, Retry-After) and returns the
- * libcurl result, with libcurl's message in `errbuf`. */
-static CURLcode http_once(const struct dbh_supabase *sb, const char *method,
-			  const char *url, double timeout_s, struct resp *r,
-			  char *errbuf)
-{
-	struct curl_slist *hdrs = NULL, *h2;
 	const char *dbg = getenv("DBHOOK_HTTP_DEBUG");
 	size_t authsz = strlen(sb->token) + 32;
 	char *auth = malloc(authsz);
-	long ms = (long)(timeout_s * 1000);
-	CURLcode rc = CURLE_OUT_OF_MEMORY;
-	CURL *h = curl_easy_init();
-	struct curl_header *ra;
+	/* A POST has no body, and no form Content-Type for it. */
+	const char *headers[] = {
+	    auth, "Accept: application/json",
+	    strcmp(method, "POST") == 0 ? "Content-Type:" : NULL, NULL};
+	struct dbh_http_request rq = {.method = method,
+				      .url = url,
+				      .headers = headers,
+				      .timeout_s = timeout_s,
+				      .max_body = BODY_MAX};
+	enum dbh_http_result rc;
 
-	errbuf[0] = '\0';
-	if (!h || !auth)
-		goto out;
+	if (!auth) {
+		memset(r, 0, sizeof(*r));
+		snprintf(r->why, sizeof(r->why), "out of memory");
+		return DBH_HTTP_FAILED;
+	}
 	snprintf(auth, authsz, "Authorization: Bearer %s", sb->token);
-	if (!(h2 = curl_slist_append(hdrs, auth)))
-		goto out;
-	hdrs = h2;
-	if (!(h2 = curl_slist_append(hdrs, "Accept: application/json")))
-		goto out;
-	hdrs = h2;
-	if (strcmp(method, "POST") == 0) {
-		/* No body, and no form Content-Type for it. */
-		if (!(h2 = curl_slist_append(hdrs, "Content-Type:")))
-			goto out;
-		hdrs = h2;
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-	}
-	if (ms < 1)
-		ms = 1;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "dbhook/" DBH_VERSION);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	if (dbg && strcmp(dbg, "1") == 0) {
-		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-		curl_easy_setopt(h, CURLOPT_DEBUGDATA, (void *)sb->token);
-		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+		rq.trace = debug_line;
+		rq.trace_ud = (void *)sb->token;
 	}
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
-	if (rc == CURLE_OK &&
-	    curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &ra) ==
-		CURLHE_OK)
-		r->retry_after = parse_retry_after(ra->value);
-out:
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs); /* libcurl keeps no copy after cleanup */
-	if (auth) {
-		explicit_bzero(auth, authsz);
-		free(auth);
-	}
+	rc = dbh_http_send(&rq, r);
+	dbh_secret_wipe(auth, authsz);
+	free(auth);
 	return rc;
 }
 
@@ -438,7 +306,8 @@ out:
 
 /* The API's own "message" (or "error"), else the start of the answer, as
  * one sanitised line; "" for an empty answer. */
-static void api_message(const struct resp *r, char *out, size_t outsz)
+static void api_message(const struct dbh_http_response *r, char *out,
+			size_t outsz)
 {
 	cJSON *j =
 	    r->body.len ? cJSON_ParseWithLength(r->body.s, r->body.len) : NULL;
@@ -457,7 +326,8 @@ static void api_message(const struct resp *r, char *out, size_t outsz)
 	cJSON_Delete(j);
 }
 
-static void detail_api_message(struct dbh_error *err, const struct resp *r)
+static void detail_api_message(struct dbh_error *err,
+			       const struct dbh_http_response *r)
 {
 	char msg[EXCERPT_MAX + 8];
 
@@ -472,18 +342,21 @@ static int can_wait(const struct dbh_supabase *sb, double wait_s)
 	return dbh_left(sb->deadline) > wait_s + WAIT_SLACK;
 }
 
-static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
-			const struct resp *r, const char *errbuf,
-			double timeout_s, int capped, struct dbh_error *err)
+static int http_failure(const struct dbh_supabase *sb, enum dbh_http_result rc,
+			const struct dbh_http_response *r, double timeout_s,
+			int capped, struct dbh_error *err)
 {
 	char where[300], why[300];
 
 	show_url(sb->api_url, where, sizeof(where));
-	excerpt(errbuf[0] ? errbuf : curl_easy_strerror(rc),
-		strlen(errbuf[0] ? errbuf : curl_easy_strerror(rc)), why,
-		sizeof(why));
-	switch (dbh_diag_http(rc)) {
-	case DBH_HF_TIMEOUT:
+	excerpt(r->why, strlen(r->why), why, sizeof(why));
+	switch (rc) {
+	case DBH_HTTP_NO_LIBCURL:
+		dbh_error_set(err, DBH_EUNREACH, "cannot ask " API_NAME ": %s",
+			      why);
+		dbh_error_hint(err, "%s", dbh_http_libcurl_hint());
+		return DBH_EUNREACH;
+	case DBH_HTTP_TIMEOUT:
 		if (capped)
 			dbh_error_set(err, DBH_EUNREACH,
 				      API_NAME " did not answer before the "
@@ -496,14 +369,14 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 		dbh_error_hint(err, "Check the network and the Supabase status "
 				    "page, or raise DBHOOK_API_TIMEOUT.");
 		return DBH_EUNREACH;
-	case DBH_HF_BAD_URL:
+	case DBH_HTTP_BAD_URL:
 		dbh_error_set(err, DBH_EUSAGE,
 			      "SUPABASE_API_URL \"%s\" is not a usable http or "
 			      "https URL",
 			      where);
 		dbh_error_detail(err, "%s.", why);
 		return DBH_EUSAGE;
-	case DBH_HF_NO_ANSWER:
+	case DBH_HTTP_DROPPED:
 		dbh_error_set(err, DBH_EUNREACH,
 			      API_NAME " at %s closed the connection without "
 				       "answering",
@@ -511,15 +384,14 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 		dbh_error_hint(err, "Check the Supabase status page and run "
 				    "again later.");
 		return DBH_EUNREACH;
-	default:
-		break;
-	}
-	if (rc == CURLE_WRITE_ERROR && r->too_big) {
+	case DBH_HTTP_TOO_BIG:
 		dbh_error_set(err, DBH_EUNREACH,
 			      API_NAME " sent an answer larger than %d KiB",
 			      BODY_MAX / 1024);
 		dbh_error_hint(err, "Check SUPABASE_API_URL.");
 		return DBH_EUNREACH;
+	default:
+		break;
 	}
 	dbh_error_set(err, DBH_EUNREACH, "cannot reach " API_NAME " at %s",
 		      where);
@@ -529,17 +401,13 @@ static int curl_failure(const struct dbh_supabase *sb, CURLcode rc,
 	return DBH_EUNREACH;
 }
 
-static int retryable(CURLcode rc, int flags)
+/* Whether to send the request again after this failure. */
+static int retryable(enum dbh_http_result rc, int flags)
 {
 	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
+	case DBH_HTTP_NOT_SENT:
 		return 1; /* nothing was sent */
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
+	case DBH_HTTP_DROPPED:
 		return flags & REQ_IDEMPOTENT;
 	default:
 		return 0;
@@ -577,9 +445,10 @@ static int rate_limited(struct dbh_error *err, int requests, double wait,
  * `*transient` says whether waiting and asking again might help. */
 static int api_request(const struct dbh_supabase *sb, const char *method,
 		       const char *path, int flags, const char *ref,
-		       struct resp *r, int *transient, struct dbh_error *err)
+		       struct dbh_http_response *r, int *transient,
+		       struct dbh_error *err)
 {
-	char url[1024], errbuf[CURL_ERROR_SIZE];
+	char url[1024];
 	size_t n = strlen(sb->api_url);
 	int tries = 0, limited = 0;
 	double backoff = 0.5;
@@ -594,7 +463,7 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 	for (;;) {
 		double left = dbh_left(sb->deadline), t = request_timeout(sb);
 		int capped = 0;
-		CURLcode rc;
+		enum dbh_http_result rc;
 
 		if (left <= 0) {
 			*transient = 1;
@@ -607,20 +476,21 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 			t = left;
 			capped = 1;
 		}
-		resp_reset(r);
-		rc = http_once(sb, method, url, t, r, errbuf);
-		if (rc != CURLE_OK) {
+		dbh_http_response_free(r);
+		rc = http_once(sb, method, url, t, r);
+		if (rc != DBH_HTTP_OK) {
 			if (retryable(rc, flags) && ++tries < TRANSIENT_TRIES &&
 			    can_wait(sb, backoff)) {
 				dbh_sleep(backoff);
 				backoff *= 2;
 				continue;
 			}
-			*transient = rc != CURLE_UNSUPPORTED_PROTOCOL &&
-				     rc != CURLE_URL_MALFORMAT && !r->too_big;
-			return curl_failure(sb, rc, r, errbuf, t, capped, err);
+			*transient = rc != DBH_HTTP_BAD_URL &&
+				     rc != DBH_HTTP_TOO_BIG &&
+				     rc != DBH_HTTP_NO_LIBCURL;
+			return http_failure(sb, rc, r, t, capped, err);
 		}
-		if (r->code == 429) {
+		if (r->status == 429) {
 			double wait =
 			    r->retry_after >= 0 ? r->retry_after : backoff;
 
@@ -638,7 +508,7 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 			return rate_limited(err, limited, wait,
 					    r->retry_after >= 0);
 		}
-		if (r->code >= 500) {
+		if (r->status >= 500) {
 			if ((flags & REQ_IDEMPOTENT) &&
 			    ++tries < TRANSIENT_TRIES &&
 			    can_wait(sb, backoff)) {
@@ -649,7 +519,7 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 			*transient = 1;
 			dbh_error_set(err, DBH_EUNREACH,
 				      API_NAME " is unavailable (HTTP %ld)",
-				      r->code);
+				      r->status);
 			detail_api_message(err, r);
 			dbh_error_hint(err,
 				       "%s the Supabase status page and run "
@@ -660,17 +530,17 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 					     "been carried out. Check");
 			return DBH_EUNREACH;
 		}
-		if (r->code == 401 || r->code == 403) {
+		if (r->status == 401 || r->status == 403) {
 			dbh_error_set(err, DBH_EUSAGE,
 				      API_NAME
 				      " rejected SUPABASE_ACCESS_TOKEN "
 				      "(HTTP %ld)",
-				      r->code);
+				      r->status);
 			detail_api_message(err, r);
 			dbh_error_hint(err, "%s", TOKEN_HINT);
 			return DBH_EUSAGE;
 		}
-		if (r->code == 404 && !(flags & REQ_ALLOW_404)) {
+		if (r->status == 404 && !(flags & REQ_ALLOW_404)) {
 			dbh_error_set(err, DBH_EUSAGE,
 				      "Supabase project \"%s\" not found", ref);
 			detail_api_message(err, r);
@@ -681,7 +551,7 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 				 "belongs to the project's organisation.");
 			return DBH_EUSAGE;
 		}
-		if (r->code < 200 || (r->code >= 300 && r->code < 400)) {
+		if (r->status < 200 || (r->status >= 300 && r->status < 400)) {
 			char where[300];
 
 			show_url(sb->api_url, where, sizeof(where));
@@ -689,9 +559,9 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 				      API_NAME " at %s answered with %s "
 					       "(HTTP %ld)",
 				      where,
-				      r->code >= 300 ? "a redirect"
-						     : "an interim answer",
-				      r->code);
+				      r->status >= 300 ? "a redirect"
+						       : "an interim answer",
+				      r->status);
 			dbh_error_hint(err, "Check SUPABASE_API_URL (redirects "
 					    "are not followed).");
 			return DBH_EUSAGE;
@@ -701,14 +571,14 @@ static int api_request(const struct dbh_supabase *sb, const char *method,
 }
 
 /* An answer that is not what the API documents. */
-static int bad_answer(const struct resp *r, struct dbh_error *err,
+static int bad_answer(const struct dbh_http_response *r, struct dbh_error *err,
 		      const char *what)
 {
 	char start[EXCERPT_MAX + 8];
 
 	dbh_error_set(err, DBH_EUNREACH,
 		      API_NAME " sent an unexpected answer (HTTP %ld): %s",
-		      r->code, what);
+		      r->status, what);
 	excerpt(r->body.s ? r->body.s : "", r->body.len, start, sizeof(start));
 	if (start[0])
 		dbh_error_detail(err, "The answer begins: %s", start);
@@ -724,9 +594,6 @@ static int check_args(const struct dbh_supabase *sb, const char *ref,
 {
 	const char *p;
 
-	if (!curl_ready())
-		return dbh_error_set(err, DBH_EUNREACH,
-				     "cannot initialise libcurl");
 	if (!sb->token || !sb->token[0]) {
 		dbh_error_set(err, DBH_EUSAGE,
 			      "SUPABASE_ACCESS_TOKEN is not set");
@@ -776,7 +643,7 @@ static int get_status(const struct dbh_supabase *sb, const char *ref,
 		      char *status, size_t statussz, int *transient,
 		      struct dbh_error *err)
 {
-	struct resp r = {0};
+	struct dbh_http_response r = {0};
 	char path[128];
 	cJSON *j = NULL;
 	const cJSON *s;
@@ -818,7 +685,7 @@ static int get_status(const struct dbh_supabase *sb, const char *ref,
 	memcpy(status, s->valuestring, n + 1);
 out:
 	cJSON_Delete(j);
-	resp_reset(&r);
+	dbh_http_response_free(&r);
 	return rc;
 }
 
@@ -834,7 +701,7 @@ int dbh_supabase_status(const struct dbh_supabase *sb, const char *ref,
 int dbh_supabase_restore(const struct dbh_supabase *sb, const char *ref,
 			 struct dbh_error *err)
 {
-	struct resp r = {0};
+	struct dbh_http_response r = {0};
 	char path[128];
 	int rc, transient;
 
@@ -842,18 +709,18 @@ int dbh_supabase_restore(const struct dbh_supabase *sb, const char *ref,
 		return rc;
 	snprintf(path, sizeof(path), "/v1/projects/%s/restore", ref);
 	rc = api_request(sb, "POST", path, 0, ref, &r, &transient, err);
-	if (rc == 0 && (r.code < 200 || r.code > 299)) {
+	if (rc == 0 && (r.status < 200 || r.status > 299)) {
 		rc = dbh_error_set(err, DBH_EUNREACH,
 				   "Supabase refused to restore project \"%s\" "
 				   "(HTTP %ld)",
-				   ref, r.code);
+				   ref, r.status);
 		detail_api_message(err, &r);
 		dbh_error_hint(err, "Check the project in the Supabase "
 				    "dashboard; a project that is still "
 				    "pausing can be restored once it is "
 				    "paused.");
 	}
-	resp_reset(&r);
+	dbh_http_response_free(&r);
 	return scrubbed(sb, err, rc);
 }
 
@@ -863,7 +730,7 @@ static int get_health(const struct dbh_supabase *sb, const char *ref,
 		      int *healthy, char *summary, size_t summarysz,
 		      int *transient, struct dbh_error *err)
 {
-	struct resp r = {0};
+	struct dbh_http_response r = {0};
 	char path[160];
 	cJSON *j = NULL;
 	const cJSON *it;
@@ -878,7 +745,7 @@ static int get_health(const struct dbh_supabase *sb, const char *ref,
 			 &r, transient, err);
 	if (rc)
 		goto out;
-	if (r.code == 404) {
+	if (r.status == 404) {
 		*healthy = 1;
 		goto out;
 	}
@@ -916,7 +783,7 @@ static int get_health(const struct dbh_supabase *sb, const char *ref,
 	}
 out:
 	cJSON_Delete(j);
-	resp_reset(&r);
+	dbh_http_response_free(&r);
 	return rc;
 }
 

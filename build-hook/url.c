@@ -19,6 +19,8 @@
 
 #include <libpq-fe.h>
 
+#include "dbhook/vault.h"
+
 #define WS " \t\r\n\f\v"
 #define MASK "***"
 #define URL_FORM "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
@@ -55,7 +57,7 @@ static void sb_addn(struct sbuf *b, const char *s, size_t n)
 		}
 		if (b->p) {
 			memcpy(np, b->p, b->len);
-			explicit_bzero(b->p, b->cap);
+			dbh_secret_wipe(b->p, b->cap);
 			free(b->p);
 		}
 		b->p = np;
@@ -74,7 +76,7 @@ static void sb_adds(struct sbuf *b, const char *s)
 static void sb_wipe(struct sbuf *b)
 {
 	if (b->p) {
-		explicit_bzero(b->p, b->cap);
+		dbh_secret_wipe(b->p, b->cap);
 		free(b->p);
 	}
 	memset(b, 0, sizeof(*b));
@@ -83,7 +85,7 @@ static void sb_wipe(struct sbuf *b)
 static void wipe_free(char *s)
 {
 	if (s) {
-		explicit_bzero(s, strlen(s));
+		dbh_secret_wipe(s, strlen(s));
 		free(s);
 	}
 }
@@ -807,7 +809,7 @@ static char *uri_decode(const char *raw, size_t n, int *oom)
 			out = strdup(p->val ? p->val : "");
 	for (p = o; p->keyword; p++)
 		if (p->val)
-			explicit_bzero(p->val, strlen(p->val));
+			dbh_secret_wipe(p->val, strlen(p->val));
 	PQconninfoFree(o);
 	if (!out)
 		*oom = 1;
@@ -1186,7 +1188,7 @@ static void wipe_options(PQconninfoOption *opts)
 		return;
 	for (o = opts; o->keyword; o++)
 		if (o->val)
-			explicit_bzero(o->val, strlen(o->val));
+			dbh_secret_wipe(o->val, strlen(o->val));
 	PQconninfoFree(opts);
 }
 
@@ -1294,7 +1296,7 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 out:
 	wipe_options(opts);
 	if (msg) {
-		explicit_bzero(msg, strlen(msg));
+		dbh_secret_wipe(msg, strlen(msg));
 		PQfreemem(msg);
 	}
 	sb_wipe(&lib);

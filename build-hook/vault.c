@@ -6,6 +6,8 @@
  */
 #include "dbhook/vault.h"
 
+#include "dbh_config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -35,7 +37,10 @@ void dbh_secret_wipe(void *p, size_t len)
 {
 	if (!p || !len)
 		return;
+#if DBH_HAVE_EXPLICIT_BZERO
 	explicit_bzero(p, len);
+#endif
+	/* Everywhere, also where explicit_bzero is missing (macOS). */
 	OPENSSL_cleanse(p, len);
 }
 

@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include "dbh_config.h"
+#if DBH_HAVE_PRCTL
+#include <sys/prctl.h>
+#endif
 
 #include "dbhook/args.h"
 #include "dbhook/conn.h"
@@ -350,8 +354,10 @@ static void protect_process(void)
 {
 	struct rlimit none = {0, 0};
 
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &none); /* portable: no core file */
+#if DBH_HAVE_PRCTL
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* Linux: also no ptrace */
+#endif
 }
 
 static void report_notes(const struct dbh_conninfo *ci,

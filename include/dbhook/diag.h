@@ -44,24 +44,6 @@ int dbh_diag_connect(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 		     const char *msg, int attempts, double seconds,
 		     struct dbh_error *err);
 
-/* HTTP calls (the Supabase API, the webhook) fail in these ways; each
- * caller words the message for its own service, the classes and their
- * exit codes are decided here. */
-enum dbh_httpfail {
-	DBH_HF_TIMEOUT,	    /* no answer in time */
-	DBH_HF_UNREACHABLE, /* DNS, refused, TLS handshake, reset */
-	DBH_HF_NO_ANSWER,   /* connected, then closed without an answer */
-	DBH_HF_BAD_URL,	    /* not an http(s) URL */
-	DBH_HF_OTHER
-};
-
-/* Classifies a libcurl result code (CURLcode). */
-enum dbh_httpfail dbh_diag_http(int curlcode);
-
-/* The exit code of a class: DBH_EUSAGE for a bad URL, DBH_EUNREACH for
- * the rest. */
-int dbh_diag_http_exit(enum dbh_httpfail kind);
-
 /* Nonzero for "db.<ref>.supabase.co" / "<ref>.supabase.co" /
  * "*.pooler.supabase.com" hosts (case-insensitive). */
 int dbh_diag_is_supabase(const char *host);
