@@ -7,7 +7,7 @@
 set -u
 TAP_N=0
 TAP_FAILED=0
-T_NAME=$(basename "$0" .sh)
+T_NAME=${DBHOOK_TEST_NAME:-$(basename "$0" .sh)}
 LOGDIR="${BUILDDIR:-/tmp}/test-output/$T_NAME"
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"

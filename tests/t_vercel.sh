@@ -4,7 +4,10 @@
 # --prod migrates and then builds, a preview build does not migrate, a
 # failing migration still yields the build output (and with MIGRATE_STRICT=1
 # fails the deployment), and the repository's own vercel.json works as it
-# is, installCommand included (scripts/vercel-install compiles vercel-build).
+# is, installCommand included (it installs dbhook from npm), and an app
+# whose only dbhook is the npm package builds with `vercel build --prod`:
+# npm's registry is tests/npm-registry.js inside the namespace, serving the
+# packages of scripts/package. No compiler is involved.
 #
 # The CLI is installed once, by this test, into a cache outside the
 # repository (notes/vercel.md §3.1: `npm init -y`, an npm "overrides" entry
@@ -95,6 +98,31 @@ vbuild() {
 		PATH="$VDIR/node_modules/.bin:/usr/local/bin:/usr/bin:/bin" \
 		HOME="$HOME" NO_UPDATE_NOTIFIER=1 VERCEL_TELEMETRY_DISABLED=1 \
 		vercel build "$@"
+	cd "$WORK" || return 1
+}
+# vbuild_npm DIR ARGS... : vbuild, with our npm registry running inside the
+# namespace (whose loopback is brought up first).
+vbuild_npm() {
+	local dir=$1 pf=$WORK/regport.$RUN_N
+	shift
+	rm -f "$pf"
+	cd "$dir" || return 1
+	run timeout -k 5 240 "${ISOLATE[@]}" sh -c '
+		reg=$1 npmdir=$2 pf=$3 path=$4 cache=$5
+		shift 5
+		ip link set lo up 2>/dev/null || true
+		node "$reg" "$npmdir" "$pf" >"$pf.log" 2>&1 &
+		regpid=$!
+		i=0
+		while [ ! -s "$pf" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		env -i PATH="$path" HOME="$HOME" NO_UPDATE_NOTIFIER=1 VERCEL_TELEMETRY_DISABLED=1 \
+			npm_config_registry="http://127.0.0.1:$(cat "$pf")/" npm_config_cache="$cache" \
+			npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false \
+			vercel build "$@"
+		rc=$?
+		kill $regpid
+		exit $rc' _ "$SRC/tests/npm-registry.js" "$SRC/dist/npm" "$pf" \
+		"$VDIR/node_modules/.bin:/usr/local/bin:/usr/bin:/bin" "$WORK/npm-cache" "$@"
 	cd "$WORK" || return 1
 }
 socket_url() { # socket_url DB : the app user's URL over the Unix socket
@@ -204,27 +232,30 @@ like "$OUT" '^vercel-build: skipping migrations: environment "staging" is not in
 like "$(page "$P")" 'Built for the <b>staging</b> environment' "staging: built"
 
 # --- 4. this repository's vercel.json, as it is ----------------------------------------
-# A copy of the sources the build needs; installCommand (scripts/vercel-install)
-# compiles build/vercel-build, buildCommand runs it on migrations/ and hands
-# off to scripts/demo-build, whose page is the outputDirectory.
+# A copy of what the build needs; installCommand installs dbhook from npm,
+# buildCommand runs its vercel-build on migrations/ and hands off to
+# scripts/demo-build, whose page is the outputDirectory.
+if ! ls "$SRC"/dist/npm/dbhook-*.tgz >/dev/null 2>&1; then
+	ok 1 "scripts/package built the npm packages in $SRC/dist/npm: run scripts/package"
+	finish
+fi
 R=$WORK/repo
 mkdir -p "$R/scripts" "$R/.vercel"
-cp -r "$SRC/meson.build" "$SRC/build-hook" "$SRC/include" "$SRC/tests" "$SRC/migrations" \
-	"$SRC/vercel.json" "$R/"
-cp "$SRC/scripts/vercel-install" "$SRC/scripts/demo-build" "$R/scripts/"
+cp -r "$SRC/migrations" "$SRC/vercel.json" "$R/"
+cp "$SRC/scripts/demo-build" "$R/scripts/"
 check "vercel.json: valid JSON" jq -e . "$R/vercel.json"
 is "$(jq -r '[.framework, .installCommand, .outputDirectory] | map(tostring) | join("|")' "$R/vercel.json")" \
-	"null|sh scripts/vercel-install|build/demo-site" "vercel.json: framework, installCommand, outputDirectory"
-like "$(jq -r .buildCommand "$R/vercel.json")" '^\./build/vercel-build .*-- sh scripts/demo-build$' \
-	"vercel.json: buildCommand runs vercel-build, then the demo build"
+	"null|npm install --no-save --no-package-lock dbhook|build/demo-site" "vercel.json: framework, installCommand, outputDirectory"
+like "$(jq -r .buildCommand "$R/vercel.json")" '^node_modules/\.bin/vercel-build .*-- sh scripts/demo-build$' \
+	"vercel.json: buildCommand runs vercel-build from npm, then the demo build"
 db=$(newdb)
 echo "$PROJECT_JSON" >"$R/.vercel/project.json"
 printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
 	"MIGRATE_DATABASE_URL=$(socket_url "$db")" >"$R/.vercel/.env.production.local"
-vbuild "$R" --prod
+vbuild_npm "$R" --prod
 is "$RC" 0 "repository vercel.json: vercel build --prod exits 0"
-like "$ERR$OUT" 'Running "install" command: `sh scripts/vercel-install`' "repository vercel.json: the CLI runs the installCommand"
-like "$OUT" '^vercel-install: built vercel-build ' "repository vercel.json: installCommand built vercel-build"
+like "$ERR$OUT" 'Running "install" command: `npm install --no-save --no-package-lock dbhook`' "repository vercel.json: the CLI runs the installCommand"
+check "repository vercel.json: the binary came from npm" test -x "$R/node_modules/dbhook-linux-x64/bin/dbhook"
 nmig=$(find "$SRC/migrations" -mindepth 2 -name migration.sql | wc -l)
 is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL" 2>/dev/null)" "$nmig" \
 	"repository vercel.json: all $nmig migrations of migrations/ applied"
@@ -233,5 +264,34 @@ like "$(page "$R")" "<li><code>$first</code></li>" "repository vercel.json: the 
 is "$(target_of "$R")" production "repository vercel.json: builds.json target production"
 is "$(error_of "$R")" null "repository vercel.json: builds.json has no error"
 check "repository vercel.json: no password in .vercel/output" no_password_in "$R/.vercel/output"
+
+# --- 5. an app whose only dbhook is the npm package -----------------------------------
+# package.json as the README says: dbhook a dependency, "vercel-build":
+# "vercel-build" (Vercel runs that script by itself), no vercel.json
+# buildCommand or installCommand: the CLI runs `npm install` itself.
+N=$WORK/npmapp
+db=$(newdb)
+mkdir -p "$N/.vercel"
+cp "$SRC/scripts/demo-build" "$N/build.sh"
+echo "$PROJECT_JSON" >"$N/.vercel/project.json"
+printf '%s\n' VERCEL=1 CI=1 VERCEL_ENV=production VERCEL_TARGET_ENV=production \
+	VERCEL_GIT_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 \
+	"MIGRATE_DATABASE_URL=$(socket_url "$db")" >"$N/.vercel/.env.production.local"
+V=$(. "$SRC/dist/portable/env" && echo "$PORTABLE_VERSION")
+jq -n --arg v "$V" '{name: "acme-web", version: "1.0.0", private: true,
+	scripts: {build: "sh build.sh dist", "vercel-build": "vercel-build"},
+	dependencies: {dbhook: $v}}' >"$N/package.json"
+jq -n '{framework: null, outputDirectory: "dist"}' >"$N/vercel.json"
+mkmig "$N/prisma/migrations" 20240101000000_users 'CREATE TABLE users (id int PRIMARY KEY, email text);'
+mkmig "$N/prisma/migrations" 20240102000000_posts 'CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users);'
+vbuild_npm "$N" --prod
+is "$RC" 0 "npm app: vercel build --prod exits 0"
+check "npm app: dbhook came from npm (node_modules/dbhook-linux-x64)" test -x "$N/node_modules/dbhook-linux-x64/bin/dbhook"
+like "$OUT" '^vercel-build: applying migrations: environment "production" is in --environments \(production\)$' \
+	"npm app: the vercel-build script migrates"
+is "$(rows "$db")" "$APPLIED2" "npm app: both migrations of prisma/migrations applied"
+like "$(page "$N")" 'Built for the <b>production</b> environment' "npm app: then the build script built the page"
+is "$(error_of "$N")" null "npm app: builds.json has no error"
+check "npm app: no password in .vercel/output" no_password_in "$N/.vercel/output"
 
 finish
