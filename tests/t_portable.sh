@@ -104,7 +104,8 @@ mkdir -p "$M/lib/x86_64-linux-gnu" "$M/lib64" "$M/etc" "$M/tmp" "$M/app"
 for l in libc.so.6 libdl.so.2 libpthread.so.0 libm.so.6 libnss_files.so.2 libresolv.so.2; do
 	cp -L "$R/lib/x86_64-linux-gnu/$l" "$M/lib/x86_64-linux-gnu/"
 done
-cp -L "$R/lib64/ld-linux-x86-64.so.2" "$M/lib64/"
+# (lib64/ld-linux-x86-64.so.2 is an absolute link: take its target)
+cp -L "$R/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$M/lib64/"
 printf '127.0.0.1 localhost\n' >"$M/etc/hosts"
 printf 'root:x:0:0:root:/root:/nonexistent\n' >"$M/etc/passwd"
 cp "$X64" "$M/dbhook"
@@ -116,17 +117,17 @@ run chroot "$M" /dbhook --version
 like "$OUT" "^dbhook $PORTABLE_VERSION " "minimal root: --version"
 db=$(newdb)
 lurl="postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@localhost:$TEST_PG_PORT/$db?sslmode=require"
-run chroot "$M" env DATABASE_URL_DIRECT="$lurl" /dbhook deploy --dir /app/migrations
+run env DATABASE_URL_DIRECT="$lurl" chroot "$M" /dbhook deploy --dir /app/migrations
 is "$RC" 0 "minimal root: deploy to localhost (resolved through /etc/hosts) over TLS exits 0"
 is "$(finished "$db")" "$NMIG" "minimal root: all $NMIG migrations applied"
-run chroot "$M" env DATABASE_URL_DIRECT="$lurl" /dbhook status --dir /app/migrations
+run env DATABASE_URL_DIRECT="$lurl" chroot "$M" /dbhook status --dir /app/migrations
 is "$RC" 0 "minimal root: status afterwards exits 0 (up to date)"
 
 db=$(newdb)
 : >"$HTTPD_REQS"
-run chroot "$M" env VERCEL_ENV=production MIGRATE_DATABASE_URL="$(tls_url "$db")" \
+run env VERCEL_ENV=production MIGRATE_DATABASE_URL="$(tls_url "$db")" \
 	MIGRATE_NOTIFY_URL="http://127.0.0.1:$HTTPD_PORT/hook" \
-	/vercel-build --dir /app/bad -- /dbhook --version
+	chroot "$M" /vercel-build --dir /app/bad -- /dbhook --version
 is "$RC" 0 "no libcurl: the hook exits 0 after a failed migration"
 is "$(grep -c 'webhook' <<<"$ERR")" 1 "no libcurl: exactly one line about the webhook"
 like "$ERR" '^vercel-build: warning: the failure webhook was not delivered: no libcurl found \(tried libcurl\.so\.4, libcurl-gnutls\.so\.4, libcurl-nss\.so\.4\)$' \

@@ -98,19 +98,36 @@ function findBinary(name) {
 
 function run(name) {
   const bin = findBinary(name);
+  // vercel-build hands off to the build (often `npm run build`, itself a
+  // tree of processes): it gets a process group of its own, so that a
+  // signal reaches the whole build. `dbhook` stays in ours: it may prompt
+  // on the terminal, which a background group cannot.
+  const group = name === 'vercel-build';
   // argv0 tells the binary which program to be.
-  const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', argv0: name });
+  const child = spawn(bin, process.argv.slice(2), { stdio: 'inherit', argv0: name, detached: group });
+  const send = (sig) => {
+    try {
+      if (group) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch (e) {
+      // already gone
+    }
+  };
   const forward = {};
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-    forward[sig] = () => {
-      try {
-        child.kill(sig);
-      } catch (e) {
-        // already gone
-      }
-    };
+    forward[sig] = () => send(sig);
     process.on(sig, forward[sig]);
   }
+  // npm runs a script through `sh -c`, and that shell dies of a SIGTERM
+  // without passing it on: when our parent goes away, pass it on ourselves.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      send('SIGTERM');
+    }
+  }, 200);
+  watch.unref();
   child.on('error', (err) => {
     fail(name, [
       `cannot run ${bin}: ${err.code || err.message}.`,
