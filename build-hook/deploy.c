@@ -292,8 +292,8 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	ret = dbh_conn_open(&c, o->ci, &o->conn, err);
 	if (ret)
 		goto out_dir;
-	/* The fast path: one query, no lock. */
-	ret = dbh_history_read(&c, &h, err);
+	/* The fast path: one lean query, no lock. */
+	ret = dbh_history_read_states(&c, &h, err);
 	if (ret)
 		goto out_conn;
 	if (h.exists) {

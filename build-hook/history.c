@@ -38,19 +38,35 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 					  : strdup(PQgetvalue(res, row, col));
 }
 
-int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
+/* The lean form, for the no-op deploy that every build pays: the full
+ * columns only for unfinished rows (what check_failed shows), and for the
+ * others empty strings that keep the NULL-ness the states are read from.
+ * With 1000 applied migrations it moves a fifth of the bytes. */
+#define LEAN_COLUMNS                                                           \
+	"migration_name, "                                                     \
+	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
+	"THEN checksum ELSE '' END, "                                          \
+	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
+	"THEN started_at::text ELSE '' END, "                                  \
+	"CASE WHEN finished_at IS NOT NULL THEN '' END, "                      \
+	"CASE WHEN rolled_back_at IS NOT NULL THEN '' END, "                   \
+	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
+	"THEN left(logs, 2000) END"
+#define FULL_COLUMNS                                                           \
+	"migration_name, checksum, started_at, finished_at, rolled_back_at, "  \
+	"left(logs, 2000)"
+
+static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 		     struct dbh_error *err)
 {
-	char sql[512];
+	char sql[1024];
 	PGresult *res;
 	int n;
 
 	memset(h, 0, sizeof(*h));
 	snprintf(sql, sizeof(sql),
-		 "SELECT migration_name, checksum, started_at, finished_at, "
-		 "rolled_back_at, left(logs, 2000) FROM %s "
-		 "ORDER BY started_at, migration_name",
-		 c->table);
+		 "SELECT %s FROM %s ORDER BY started_at, migration_name",
+		 lean ? LEAN_COLUMNS : FULL_COLUMNS, c->table);
 	res = PQexec(c->pg, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -92,6 +108,18 @@ int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
 	}
 	PQclear(res);
 	return index_by_name(h, err);
+}
+
+int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
+		     struct dbh_error *err)
+{
+	return read_rows(c, h, 0, err);
+}
+
+int dbh_history_read_states(struct dbh_conn *c, struct dbh_history *h,
+			    struct dbh_error *err)
+{
+	return read_rows(c, h, 1, err);
 }
 
 void dbh_history_release(struct dbh_history *h)

@@ -48,8 +48,8 @@ unlike "$OUT" 'Applying' "no-op applies nothing"
 sleep 0.2
 stmts=$(tail -c +$((log_before + 1)) "$TESTDB_LOG" | grep -F " db=$db app=dbhook/" | grep -E 'LOG:  (statement|execute)' || true)
 is "$(printf '%s\n' "$stmts" | grep -c .)" 1 "the server received exactly one statement for the no-op"
-like "$stmts" 'statement: SELECT migration_name, checksum, .* FROM _prisma_migrations' \
-	"that statement reads the history"
+like "$stmts" 'statement: SELECT migration_name, CASE WHEN finished_at IS NULL .* FROM _prisma_migrations' \
+	"that statement reads the history, in its lean form"
 is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations")" 5 "no-op wrote no row"
 
 # Incremental.

@@ -38,6 +38,11 @@ enum dbh_mstate { DBH_PENDING, DBH_APPLIED, DBH_FAILED };
  * (exists = 0). Release with dbh_history_release. */
 int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
 		     struct dbh_error *err);
+/* The same rows, with the states only (names, finished/rolled back) but
+ * for unfinished rows, which come whole: enough to tell what is pending
+ * and what blocks, at a fraction of the bytes. */
+int dbh_history_read_states(struct dbh_conn *c, struct dbh_history *h,
+			    struct dbh_error *err);
 void dbh_history_release(struct dbh_history *h);
 
 /* The state of migration `name`, and the row that decided it (the applied
