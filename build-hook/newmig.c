@@ -1,5 +1,6 @@
 /* newmig.c - creating a migration folder. */
 #include "dbhook/newmig.h"
+#include "dbhook/fileio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,24 +42,17 @@ static void slugify(const char *in, char *out, size_t outsz)
 static int write_lock_file(const char *dir, struct dbh_error *err)
 {
 	char path[4096];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/migration_lock.toml", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == EEXIST
-			   ? 0
-			   : dbh_error_set(err, DBH_EUSAGE,
-					   "cannot create \"%s\": %s", path,
-					   strerror(errno));
-	if (write(fd, lock_toml, sizeof(lock_toml) - 1) !=
-	    (ssize_t)(sizeof(lock_toml) - 1)) {
-		close(fd);
-		return dbh_error_set(err, DBH_EUSAGE, "cannot write \"%s\"",
-				     path);
+	if (dbh_write_atomic(path, lock_toml, sizeof(lock_toml) - 1, 0644,
+			     DBH_WRITE_NEW, "", err) == 0)
+		return 0;
+	if (errno == EEXIST) { /* the folder's own lock file stays */
+		dbh_error_clear(err);
+		return 0;
 	}
-	close(fd);
-	return 0;
+	return dbh_error_set(err, DBH_EUSAGE, "cannot create \"%s\": %s", path,
+			     strerror(errno));
 }
 
 int dbh_new_migration(const char *dir, const char *name, char **path_out,

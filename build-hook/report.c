@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dbh_config.h"
+#include "dbhook/fileio.h"
 
 static void add_str(cJSON *o, const char *key, const char *v)
 {
@@ -96,29 +97,18 @@ char *dbh_report_json(const struct dbh_run_report *r)
 int dbh_report_write(const char *path, const struct dbh_run_report *r,
 		     struct dbh_error *err)
 {
-	char *json = dbh_report_json(r), *tmp = NULL;
-	FILE *f;
-	int ok;
+	char *json = dbh_report_json(r), *text = NULL;
+	int ret;
 
-	if (!json || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (!json || asprintf(&text, "%s\n", json) < 0) {
 		free(json);
 		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
 	}
-	f = fopen(tmp, "w");
-	ok = f != NULL;
-	if (f) {
-		ok = fprintf(f, "%s\n", json) >= 0;
-		ok = fclose(f) == 0 && ok;
-	}
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		dbh_error_set(err, DBH_EUSAGE,
-			      "cannot write the report \"%s\": %s", path,
-			      strerror(errno));
+	ret = dbh_write_atomic(path, text, strlen(text), 0644,
+			       DBH_WRITE_REPLACE, "the report", err);
+	if (ret)
 		dbh_error_hint(err, "Point --report at a writable path.");
-		unlink(tmp);
-	}
-	free(tmp);
+	free(text);
 	free(json);
-	return ok ? 0 : DBH_EUSAGE;
+	return ret;
 }

@@ -100,9 +100,19 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			continue;
 		}
 		if (c == '\'' || c == '"') {
-			/* E'…' strings honour backslash escapes. */
-			int esc = c == '\'' && i > 0 &&
-				  (sql[i - 1] == 'E' || sql[i - 1] == 'e');
+			/* E'…' strings honour backslash escapes, but only when
+			 * the E is a word of its own right before the quote:
+			 * in name'…', date'…' or time'…' the e ends an
+			 * identifier (a typed literal) and the string is a
+			 * standard one, where a backslash is an ordinary byte.
+			 * Judging by the previous byte alone hid the COMMIT in
+			 * name'\'; COMMIT; -- ' inside a string. prev is the
+			 * last identifier word, so a digit before the E still
+			 * counts: PostgreSQL < 15 lexes 1e'…' as 1 then e'…'
+			 * (15 and later reject it). */
+			int esc = c == '\'' && prev && prevlen == 1 &&
+				  prev + 1 == sql + i &&
+				  (prev[0] == 'E' || prev[0] == 'e');
 			size_t j = i + 1;
 			int closed = 0;
 

@@ -5,6 +5,7 @@
  * never a silently different result.
  */
 #include "dbhook/vault.h"
+#include "dbhook/fileio.h"
 
 #include "dbh_config.h"
 
@@ -862,18 +863,6 @@ int dbh_vault_load(const char *path, struct dbh_vault *v, int *missing,
 }
 
 /* The folder part of `path` ("." when none) into `out`. */
-static void dir_of(const char *path, char *out, size_t outsz)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		snprintf(out, outsz, ".");
-	else if (slash == path)
-		snprintf(out, outsz, "/");
-	else
-		snprintf(out, outsz, "%.*s", (int)(slash - path), path);
-}
-
 int dbh_vault_lock(const char *path, double timeout_s, int *lockfd,
 		   struct dbh_error *err)
 {
@@ -882,7 +871,7 @@ int dbh_vault_lock(const char *path, double timeout_s, int *lockfd,
 	double waited = 0;
 	int fd;
 
-	dir_of(path, dir, sizeof(dir));
+	dbh_dir_of(path, dir, sizeof(dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
@@ -926,29 +915,13 @@ void dbh_vault_unlock(int lockfd)
 	}
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int dbh_vault_save(const char *path, const struct dbh_vault *v,
 		   struct dbh_error *err)
 {
-	char dir[4096], tmp[4200];
 	const char *base = strrchr(path, '/');
 	struct stat st;
 	char *text;
-	int fd, dfd, ret;
+	int ret;
 
 	base = base ? base + 1 : path;
 	if (!*base)
@@ -965,49 +938,12 @@ int dbh_vault_save(const char *path, const struct dbh_vault *v,
 	} else if (errno != ENOENT) {
 		return file_error(err, path, "examine");
 	}
-	dir_of(path, dir, sizeof(dir));
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir,
-			     base) >= sizeof(tmp))
-		return dbh_error_set(err, DBH_EUSAGE,
-				     "config file path too long");
 	text = dbh_vault_format(v);
 	if (!text)
 		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	/* mkostemp creates the file 0600 (and O_EXCL); fchmod makes sure
-	 * whatever the umask did. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = file_error(err, tmp, "create");
-		free(text);
-		return ret;
-	}
-	if (fchmod(fd, 0600) || write_all(fd, text, strlen(text)) ||
-	    fsync(fd)) {
-		ret = file_error(err, tmp, "write");
-		close(fd);
-		goto fail;
-	}
-	if (close(fd)) {
-		ret = file_error(err, tmp, "write");
-		goto fail;
-	}
-	if (rename(tmp, path)) {
-		ret = file_error(err, path, "replace");
-		goto fail;
-	}
-	free(text);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd)) {
-		ret = file_error(err, dir, "sync the folder of the");
-		if (dfd >= 0)
-			close(dfd);
-		return ret;
-	}
-	close(dfd);
-	return 0;
-fail:
-	unlink(tmp);
-	free(text);
+	ret = dbh_write_atomic(path, text, strlen(text), 0600,
+			       DBH_WRITE_REPLACE, "config file", err);
+	dbh_secret_free(text);
 	return ret;
 }
 

@@ -611,6 +611,25 @@ VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") hook --dry-run --rep
 is "$(jq -r '[.decision, .outcome] | join("|")' "$R")" "dry-run|planned" "dry-run report: decision, outcome"
 check "dry-run report: no history table created" no_history "$db"
 
+# A link planted where the report goes is replaced, never written through,
+# and no temporary file is left beside it.
+R=$WORK/report-link.json
+echo "keep me" >"$WORK/victim"
+ln -s "$WORK/victim" "$R"
+VERCEL_ENV=preview MIGRATE_DATABASE_URL=$(url_for "$db") hook --report "$R" -- mark-build
+is "$(cat "$WORK/victim")" "keep me" "report over a symlink: the link's target is untouched"
+check "report over a symlink: the report is a regular file now" test -f "$R" -a ! -L "$R"
+is "$(jq -r .outcome "$R")" skipped "report over a symlink: the report is complete"
+is "$(find "$WORK" -maxdepth 1 -name '.report-link.json.tmp-*' | wc -l)" 0 "report: no temporary file left"
+mkdir -p "$WORK/ro" && chmod 555 "$WORK/ro"
+VERCEL_ENV=preview MIGRATE_DATABASE_URL=$(url_for "$db") hook --report "$WORK/ro/r.json" -- mark-build
+if [ "$(id -u)" = 0 ]; then
+	diag "root writes into a mode-555 folder: the unwritable-report case is checked with a missing folder"
+	VERCEL_ENV=preview MIGRATE_DATABASE_URL=$(url_for "$db") hook --report "$WORK/missing/r.json" -- mark-build
+fi
+like "$ERR" 'cannot write the report ".*/r\.json": (Permission denied|No such file or directory)' "unwritable report: says which file and why"
+check "unwritable report: the build still runs" test -s "$MARK"
+
 # --- 8. The webhook ----------------------------------------------------------
 HOOKPATH=/services/T0/B0/$TOKEN
 cat >"$WORK/routes.json" <<EOF

@@ -45,6 +45,23 @@ int main(void)
 	s = scan("INSERT INTO t VALUES ('; BEGIN; '), (E'\\'; COMMIT;');");
 	ok(!s.txn_control && s.statements == 1 && !s.unterminated,
 	   "semicolons inside strings, E'' escapes");
+	s = scan("SELECT name'\\'; COMMIT; -- '");
+	ok(s.txn_control && s.txn_line == 1 &&
+	       strcmp(s.txn_word, "COMMIT") == 0 && s.statements == 2 &&
+	       !s.unterminated,
+	   "name'\\' is a standard string: the COMMIT after it is seen");
+	s = scan("SELECT date'2024-01-01';\nSELECT time'12:00\\';\nSELECT 2;");
+	ok(s.statements == 3 && !s.unterminated,
+	   "date'' and time'' are typed literals, not E'' strings");
+	s = scan("SELECT E'\\''; SELECT e'\\'; COMMIT; -- ';");
+	ok(!s.txn_control && s.statements == 2 && !s.unterminated,
+	   "E'\\'' and e'' on their own are still escape strings");
+	s = scan("SELECT(e'\\'; COMMIT; -- '), 'a'||E'\\'; BEGIN; -- ';");
+	ok(!s.txn_control && s.statements == 1 && !s.unterminated,
+	   "e'' after a parenthesis or an operator is an escape string");
+	s = scan("SELECT 1e'\\'; COMMIT; -- ';");
+	ok(!s.txn_control && s.statements == 1 && !s.unterminated,
+	   "1e'' is 1 then an escape string (PostgreSQL < 15)");
 	s = scan("SELECT \"begin\" FROM t; /* outer /* nested; COMMIT; */ */ "
 		 "SELECT 1;");
 	ok(!s.txn_control && s.statements == 2,

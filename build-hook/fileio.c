@@ -1,0 +1,96 @@
+/* fileio.c - atomic file writes (see fileio.h). */
+#include "dbhook/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void dbh_dir_of(const char *path, char *out, size_t outsz)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, outsz, ".");
+	else if (slash == path)
+		snprintf(out, outsz, "/");
+	else
+		snprintf(out, outsz, "%.*s", (int)(slash - path), path);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fail(struct dbh_error *err, const char *what, const char *path,
+		int e)
+{
+	dbh_error_set(err, DBH_EUSAGE, "cannot write %s \"%s\": %s", what, path,
+		      strerror(e));
+	errno = e;
+	return DBH_EUSAGE;
+}
+
+int dbh_write_atomic(const char *path, const char *data, size_t len,
+		     mode_t perm, enum dbh_write_mode mode, const char *what,
+		     struct dbh_error *err)
+{
+	const char *base = strrchr(path, '/');
+	char dir[4096], tmp[4200];
+	int fd, e;
+
+	base = base ? base + 1 : path;
+	if (!*base)
+		return fail(err, what, path, EISDIR);
+	dbh_dir_of(path, dir, sizeof(dir));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir,
+			     base) >= sizeof(tmp))
+		return fail(err, what, path, ENAMETOOLONG);
+	/* mkostemp: O_EXCL with a random name, mode 0600 until fchmod. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, what, path, errno);
+	if (fchmod(fd, perm) || write_all(fd, data, len) || fsync(fd)) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		return fail(err, what, path, e);
+	}
+	if (close(fd)) {
+		e = errno;
+		unlink(tmp);
+		return fail(err, what, path, e);
+	}
+	/* rename replaces a link at `path` instead of writing through it;
+	 * link fails with EEXIST instead of replacing anything. */
+	if (mode == DBH_WRITE_NEW ? link(tmp, path) : rename(tmp, path)) {
+		e = errno;
+		unlink(tmp);
+		return fail(err, what, path, e);
+	}
+	if (mode == DBH_WRITE_NEW)
+		unlink(tmp);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return fail(err, what, path, e);
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* fileio.h - the one way files are written: atomically.
+ *
+ * A reader never sees half a file, a crash leaves the old file or the new
+ * one, and a file or link planted at a predictable name is never written
+ * through: the data goes to a temporary file created exclusively
+ * (mkostemp) in the target's folder, is synced, and is renamed over the
+ * target (or linked, for a file that must not exist yet); then the folder
+ * is synced so the rename itself survives a crash.
+ */
+#ifndef DBHOOK_FILEIO_H
+#define DBHOOK_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "dbhook/error.h"
+
+enum dbh_write_mode {
+	DBH_WRITE_REPLACE, /* create or replace the file (a link is replaced) */
+	DBH_WRITE_NEW	   /* create it; an existing one is left alone */
+};
+
+/* Writes `len` bytes of `data` to `path` with permissions `perm` (exactly,
+ * whatever the umask). `what` names the file in messages ("report",
+ * "config file"). 0, or DBH_EUSAGE with "cannot write <what> "path": why"
+ * in `err`; DBH_WRITE_NEW on an existing file: DBH_EUSAGE and errno
+ * EEXIST, so the caller may treat that as success. */
+int dbh_write_atomic(const char *path, const char *data, size_t len,
+		     mode_t perm, enum dbh_write_mode mode, const char *what,
+		     struct dbh_error *err);
+
+/* The folder part of `path` ("." when it has none). */
+void dbh_dir_of(const char *path, char *out, size_t outsz);
+
+#endif
