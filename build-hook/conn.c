@@ -116,6 +116,25 @@ static int set_table(struct dbh_conn *c)
 	return c->table ? 0 : -1;
 }
 
+/* Server notices (RAISE NOTICE in a migration, "already exists,
+ * skipping") are text from outside: libpq's default processor prints them
+ * raw, so a notice holding "\n::error::..." would start a line that a CI
+ * runner obeys. Each goes through the reporter instead, which prefixes
+ * and cleans every line, scrubbed of the URL's password first. */
+static void on_notice(void *arg, const char *message)
+{
+	const struct dbh_conn *c = arg;
+	char text[2048];
+	size_t n;
+
+	snprintf(text, sizeof(text), "%s", message);
+	n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	dbh_conninfo_scrub(c->ci, text);
+	dbh_report(c->rep, DBH_NOTE, "server: %s", text);
+}
+
 int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		  const struct dbh_connect_opts *o, struct dbh_error *err)
 {
@@ -131,8 +150,11 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 
 		attempts++;
 		c->pg = connect_once(ci, o);
-		if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+		if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+			c->rep = o->rep;
+			PQsetNoticeProcessor(c->pg, on_notice, c);
 			break;
+		}
 		snprintf(msg, sizeof(msg), "%s",
 			 c->pg ? PQerrorMessage(c->pg) : "out of memory");
 		PQfinish(c->pg);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,8 +19,7 @@
 
 #define SELF "vercel-build"
 #define JSON_MAX (8u << 20) /* larger "JSON" files are not config files */
-#define SCAN_DEPTH 8	    /* npm run chains followed this deep */
-#define SCAN_CHAIN 32	    /* scripts remembered while following them */
+#define SCAN_DEPTH 8	    /* `sh -c` inside `sh -c` followed this deep */
 
 /* Default build commands of Vercel's framework presets, from
  * settings.buildCommand.value in @vercel/frameworks. Presets whose default
@@ -376,36 +376,161 @@ static cJSON *read_json(const char *dir, const char *name, const char *skipped,
 	return j;
 }
 
-/* Following package.json scripts to find a call of vercel-build. */
-struct scan {
-	const cJSON *scripts;	       /* package.json "scripts", or NULL */
-	const char *chain[SCAN_CHAIN]; /* script names visited */
-	int nchain;
-	const char *found_in; /* the script whose text calls vercel-build */
+/* Following package.json scripts to find a call of vercel-build.
+ *
+ * Every script is examined at most once (its slot's `seen`), and names are
+ * looked up in a hash table: scripts that call each other, in cycles or
+ * all of them each other, cost one look at each script, so the walk is
+ * linear in the size of "scripts", and a chain of any length is followed
+ * to its end. The walk keeps its own stack (no recursion per script), so a
+ * long chain cannot exhaust the C stack either. */
+struct scan_slot {
+	const cJSON *item; /* a member of "scripts", or NULL: a free slot */
+	int seen;	   /* its text was examined by this walk */
 };
 
-static int script_runs_self(struct scan *s, const char *name, int depth);
-static int text_runs_self(struct scan *s, const char *text, int depth);
+struct scan {
+	const cJSON *scripts; /* package.json "scripts", or NULL */
+	/* The members of "scripts" by name (open addressing); of members
+	 * with the same name the first wins, as with
+	 * cJSON_GetObjectItemCaseSensitive. NULL when there are none. */
+	struct scan_slot *slots;
+	size_t mask;	      /* number of slots - 1 */
+	const char *found_in; /* the script whose text calls vercel-build */
+	int oom;	      /* out of memory: the answer is unknown */
+};
+
+/* What one script's text runs, in order: for each script it runs the
+ * slots of "pre<name>", "<name>" and "post<name>" that exist (as npm runs
+ * them); a NULL entry, always the last, is vercel-build itself. */
+struct scan_refs {
+	struct scan_slot **v;
+	size_t n, cap;
+};
+
+static size_t name_hash(const char *name)
+{
+	size_t h = 2166136261u; /* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+/* The slot of `name`, or the free slot where it would go. */
+static struct scan_slot *slot_for(const struct scan *s, const char *name)
+{
+	size_t i = name_hash(name) & s->mask;
+
+	while (s->slots[i].item && strcmp(s->slots[i].item->string, name) != 0)
+		i = (i + 1) & s->mask;
+	return &s->slots[i];
+}
+
+static void scan_init(struct scan *s, const cJSON *scripts)
+{
+	const cJSON *m;
+	size_t n = 0, size = 16;
+
+	memset(s, 0, sizeof(*s));
+	s->scripts = scripts;
+	if (!cJSON_IsObject(scripts))
+		return;
+	for (m = scripts->child; m; m = m->next)
+		n++;
+	while (size < 2 * n) /* at most half full */
+		size *= 2;
+	s->slots = calloc(size, sizeof(*s->slots));
+	if (!s->slots) {
+		s->oom = 1;
+		return;
+	}
+	s->mask = size - 1;
+	for (m = scripts->child; m; m = m->next) {
+		struct scan_slot *slot;
+
+		if (!m->string)
+			continue;
+		slot = slot_for(s, m->string);
+		if (!slot->item)
+			slot->item = m;
+	}
+}
+
+static void scan_free(struct scan *s)
+{
+	free(s->slots);
+	s->slots = NULL;
+}
+
+/* Forgets what a walk saw, for another walk over the same scripts. */
+static void scan_forget(struct scan *s)
+{
+	size_t i;
+
+	for (i = 0; s->slots && i <= s->mask; i++)
+		s->slots[i].seen = 0;
+	s->found_in = NULL;
+}
+
+/* The slot of the script `name` when it is a string, else NULL. */
+static struct scan_slot *scan_find(const struct scan *s, const char *name)
+{
+	struct scan_slot *slot;
+
+	if (!s->slots || !name)
+		return NULL;
+	slot = slot_for(s, name);
+	return cJSON_IsString(slot->item) ? slot : NULL;
+}
 
 static const char *script_text(const struct scan *s, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->scripts, name);
+	const struct scan_slot *slot = scan_find(s, name);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return slot ? slot->item->valuestring : NULL;
 }
 
-/* Nonzero when we run inside package.json script `ev` (npm sets
- * npm_lifecycle_event), that script calls vercel-build, and it has more
- * commands chained after it ("&&", ";", "||"). */
-static int script_goes_on(const struct scan *s, const char *ev)
+static void refs_add(struct scan *s, struct scan_refs *r,
+		     struct scan_slot *slot)
 {
-	struct scan own = {0}; /* a walk of its own: s keeps its chain */
-	const char *text = ev ? script_text(s, ev) : NULL;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 8;
+		struct scan_slot **v = realloc(r->v, cap * sizeof(*v));
 
-	own.scripts = s->scripts;
-	return text && script_runs_self(&own, ev, 0) &&
-	       (strstr(text, "&&") || strchr(text, ';') || strstr(text, "||"));
+		if (!v) {
+			s->oom = 1;
+			return;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = slot;
 }
+
+/* The script `name` is run: "pre<name>", "<name>" and "post<name>", as npm
+ * runs them. */
+static void refs_add_script(struct scan *s, struct scan_refs *r,
+			    const char *name)
+{
+	static const char *const fmt[] = {"pre%s", "%s", "post%s"};
+	char variant[300];
+	size_t k;
+
+	if (strlen(name) > 255)
+		return;
+	for (k = 0; k < sizeof(fmt) / sizeof(fmt[0]); k++) {
+		struct scan_slot *slot;
+
+		snprintf(variant, sizeof(variant), fmt[k], name);
+		slot = scan_find(s, variant);
+		if (slot)
+			refs_add(s, r, slot);
+	}
+}
+
+static int text_refs(struct scan *s, const char *text, int depth,
+		     struct scan_refs *out);
 
 static int in_list(const char *w, const char *const *list)
 {
@@ -428,8 +553,10 @@ static int is_assignment(const char *w)
 	return *p == '=';
 }
 
-/* One simple command, as unquoted words: does it run vercel-build? */
-static int command_runs_self(struct scan *s, char **w, int n, int depth)
+/* One simple command, as unquoted words: does it run vercel-build? The
+ * scripts it runs (`npm run NAME`, ...) are added to `out`. */
+static int command_refs(struct scan *s, char **w, int n, int depth,
+			struct scan_refs *out)
 {
 	static const char *const wrappers[] = {
 	    "env",   "exec",	  "time",   "nohup", "command", "nice",
@@ -466,7 +593,7 @@ static int command_runs_self(struct scan *s, char **w, int n, int depth)
 		for (i++; i + 1 < n; i++)
 			if (w[i][0] == '-' && w[i][1] != '-' &&
 			    strchr(w[i], 'c'))
-				return text_runs_self(s, w[i + 1], depth + 1);
+				return text_refs(s, w[i + 1], depth + 1, out);
 		return 0;
 	}
 	if (in_list(base, managers)) {
@@ -479,7 +606,9 @@ static int command_runs_self(struct scan *s, char **w, int n, int depth)
 		if (in_list(w[i], run_words)) {
 			for (i++; i < n && w[i][0] == '-'; i++)
 				;
-			return i < n && script_runs_self(s, w[i], depth + 1);
+			if (i < n)
+				refs_add_script(s, out, w[i]);
+			return 0;
 		}
 		if (in_list(w[i], exec_words)) {
 			for (i++; i < n; i++)
@@ -487,12 +616,16 @@ static int command_runs_self(struct scan *s, char **w, int n, int depth)
 					return 1;
 			return 0;
 		}
-		if (npm)
-			return in_list(w[i], npm_scripts) &&
-			       script_runs_self(s, w[i], depth + 1);
+		if (npm) {
+			if (in_list(w[i], npm_scripts))
+				refs_add_script(s, out, w[i]);
+			return 0;
+		}
 		/* yarn/pnpm/bun NAME: the script NAME, else the binary. */
-		if (script_text(s, w[i]))
-			return script_runs_self(s, w[i], depth + 1);
+		if (script_text(s, w[i])) {
+			refs_add_script(s, out, w[i]);
+			return 0;
+		}
 		return strcmp(base_name(w[i]), SELF) == 0;
 	}
 	return 0;
@@ -544,8 +677,11 @@ static const char *read_word(const char *p, char *word, size_t wsz, int *have)
 
 /* A small shell lexer: words split into simple commands at ; & | ( ) `
  * $( and newlines, comments skipped. Good enough to see which programs a
- * package.json script starts. */
-static int text_runs_self(struct scan *s, const char *text, int depth)
+ * package.json script starts. Returns 1 at the first command that runs
+ * vercel-build; the scripts run before it are added to `out`. `depth`
+ * counts `sh -c` texts inside texts. */
+static int text_refs(struct scan *s, const char *text, int depth,
+		     struct scan_refs *out)
 {
 	char *words[64];
 	char word[1024];
@@ -573,7 +709,7 @@ static int text_runs_self(struct scan *s, const char *text, int depth)
 		}
 		/* The end of a simple command. */
 		if (n > 0) {
-			found = command_runs_self(s, words, n, depth);
+			found = command_refs(s, words, n, depth, out);
 			while (n > 0)
 				free(words[--n]);
 		}
@@ -584,40 +720,88 @@ static int text_runs_self(struct scan *s, const char *text, int depth)
 	return found;
 }
 
+/* A script being examined: what its text runs, and how far we are. */
+struct scan_frame {
+	const struct scan_slot *script; /* NULL: the walk's start */
+	struct scan_refs refs;
+	size_t next;
+};
+
 /* Runs "pre<name>", "<name>" and "post<name>" as npm does: does any of
- * them call vercel-build? */
-static int script_runs_self(struct scan *s, const char *name, int depth)
+ * them call vercel-build, directly or through the scripts they run? Depth
+ * first, in the order the commands run, like the scripts themselves;
+ * scripts seen already (a cycle, or reached twice) are skipped. Sets
+ * s->found_in to the script whose own text calls vercel-build. Returns 0
+ * with s->oom set when memory ran out. */
+static int script_runs_self(struct scan *s, const char *name)
 {
-	char variant[3][300];
-	int i, k;
+	struct scan_frame *stack;
+	size_t depth = 1, cap = 16;
+	int found = 0;
 
-	if (depth > SCAN_DEPTH || strlen(name) > 255)
+	stack = calloc(cap, sizeof(*stack));
+	if (!stack) {
+		s->oom = 1;
 		return 0;
-	snprintf(variant[0], sizeof(variant[0]), "pre%s", name);
-	snprintf(variant[1], sizeof(variant[1]), "%s", name);
-	snprintf(variant[2], sizeof(variant[2]), "post%s", name);
-	for (k = 0; k < 3; k++) {
-		const cJSON *v =
-		    cJSON_GetObjectItemCaseSensitive(s->scripts, variant[k]);
-		const char *text;
-
-		if (!cJSON_IsString(v))
-			continue;
-		text = v->valuestring;
-		for (i = 0; i < s->nchain; i++)
-			if (strcmp(s->chain[i], v->string) == 0)
-				break;
-		if (i < s->nchain)
-			continue; /* a cycle of scripts: seen already */
-		if (s->nchain < SCAN_CHAIN)
-			s->chain[s->nchain++] = v->string;
-		if (text_runs_self(s, text, depth + 1)) {
-			if (!s->found_in)
-				s->found_in = v->string;
-			return 1;
-		}
 	}
-	return 0;
+	refs_add_script(s, &stack[0].refs, name);
+	while (depth > 0 && !s->oom) {
+		struct scan_frame *f = &stack[depth - 1];
+		struct scan_slot *next;
+
+		if (f->next == f->refs.n) {
+			free(f->refs.v);
+			depth--;
+			continue;
+		}
+		next = f->refs.v[f->next++];
+		if (!next) { /* this script's text calls vercel-build */
+			s->found_in =
+			    f->script ? f->script->item->string : NULL;
+			found = 1;
+			break;
+		}
+		if (next->seen)
+			continue; /* a cycle of scripts, or seen already */
+		next->seen = 1;
+		if (depth == cap) {
+			struct scan_frame *more =
+			    realloc(stack, 2 * cap * sizeof(*stack));
+
+			if (!more) {
+				s->oom = 1;
+				break;
+			}
+			stack = more;
+			cap *= 2;
+		}
+		memset(&stack[depth], 0, sizeof(stack[depth]));
+		stack[depth].script = next;
+		if (text_refs(s, next->item->valuestring, 0,
+			      &stack[depth].refs))
+			refs_add(s, &stack[depth].refs, NULL);
+		depth++;
+	}
+	while (depth > 0)
+		free(stack[--depth].refs.v);
+	free(stack);
+	return found && !s->oom;
+}
+
+/* Nonzero when we run inside package.json script `ev` (npm sets
+ * npm_lifecycle_event), that script calls vercel-build, and it has more
+ * commands chained after it ("&&", ";", "||"). */
+static int script_goes_on(struct scan *s, const char *ev)
+{
+	const char *text = ev ? script_text(s, ev) : NULL;
+	int calls;
+
+	if (!text)
+		return 0;
+	calls = script_runs_self(s, ev);
+	scan_forget(s); /* a walk of its own: the caller walks from scratch */
+	return calls &&
+	       (strstr(text, "&&") || strchr(text, ';') || strstr(text, "||"));
 }
 
 /* The package manager for package.json scripts, and why. */
@@ -760,6 +944,7 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	const char *why_none = "no \"build\" script in package.json";
 	const char *slug = NULL, *from = NULL, *cmd;
 	cJSON *pkg = NULL, *vj = NULL;
+	struct scan s = {0};
 	int absent = 0, ret = 0;
 
 	memset(h, 0, sizeof(*h));
@@ -785,11 +970,15 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 
 	pkg = read_json(dir, "package.json", skipped, rep, &absent);
 	if (pkg) {
-		struct scan s = {0};
 		const char *build;
 		char where[256];
+		int self;
 
-		s.scripts = cJSON_GetObjectItemCaseSensitive(pkg, "scripts");
+		scan_init(&s, cJSON_GetObjectItemCaseSensitive(pkg, "scripts"));
+		if (s.oom) {
+			ret = oom(err);
+			goto out;
+		}
 		build = script_text(&s, "build");
 		while (build && (*build == ' ' || *build == '\t'))
 			build++;
@@ -814,16 +1003,19 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			ret = h->source ? 0 : oom(err);
 			goto out;
 		}
+		self = build && *build && script_runs_self(&s, "build");
+		if (s.oom) {
+			ret = oom(err);
+			goto out;
+		}
 		if (!build || !*build) {
 			why_none = "no \"build\" script in package.json";
-		} else if (script_runs_self(&s, "build", 0)) {
+		} else if (self) {
 			const char *ev = getenv("npm_lifecycle_event");
-			int i, inside = 0;
+			const struct scan_slot *evs = scan_find(&s, ev);
 
-			for (i = 0; ev && i < s.nchain; i++)
-				if (strcmp(s.chain[i], ev) == 0)
-					inside = 1;
-			if (inside) {
+			/* `ev` is one of the scripts the walk went through. */
+			if (evs && evs->seen) {
 				dbh_report(rep, DBH_NOTE,
 					   "running inside the package.json "
 					   "\"%s\" script, which calls "
@@ -908,6 +1100,7 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	h->source = xasprintf("framework \"%s\" in %s", slug, from);
 	ret = finish(h, dir, err);
 out:
+	scan_free(&s);
 	cJSON_Delete(pkg);
 	cJSON_Delete(vj);
 	return ret;
@@ -918,6 +1111,32 @@ int dbh_handoff_inside(void)
 	const char *v = getenv(DBH_HANDOFF_ENV);
 
 	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Variables only dbhook reads, all of them secrets, removed from the
+ * build's environment: the build, its dependencies' install and build
+ * scripts and the framework's plugins run with what we hand on, none of
+ * them needs these, and any of them could leak them (a log line, a bundled
+ * process.env, a compromised package). MIGRATE_DATABASE_URL is the URL
+ * migrations run with (often the owner's, with more rights than the app's
+ * DATABASE_URL), MIGRATE_NOTIFY_URL is a webhook whose URL holds a token,
+ * SUPABASE_ACCESS_TOKEN manages every project of the Supabase account.
+ * DATABASE_URL and DATABASE_URL_DIRECT stay: apps (and Prisma's schema)
+ * read them themselves. DBHOOK_KEEP_ENV=1 keeps these too. */
+static const char *const dbhook_only_env[] = {
+    "MIGRATE_DATABASE_URL",
+    "MIGRATE_NOTIFY_URL",
+    "SUPABASE_ACCESS_TOKEN",
+};
+#define N_DBHOOK_ONLY (sizeof(dbhook_only_env) / sizeof(dbhook_only_env[0]))
+
+/* DBHOOK_KEEP_ENV is 1, true or yes (as MIGRATE_STRICT). */
+static int keep_env(void)
+{
+	const char *v = getenv(DBH_HANDOFF_KEEP_ENV);
+
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+		     strcasecmp(v, "yes") == 0);
 }
 
 /* Restores an environment variable saved before the exec. */
@@ -989,9 +1208,11 @@ static void exec_hint(const struct dbh_handoff *h, struct dbh_error *err)
 int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
 {
 	char *old_marker, *old_path = NULL, *new_path = NULL;
+	char *old_secret[N_DBHOOK_ONLY] = {NULL};
 	struct sigaction dfl, old_pipe;
 	sigset_t none, old_mask;
-	int saved, code;
+	int saved, code, keep;
+	size_t i;
 
 	if (!h->argv || !h->argv[0])
 		return dbh_error_set(err, DBH_EUSAGE,
@@ -1003,6 +1224,11 @@ int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
 		new_path = path_with(h->bin_dir, old_path);
 		if (new_path)
 			setenv("PATH", new_path, 1);
+	}
+	keep = keep_env();
+	for (i = 0; !keep && i < N_DBHOOK_ONLY; i++) {
+		old_secret[i] = saved_env(dbhook_only_env[i]);
+		unsetenv(dbhook_only_env[i]);
 	}
 	fflush(NULL);
 	/* The build gets signals as if started directly: an ignored SIGPIPE
@@ -1023,6 +1249,8 @@ int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
 	if (h->bin_dir)
 		restore_env("PATH", old_path);
 	free(new_path);
+	for (i = 0; !keep && i < N_DBHOOK_ONLY; i++)
+		restore_env(dbhook_only_env[i], old_secret[i]);
 
 	code = saved == ENOENT || saved == ENOTDIR ? 127 : 126;
 	if (code == 127) {

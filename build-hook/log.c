@@ -93,41 +93,6 @@ static void print_lines(FILE *f, const char *label, const char *text)
 	}
 }
 
-static int quiet_flag;
-
-static void emit_print(void *ctx, enum dbh_level level, const char *line)
-{
-	(void)ctx;
-	switch (level) {
-	case DBH_INFO:
-		if (!quiet_flag) {
-			char clean[4096];
-
-			dbh_log_sanitize(line, clean, sizeof(clean));
-			printf("%s\n", clean);
-			fflush(stdout);
-		}
-		break;
-	case DBH_NOTE:
-		print_lines(stderr, "note", line);
-		break;
-	case DBH_WARN:
-		print_lines(stderr, "warning", line);
-		if (getenv("GITHUB_ACTIONS") &&
-		    strcmp(getenv("GITHUB_ACTIONS"), "true") == 0)
-			printf("::warning::%s\n", line);
-		break;
-	}
-}
-
-struct dbh_reporter dbh_log_reporter(int quiet)
-{
-	struct dbh_reporter r = {emit_print, NULL};
-
-	quiet_flag = quiet;
-	return r;
-}
-
 /* GitHub annotations are one line: newlines become %0A as the runner
  * expects, and % itself %25. */
 static void print_escaped(const char *text)
@@ -144,6 +109,63 @@ static void print_escaped(const char *text)
 		else
 			putchar(*p);
 	}
+}
+
+/* Prints one INFO line. A line of its own (after a newline) that starts
+ * like a CI command (GitHub's "::name::", "##[") is indented, so text from
+ * outside, a folder name or a message, can never issue one. */
+static void print_info(const char *line)
+{
+	char clean[4096];
+	const char *p = clean;
+
+	dbh_log_sanitize(line, clean, sizeof(clean));
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		if (strncmp(p, "::", 2) == 0 || strncmp(p, "##[", 3) == 0)
+			fputs("  ", stdout);
+		printf("%.*s\n", len, p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static int quiet_flag;
+
+static void emit_print(void *ctx, enum dbh_level level, const char *line)
+{
+	(void)ctx;
+	switch (level) {
+	case DBH_INFO:
+		if (!quiet_flag) {
+			print_info(line);
+			fflush(stdout);
+		}
+		break;
+	case DBH_NOTE:
+		print_lines(stderr, "note", line);
+		break;
+	case DBH_WARN:
+		print_lines(stderr, "warning", line);
+		if (getenv("GITHUB_ACTIONS") &&
+		    strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
+			fputs("::warning::", stdout);
+			print_escaped(line);
+			putchar('\n');
+		}
+		break;
+	}
+}
+
+struct dbh_reporter dbh_log_reporter(int quiet)
+{
+	struct dbh_reporter r = {emit_print, NULL};
+
+	quiet_flag = quiet;
+	return r;
 }
 
 static void print_annotation(const struct dbh_error *err)

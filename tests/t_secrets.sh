@@ -44,6 +44,20 @@ run env NO_COLOR=1 DATABASE_URL_DIRECT="$(url_for "$db")" "$DBHOOK" status --dir
 is "$RC" 0 "status"
 unlike "$OUT$ERR" $'\e\\[' "no colour codes when not on a terminal"
 
+# Text from outside cannot issue CI commands: a server notice and a
+# folder name holding a newline and "::error::" never start a line.
+db=$(newdb)
+N=$WORK/inject
+mkmig "$N" 20240101000000_notice "DO \$\$ BEGIN RAISE NOTICE E'hello\\n::error::injected-by-notice %', '$TEST_DB_PASSWORD'; END \$\$;"
+mkmig "$N" $'20240102000000_x\n::error::injected-by-name' 'SELECT 1;'
+run env GITHUB_ACTIONS=true DATABASE_URL_DIRECT="$(url_for "$db")" "$DBHOOK" deploy --dir "$N"
+is "$RC" 0 "injection attempts: the deploy itself works"
+like "$ERR" '^dbhook: note: server: NOTICE:  hello$' "a server notice is printed as a note"
+like "$ERR" '^dbhook: note: ::error::injected-by-notice \*\*\*$' "each of its lines prefixed, the password scrubbed"
+unlike "$OUT$ERR" '^::error::injected' "no injected command starts a line"
+is "$(printf '%s\n' "$OUT" "$ERR" | grep -E '^(::|##\[)' | grep -cvE '^::(error title=dbhook|warning)::')" 0 \
+	"every line that starts like a command is one of dbhook's own annotations"
+
 # The server log holds no password either (statements are logged).
 check "the server log never holds the password" sh -c "! grep -qF -- '$TEST_DB_PASSWORD_ENC' '$TESTDB_LOG'"
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dbhook/handoff.h"
@@ -520,6 +522,224 @@ static void test_inside_and_exec(void)
 	free(path_before);
 }
 
+/* package.json: "build" runs s1; s<i> runs the next `fan` scripts
+ * ("npm run s2 && npm run s3"), or with `fan` 0 every other script (cycles
+ * everywhere); a script that runs none runs `last`, and with `fan` 0 the
+ * last script also runs `last` after the others. Owned. */
+static char *script_web(int n, int fan, const char *last)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int i, j;
+
+	if (!fp)
+		return NULL;
+	fprintf(fp, "{\"scripts\": {\"build\": \"npm run s1\"");
+	for (i = 1; i <= n; i++) {
+		const char *sep = "";
+
+		fprintf(fp, ",\n\"s%d\": \"", i);
+		for (j = fan ? i + 1 : 1; j <= (fan ? i + fan : n) && j <= n;
+		     j++) {
+			if (j == i)
+				continue;
+			fprintf(fp, "%snpm run s%d", sep, j);
+			sep = " && ";
+		}
+		if (!*sep || (!fan && i == n))
+			fprintf(fp, "%s%s", sep, last);
+		fprintf(fp, "\"");
+	}
+	fprintf(fp, "}}\n");
+	fclose(fp);
+	return text;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Scripts that call each other: each is examined once, so a web of many
+ * scripts takes no time, and a chain of any length is followed to its
+ * end (the old walk stopped after four `npm run` levels and remembered 32
+ * names). */
+static void test_script_walk(void)
+{
+	static const struct {
+		const char *dir;
+		int n, fan;
+		const char *last;
+		const char *warning; /* NULL: no warning, "npm run build" */
+	} webs[] = {
+	    {"web", 120, 2, "next build", NULL},
+	    {"web-self", 120, 2, "FOO=1 vercel-build",
+	     "(in the \"s120\" script)"},
+	    {"chain", 40, 1, "npx vercel-build", "(in the \"s40\" script)"},
+	    {"dense", 200, 0, "next build", NULL},
+	    {"dense-self", 200, 0, "vercel-build", "(in the \"s200\" script)"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(webs) / sizeof(webs[0]); i++) {
+		struct file files[] = {{"package.json", NULL}, {NULL, NULL}};
+		char *json = script_web(webs[i].n, webs[i].fan, webs[i].last);
+		struct dbh_handoff h;
+		struct dbh_error err;
+		struct timespec t0;
+		const char *dir;
+		double took;
+		int r;
+
+		files[0].text = json ? json : "";
+		dir = project(webs[i].dir, files);
+		reset_report();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = dbh_handoff_resolve(0, NULL, dir, &rep, &h, &err);
+		took = seconds_since(&t0);
+		ok(r == 0, "%s: resolves (0)", webs[i].dir);
+		ok(took < 2.0, "%s: %d scripts walked quickly (%.3f s)",
+		   webs[i].dir, webs[i].n, took);
+		if (webs[i].warning) {
+			ok(h.argv == NULL, "%s: nothing to run (argv NULL)",
+			   webs[i].dir);
+			ok(strstr(warnings, webs[i].warning) != NULL,
+			   "%s: warns \"%s\"", webs[i].dir, webs[i].warning);
+			if (!strstr(warnings, webs[i].warning))
+				printf("#   warnings: %s\n", warnings);
+		} else {
+			ok(h.argv && strcmp(h.display, "npm run build") == 0,
+			   "%s: npm run build", webs[i].dir);
+			ok(nwarn == 0, "%s: no warning", webs[i].dir);
+			if (nwarn)
+				printf("#   warnings: %s\n", warnings);
+		}
+		dbh_handoff_release(&h);
+		free(json);
+	}
+
+	{
+		struct dbh_handoff h;
+		struct dbh_error err;
+
+		/* The chain's 35th script is ours: deeper than 32 names. */
+		setenv("npm_lifecycle_event", "s35", 1);
+		reset_report();
+		dbh_handoff_resolve(0, NULL, project("chain", NULL), &rep, &h,
+				    &err);
+		ok(h.argv == NULL && nwarn == 0 &&
+		       strstr(notes, "\"s35\" script, which calls") != NULL,
+		   "inside the 35th script of a chain that calls vercel-build: "
+		   "no hand-off, a note");
+		dbh_handoff_release(&h);
+		unsetenv("npm_lifecycle_event");
+	}
+}
+
+/* Runs h in a child (as vercel-build would, after migrating) and returns
+ * the first line the build printed (static). */
+static const char *build_output(const struct dbh_handoff *h)
+{
+	static char out[1024];
+	size_t len = 0;
+	int fds[2], status;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe(fds) != 0)
+		return out;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct dbh_error err;
+
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		dbh_handoff_exec(h, &err);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && len + 1 < sizeof(out)) {
+		ssize_t n = read(fds[0], out + len, sizeof(out) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	out[len] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return out;
+}
+
+/* The secrets only dbhook reads are not handed on to the build. */
+static void test_build_env(void)
+{
+	char *show[] = {
+	    "sh", "-c",
+	    "echo \"${MIGRATE_DATABASE_URL-unset} "
+	    "${MIGRATE_NOTIFY_URL-unset} "
+	    "${SUPABASE_ACCESS_TOKEN-unset} ${DATABASE_URL-unset} "
+	    "${DATABASE_URL_DIRECT-unset} ${DBHOOK_HANDOFF-unset}\"",
+	    NULL};
+	char *missing[] = {"dbhook-no-such-command-xyz", NULL};
+	const char *dir = project("env", NULL);
+	struct dbh_handoff h;
+	struct dbh_error err;
+
+	setenv("MIGRATE_DATABASE_URL", "postgresql://owner:pw@db/x", 1);
+	setenv("MIGRATE_NOTIFY_URL", "https://hooks.example/T0/secret", 1);
+	setenv("SUPABASE_ACCESS_TOKEN", "sbp_secret", 1);
+	setenv("DATABASE_URL", "postgresql://app:pw@pooler/x", 1);
+	setenv("DATABASE_URL_DIRECT", "postgresql://app:pw@db/x", 1);
+	unsetenv(DBH_HANDOFF_KEEP_ENV);
+
+	dbh_handoff_resolve(3, show, dir, &rep, &h, &err);
+	is_str(build_output(&h),
+	       "unset unset unset postgresql://app:pw@pooler/x "
+	       "postgresql://app:pw@db/x 1",
+	       "the build gets no MIGRATE_DATABASE_URL, MIGRATE_NOTIFY_URL, "
+	       "SUPABASE_ACCESS_TOKEN; DATABASE_URL(_DIRECT) stay");
+
+	setenv(DBH_HANDOFF_KEEP_ENV, "1", 1);
+	is_str(build_output(&h),
+	       "postgresql://owner:pw@db/x https://hooks.example/T0/secret "
+	       "sbp_secret postgresql://app:pw@pooler/x "
+	       "postgresql://app:pw@db/x 1",
+	       "DBHOOK_KEEP_ENV=1: the build keeps them");
+	setenv(DBH_HANDOFF_KEEP_ENV, "0", 1);
+	ok(strncmp(build_output(&h), "unset unset unset ", 18) == 0,
+	   "DBHOOK_KEEP_ENV=0: removed");
+	unsetenv(DBH_HANDOFF_KEEP_ENV);
+	dbh_handoff_release(&h);
+
+	unsetenv("MIGRATE_NOTIFY_URL");
+	dbh_handoff_resolve(1, missing, dir, &rep, &h, &err);
+	ok(dbh_handoff_exec(&h, &err) == 127, "a failed exec: 127");
+	ok(getenv("MIGRATE_DATABASE_URL") &&
+	       strcmp(getenv("MIGRATE_DATABASE_URL"),
+		      "postgresql://owner:pw@db/x") == 0 &&
+	       getenv("SUPABASE_ACCESS_TOKEN") &&
+	       strcmp(getenv("SUPABASE_ACCESS_TOKEN"), "sbp_secret") == 0,
+	   "a failed exec restores the removed variables");
+	ok(getenv("MIGRATE_NOTIFY_URL") == NULL,
+	   "a failed exec leaves an unset one unset");
+	dbh_handoff_release(&h);
+
+	unsetenv("MIGRATE_DATABASE_URL");
+	unsetenv("SUPABASE_ACCESS_TOKEN");
+	unsetenv("DATABASE_URL");
+	unsetenv("DATABASE_URL_DIRECT");
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/dbhook-handoff-XXXXXX");
@@ -533,6 +753,8 @@ int main(void)
 	test_frameworks();
 	test_lifecycle();
 	test_inside_and_exec();
+	test_script_walk();
+	test_build_env();
 
 	{
 		char cmd[300];

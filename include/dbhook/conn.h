@@ -21,6 +21,7 @@ struct dbh_conn {
 	 * pins it to "<current_schema>"."_prisma_migrations". Owned. */
 	char *table;
 	char *schema; /* the schema the table lives in once set up, owned */
+	const struct dbh_reporter *rep; /* server notices go here, borrowed */
 };
 
 /* application_name: "dbhook/<env>/<short sha or local>" from VERCEL_ENV

@@ -17,12 +17,16 @@
  * A malformed package.json, vercel.json or .vercel/project.json is reported
  * as a warning naming the file and the line:column of the parse error, and
  * that file is skipped. A "build" script that runs vercel-build itself (as
- * a command, directly or through `npm run <script>` chains) is skipped with
- * a warning, so the hand-off never loops.
+ * a command, directly or through `npm run <script>` chains of any length;
+ * each script is examined once, so scripts calling each other cost no more
+ * than reading them) is skipped with a warning, so the hand-off never
+ * loops.
  *
  * The exec sets DBHOOK_HANDOFF=1 in the build's environment; a vercel-build
  * started inside that build sees dbh_handoff_inside() != 0 and must neither
- * migrate nor hand off again.
+ * migrate nor hand off again. It removes the secrets only dbhook reads
+ * (MIGRATE_DATABASE_URL, MIGRATE_NOTIFY_URL, SUPABASE_ACCESS_TOKEN) from
+ * the build's environment, unless DBHOOK_KEEP_ENV is 1 (or true, yes).
  */
 #ifndef DBHOOK_HANDOFF_H
 #define DBHOOK_HANDOFF_H
@@ -32,6 +36,8 @@
 
 /* The environment marker set for the build we exec. */
 #define DBH_HANDOFF_ENV "DBHOOK_HANDOFF"
+/* 1 (true, yes): the build keeps the variables only dbhook reads. */
+#define DBH_HANDOFF_KEEP_ENV "DBHOOK_KEEP_ENV"
 
 enum dbh_handoff_kind {
 	DBH_HANDOFF_NONE = 0,  /* nothing to run (argv == NULL) */
@@ -77,9 +83,11 @@ void dbh_handoff_release(struct dbh_handoff *h);
  * inside a build that vercel-build handed off to. */
 int dbh_handoff_inside(void);
 
-/* Sets DBHOOK_HANDOFF=1, flushes stdio and execvp()s h->argv in the
- * current directory, with SIGPIPE at its default and no signal blocked (as
- * if the build were started directly). Descriptors without FD_CLOEXEC stay
+/* Sets DBHOOK_HANDOFF=1, removes MIGRATE_DATABASE_URL, MIGRATE_NOTIFY_URL
+ * and SUPABASE_ACCESS_TOKEN (secrets the build does not need) unless
+ * DBHOOK_KEEP_ENV is 1, true or yes, flushes stdio and execvp()s h->argv in
+ * the current directory, with SIGPIPE at its default and no signal blocked
+ * (as if the build were started directly). Descriptors without FD_CLOEXEC stay
  * open in the build: close the database connection first. Does not return
  * on success: the process becomes the build, so its exit status and
  * signals are the build's. On failure restores the environment and the
