@@ -3,16 +3,48 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "dbhook/url.h"
+/* Whether a word from the command line may be shown in a message. A user
+ * who pastes a password in the wrong place must not see it in a CI log:
+ * only options (up to any "=") and command-like words are shown. */
+static int showable(const char *arg, size_t *len)
+{
+	size_t n = strcspn(arg, "=");
+
+	if (arg[0] == '-') {
+		*len = n;
+		return n > 1 && n <= 40;
+	}
+	*len = strlen(arg);
+	if (*len == 0 || *len > 32 || arg[0] < 'a' || arg[0] > 'z')
+		return 0;
+	return strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") == *len;
+}
 
 int dbh_args_error(struct dbh_error *err, const char *command, const char *fmt,
 		   const char *arg)
 {
-	char shown[256];
+	const char *q = strstr(fmt, "\"%s\"");
+	size_t len;
 
-	dbh_url_redact(arg ? arg : "", shown, sizeof(shown));
-	dbh_error_set(err, DBH_EUSAGE, fmt, shown);
+	if (!arg || showable(arg, &len)) {
+		char shown[64];
+
+		snprintf(shown, sizeof(shown), "%.*s%s", (int)(arg ? len : 0),
+			 arg ? arg : "", arg && arg[len] ? "=..." : "");
+		dbh_error_set(err, DBH_EUSAGE, fmt, shown);
+	} else if (q) {
+		char fmt2[256];
+
+		/* `"%s"` becomes a note that the word is not shown. */
+		snprintf(fmt2, sizeof(fmt2), "%.*s%%s%s", (int)(q - fmt), fmt,
+			 q + 4);
+		dbh_error_set(err, DBH_EUSAGE, fmt2,
+			      "(its text is not shown: it may be a secret)");
+	} else {
+		dbh_error_set(err, DBH_EUSAGE, fmt, "");
+	}
 	dbh_error_hint(err, "Try '%s --help' for more information.", command);
 	return DBH_EUSAGE;
 }
@@ -22,13 +54,14 @@ int dbh_args_seconds(const char *arg, const char *opt, double *out,
 {
 	char *end = NULL;
 	double v = strtod(arg, &end);
-	char what[96];
 
 	if (*arg && !*end && v >= 0 && v <= 86400) {
 		*out = v;
 		return 0;
 	}
-	snprintf(what, sizeof(what),
-		 "%s takes seconds from 0 to 86400, not \"%%s\"", opt);
-	return dbh_args_error(err, command, what, arg);
+	/* The value is not repeated: it may be a pasted secret. */
+	dbh_error_set(err, DBH_EUSAGE,
+		      "%s takes a number of seconds from 0 to 86400", opt);
+	dbh_error_hint(err, "Try '%s --help' for more information.", command);
+	return DBH_EUSAGE;
 }

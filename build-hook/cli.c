@@ -361,8 +361,10 @@ static int load_conninfo(const struct cli_opts *o, struct dbh_conninfo *ci,
 
 	if (!url)
 		return DBH_EUSAGE;
-	if (dbh_url_parse(url, ci, err))
+	if (dbh_url_parse(url, ci, err)) {
+		dbh_error_prefix(err, from);
 		return DBH_EUSAGE;
+	}
 	for (size_t i = 0; i < ci->nnotes; i++)
 		dbh_report(rep, ci->warn[i] ? DBH_WARN : DBH_NOTE, "%s: %s",
 			   from, ci->notes[i]);

@@ -39,3 +39,15 @@ void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
 	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
 	va_end(ap);
 }
+
+void dbh_error_prefix(struct dbh_error *err, const char *what)
+{
+	char msg[sizeof(err->message)];
+	int n = snprintf(msg, sizeof(msg), "%.100s: ", what);
+
+	/* The message is cut at the end when the two do not fit. */
+	if (n > 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, "%.*s",
+			 (int)(sizeof(msg) - (size_t)n - 1), err->message);
+	memcpy(err->message, msg, sizeof(msg));
+}

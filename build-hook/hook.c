@@ -212,7 +212,8 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			r = seconds(optarg, "--connect-timeout", &v, err);
-			o->connect_timeout = v < 2 ? 2 : (int)v;
+			if (r == PARSED_RUN) /* v is unset after a bad value */
+				o->connect_timeout = v < 2 ? 2 : (int)v;
 			break;
 		case 'h':
 			return PARSED_HELP;
@@ -356,8 +357,11 @@ static int migrate(const struct hook_opts *o, struct hook_run *run,
 	char app[96];
 	int ret;
 
-	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci, &run->err))
+	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci,
+			  &run->err)) {
+		dbh_error_prefix(&run->err, "MIGRATE_DATABASE_URL");
 		return DBH_EUSAGE;
+	}
 	for (size_t i = 0; i < run->ci.nnotes; i++)
 		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE,
 			   "MIGRATE_DATABASE_URL: %s", run->ci.notes[i]);

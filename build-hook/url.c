@@ -412,6 +412,21 @@ __attribute__((format(printf, 4, 5))) static int fail(struct dbh_error *err,
 	return DBH_EUSAGE;
 }
 
+/* For input whose secrets cannot be told apart with confidence: nothing
+ * of it is shown, only what is wrong and how to write it. */
+static int fail_unshown(struct dbh_error *err, const char *hint,
+			const char *detail)
+{
+	dbh_error_set(err, DBH_EUSAGE,
+		      "the database URL could not be read (its text is not "
+		      "shown: it may hold the password)");
+	if (detail)
+		snprintf(err->detail, sizeof(err->detail), "%s", detail);
+	if (hint)
+		snprintf(err->hint, sizeof(err->hint), "%s", hint);
+	return DBH_EUSAGE;
+}
+
 static int fail_oom(struct dbh_error *err)
 {
 	return dbh_error_set(err, DBH_EUSAGE,
@@ -852,6 +867,7 @@ struct query_ctx {
 	struct sbuf out; /* the query handed to libpq, without "?" */
 	const char *input;
 	struct dbh_error *err;
+	int after_password; /* a password= came earlier in the query */
 };
 
 static void q_add(struct query_ctx *c, const char *k, size_t klen,
@@ -981,6 +997,20 @@ static int filter_query(struct query_ctx *c, const char *q)
 				    "An \"@\" appears in a query parameter "
 				    "name; the password probably holds an "
 				    "unencoded \"?\".");
+		/* A word without "=" after password=...: most likely the
+		 * rest of a password holding an unencoded "&". Never name
+		 * it: refuse. */
+		if (!eq && c->after_password)
+			return fail_unshown(
+			    c->err,
+			    "Percent-encode every \"&\" in the password as "
+			    "%26 (and \"=\" as %3D).",
+			    "A query parameter without a value follows "
+			    "password=: the password seems to hold an "
+			    "unencoded \"&\".");
+		if (eq && (size_t)(eq - k) == 8 &&
+		    strncmp(k, "password", 8) == 0)
+			c->after_password = 1;
 		if (eq)
 			ret = query_pair(c, k, (size_t)(eq - k), eq + 1,
 					 plen - (size_t)(eq + 1 - k), 1);
@@ -1215,6 +1245,38 @@ static int bad_scheme(const char *input, size_t sl, struct dbh_error *err)
 	return DBH_EUSAGE;
 }
 
+/* "host= password=S3cr3t" (what host=$PGHOST gives when the variable is
+ * unset): libpq takes "password=S3cr3t" as the host, and the password
+ * would be shown as a host name. A value that starts with a keyword and
+ * "=" is such a case; "options" legitimately holds "-c key=value". */
+static int kv_empty_value(const PQconninfoOption *opts, struct dbh_error *err)
+{
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		const char *eq = o->val ? strchr(o->val, '=') : NULL;
+		size_t n = eq ? (size_t)(eq - o->val) : 0;
+
+		if (!eq || n == 0 || strcmp(o->keyword, "options") == 0 ||
+		    strspn(o->val, "abcdefghijklmnopqrstuvwxyz_") != n)
+			continue;
+		dbh_error_set(err, DBH_EUSAGE,
+			      "the database URL could not be read: the value "
+			      "of \"%s\" is empty",
+			      o->keyword);
+		snprintf(err->detail, sizeof(err->detail),
+			 "In key=value form, \"%s=\" followed by a space takes "
+			 "the next pair as its value (its text is not shown: "
+			 "it may hold the password).",
+			 o->keyword);
+		snprintf(err->hint, sizeof(err->hint),
+			 "Remove \"%s=\" or write an empty value as %s='' (an "
+			 "unset variable, as in host=$PGHOST, leaves it "
+			 "empty).",
+			 o->keyword, o->keyword);
+		return DBH_EUSAGE;
+	}
+	return 0;
+}
+
 int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		  struct dbh_error *err)
 {
@@ -1264,8 +1326,8 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		if (ret)
 			goto out;
 	} else if (strstr(input, "://") && !strchr(input, '=')) {
-		ret = fail(err, input, "Give a URL of the form " URL_FORM ".",
-			   "It does not start with postgresql://.");
+		ret = fail_unshown(err, "Give a URL of the form " URL_FORM ".",
+				   "It does not start with postgresql://.");
 		goto out;
 	} else {
 		if (kv_secrets(input, ci)) {
@@ -1280,18 +1342,26 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 	}
 
 	opts = PQconninfoParse(lib.p, &msg);
+	if (!opts && !sl) {
+		/* Neither a URL nor key=value pairs: libpq's message quotes
+		 * words of it, any of which may be the password. */
+		ret = fail_unshown(
+		    err,
+		    "Give a URL of the form " URL_FORM ", or key=value pairs "
+		    "separated by spaces (a value with spaces in single "
+		    "quotes).",
+		    "It is neither a postgresql:// URL nor key=value pairs.");
+		goto out;
+	}
 	if (!opts) {
-		fail(err, input,
-		     sl ? PCT_HINT
-			: "Write key=value pairs separated by spaces and "
-			  "quote a value with spaces in single quotes, or "
-			  "give a URL of the form " URL_FORM ".",
-		     NULL);
+		fail(err, input, PCT_HINT, NULL);
 		scrub_libpq_message(err->detail, sizeof(err->detail), msg,
 				    input, lib.p, ci->secrets, ci->nsecrets);
 		ret = DBH_EUSAGE;
 		goto out;
 	}
+	if (!sl && (ret = kv_empty_value(opts, err)) != 0)
+		goto out;
 	ret = take_options(opts, ci, input, sl != 0, err);
 out:
 	wipe_options(opts);

@@ -271,7 +271,7 @@ check "bad folders: the database is untouched" no_history "$db"
 
 # A malformed URL (with the real password in it: it must be redacted).
 MIGRATE_DATABASE_URL="postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@127.0.0.1:notaport/x" \
-	failure "malformed URL" 2 'invalid database URL "postgresql://dbhook_app:\*\*\*@127.0.0.1:notaport/x"' \
+	failure "malformed URL" 2 'MIGRATE_DATABASE_URL: invalid database URL "postgresql://dbhook_app:\*\*\*@127.0.0.1:notaport/x"' \
 	'Percent-encode special characters'
 
 # Production without MIGRATE_DATABASE_URL.

@@ -44,5 +44,7 @@ void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Puts "<what>: " before the message (e.g. the variable a URL came from). */
+void dbh_error_prefix(struct dbh_error *err, const char *what);
 
 #endif
