@@ -1277,6 +1277,73 @@ static int kv_empty_value(const PQconninfoOption *opts, struct dbh_error *err)
 	return 0;
 }
 
+/* libpq checks these values only when it connects, and its complaint then
+ * reads like an unreachable database (exit 3, after retries). They are
+ * configuration errors: refused here, before any connection, naming the
+ * parameter and what it accepts (not the value: it may be a pasted
+ * secret). */
+static const struct {
+	const char *keyword;
+	const char *accepts; /* space-separated; NULL: a whole number */
+} checked_values[] = {
+    {"sslmode", "disable allow prefer require verify-ca verify-full"},
+    {"gssencmode", "disable prefer require"},
+    {"channel_binding", "disable prefer require"},
+    {"target_session_attrs",
+     "any read-write read-only primary standby prefer-standby"},
+    {"connect_timeout", NULL},
+    {"keepalives", NULL},
+    {"keepalives_idle", NULL},
+    {"keepalives_interval", NULL},
+    {"keepalives_count", NULL},
+    {"tcp_user_timeout", NULL},
+};
+
+static int one_of(const char *v, const char *list)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, " ");
+
+		if (w == n && strncmp(p, v, n) == 0)
+			return 1;
+		p += w + (p[w] == ' ');
+	}
+	return 0;
+}
+
+static int whole_number(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	return n > 0 && n <= 9 && v[n] == '\0';
+}
+
+static int check_values(const struct dbh_conninfo *ci, struct dbh_error *err)
+{
+	for (size_t i = 0;
+	     i < sizeof(checked_values) / sizeof(checked_values[0]); i++) {
+		const char *v = dbh_conninfo_get(ci, checked_values[i].keyword);
+		const char *acc = checked_values[i].accepts;
+
+		if (!v || (acc ? one_of(v, acc) : whole_number(v)))
+			continue;
+		dbh_error_set(
+		    err, DBH_EUSAGE,
+		    "the database URL's \"%s\" has a value libpq does "
+		    "not accept",
+		    checked_values[i].keyword);
+		if (acc)
+			dbh_error_hint(err, "Use one of: %s.", acc);
+		else
+			dbh_error_hint(err, "Use a whole number, e.g. %s=10.",
+				       checked_values[i].keyword);
+		return DBH_EUSAGE;
+	}
+	return 0;
+}
+
 int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		  struct dbh_error *err)
 {
@@ -1363,6 +1430,8 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 	if (!sl && (ret = kv_empty_value(opts, err)) != 0)
 		goto out;
 	ret = take_options(opts, ci, input, sl != 0, err);
+	if (!ret)
+		ret = check_values(ci, err);
 out:
 	wipe_options(opts);
 	if (msg) {

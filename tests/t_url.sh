@@ -77,4 +77,16 @@ run env DATABASE_URL_DIRECT="postgresql://$U:$P@[::1]:1/$db" "$DBHOOK" deploy --
 is "$RC" 3 "IPv6 host: exit 3 when nothing listens"
 like "$ERR" 'cannot connect to the database at \[::1\]:1' "IPv6 target shown in brackets"
 
+# A value libpq does not accept is a configuration error: exit 2 before
+# any connection (no "Datasource:" line, no retries).
+run env DATABASE_URL_DIRECT="$(url_for "$db")?sslmode=bogus" "$DBHOOK" status --dir "$M"
+is "$RC" 2 "sslmode=bogus: exit 2"
+like "$ERR" '^dbhook: error: DATABASE_URL_DIRECT: the database URL.s "sslmode" has a value libpq does not accept$' \
+	"sslmode=bogus: names the variable and the parameter"
+unlike "$OUT" 'Datasource' "sslmode=bogus: refused before connecting"
+run env DATABASE_URL_DIRECT="not a url $TEST_DB_PASSWORD" "$DBHOOK" status --dir "$M"
+is "$RC" 2 "text that is not a URL: exit 2"
+like "$ERR" '^dbhook: error: DATABASE_URL_DIRECT: the database URL could not be read \(its text is not shown: it may hold the password\)$' \
+	"text that is not a URL: not shown, the variable named"
+
 finish
