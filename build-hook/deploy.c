@@ -283,7 +283,7 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	ret = dbh_refuse_pooled_url(o->ci, o->probe_pooler, err);
 	if (ret)
 		return ret;
-	ret = dbh_migdir_open(o->dir, &md, rep, err);
+	ret = dbh_migdir_open(o->dir, &md, err);
 	if (ret)
 		return ret;
 	res->found = md.n;
@@ -311,8 +311,10 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		res->pending = md.n;
 	}
 	/* Before the lock and any DDL: a broken file changes nothing. */
-	if (!ret && !res->fast_path)
+	if (!ret && !res->fast_path) {
+		dbh_migdir_report_odd(&md, rep);
 		ret = load_pending(&md, &h, err);
+	}
 	dbh_history_release(&h);
 	if (ret || res->fast_path)
 		goto out_conn;

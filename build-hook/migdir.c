@@ -95,7 +95,7 @@ static int check_lock_file(const char *dir, struct dbh_error *err)
 }
 
 int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
-		    const struct dbh_reporter *rep, struct dbh_error *err)
+		    struct dbh_error *err)
 {
 	DIR *d;
 	struct dirent *e;
@@ -172,12 +172,7 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 	if (md->n > 1)
 		qsort(md->m, md->n, sizeof(*md->m), cmp_names);
 	for (size_t i = 0; i < md->n; i++)
-		if (!has_timestamp_prefix(md->m[i].name))
-			dbh_report(rep, DBH_WARN,
-				   "migration \"%s\" does not start with a "
-				   "14-digit timestamp and '_'; it is ordered "
-				   "by byte order of its name",
-				   md->m[i].name);
+		md->nodd += !has_timestamp_prefix(md->m[i].name);
 	ret = check_lock_file(dir, err);
 	goto out;
 oom:
@@ -316,4 +311,29 @@ int dbh_migration_load(struct dbh_migration *m, struct dbh_error *err)
 		return DBH_EUSAGE;
 	}
 	return 0;
+}
+
+void dbh_migdir_report_odd(const struct dbh_migdir *md,
+			   const struct dbh_reporter *rep)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < md->n && !first; i++)
+		if (!has_timestamp_prefix(md->m[i].name))
+			first = md->m[i].name;
+	if (!first)
+		return;
+	if (md->nodd == 1)
+		dbh_report(rep, DBH_NOTE,
+			   "migration \"%s\" does not start with a 14-digit "
+			   "timestamp and '_'; it is ordered by the byte order "
+			   "of its name, as Prisma orders it",
+			   first);
+	else
+		dbh_report(
+		    rep, DBH_NOTE,
+		    "%zu migrations (\"%s\" first) do not start with a "
+		    "14-digit timestamp and '_'; they are ordered by the "
+		    "byte order of their names, as Prisma orders them",
+		    md->nodd, first);
 }

@@ -123,7 +123,7 @@ int dbh_resolve(const char *dir, const struct dbh_conninfo *ci,
 
 	ret = dbh_refuse_pooled_url(ci, probe_pooler, err);
 	if (!ret)
-		ret = dbh_migdir_open(dir, &md, rep, err);
+		ret = dbh_migdir_open(dir, &md, err);
 	if (ret)
 		return ret;
 	ret = dbh_conn_open(&c, ci, co, err);

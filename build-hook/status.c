@@ -90,9 +90,10 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = dbh_migdir_open(dir, &md, rep, err);
+	ret = dbh_migdir_open(dir, &md, err);
 	if (ret)
 		return ret;
+	dbh_migdir_report_odd(&md, rep);
 	st->dir = strdup(dir);
 	ret = dbh_conn_open(&c, ci, co, err);
 	if (ret)

@@ -35,9 +35,20 @@ echo 'CREATE TABLE linked (id int);' >"$WORK/elsewhere/20240102000000_linked/mig
 ln -s "$WORK/elsewhere/20240102000000_linked" "$M/20240102000000_linked"
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "deploy with an odd name, a file and a symlink: exit 0"
-like "$ERR" 'warning: migration "hotfix_manual" does not start with a 14-digit timestamp' "odd name warned"
+like "$ERR" '^dbhook: note: migration "hotfix_manual" does not start with a 14-digit timestamp and .* as Prisma orders it$' "odd name: one note"
 like "$OUT" '^2 migrations found' "files and symlinked folders are not migrations"
 is "$(rows "$db" | cut -d'|' -f1 | paste -sd,)" "20240101000000_one,hotfix_manual" "applied in byte order"
+mkmig "$WORK/odd" 0_init 'SELECT 1;'
+mkmig "$WORK/odd" init 'SELECT 2;'
+mkmig "$WORK/odd" 20240101000000_one 'SELECT 3;'
+db2=$(newdb)
+run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" deploy --dir "$WORK/odd"
+is "$RC" 0 "two odd names: deploy exits 0"
+is "$(grep -c 'timestamp' <<<"$ERR")" 1 "two odd names: one summary line"
+like "$ERR" '^dbhook: note: 2 migrations \("0_init" first\) do not start with a 14-digit timestamp' "that names the count and the first"
+run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" deploy --dir "$WORK/odd"
+like "$OUT" '^No pending migrations to apply\.$' "odd names, nothing pending"
+is "$ERR" "" "the no-op deploy says nothing about them"
 
 # A pending migration without migration.sql: exit 2, nothing applied.
 mkmig "$M" 20240103000000_fine 'CREATE TABLE fine (id int);'

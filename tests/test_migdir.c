@@ -13,12 +13,18 @@ static char root[256];
 static int warnings;
 static char last_warning[1024];
 
+static int notes;
+static char last_note[1024];
+
 static void collect(void *ctx, enum dbh_level level, const char *line)
 {
 	(void)ctx;
 	if (level == DBH_WARN) {
 		warnings++;
 		snprintf(last_warning, sizeof(last_warning), "%s", line);
+	} else if (level == DBH_NOTE) {
+		notes++;
+		snprintf(last_note, sizeof(last_note), "%s", line);
 	}
 }
 
@@ -89,7 +95,7 @@ int main(void)
 		r = symlink(path, link);
 		(void)r;
 	}
-	r = dbh_migdir_open(root, &md, &rep, &err);
+	r = dbh_migdir_open(root, &md, &err);
 	ok(r == 0, "folder opens");
 	ok(md.n == 6,
 	   "6 migrations: files and the symlink skipped, hidden "
@@ -102,9 +108,14 @@ int main(void)
 		is_str(md.m[2].name, "20240101000000_first", "then _first");
 		is_str(md.m[5].name, "adhoc_name", "letters after digits");
 	}
-	ok(warnings == 2, "two warnings for names without a timestamp (got %d)",
-	   warnings);
-	ok(strstr(last_warning, "14-digit") != NULL, "warning explains why");
+	ok(md.nodd == 2, "two names without a timestamp counted (got %zu)",
+	   md.nodd);
+	ok(warnings == 0, "and no warning while listing (got %d)", warnings);
+	dbh_migdir_report_odd(&md, &rep);
+	ok(notes == 1, "one note for both of them (got %d)", notes);
+	ok(strstr(last_note, "2 migrations (\".hidden\" first)") &&
+	       strstr(last_note, "14-digit"),
+	   "the note counts them, names the first and explains why");
 	ok(dbh_migdir_find(&md, "20240104000000_linked") == NULL,
 	   "symlinked directory skipped");
 
@@ -133,7 +144,7 @@ int main(void)
 	mig("20240111000000_nul", "SELECT 1;");
 	write_file("20240111000000_nul/migration.sql", "SELECT\0 1;", 10);
 	warnings = 0;
-	r = dbh_migdir_open(root, &md, &rep, &err);
+	r = dbh_migdir_open(root, &md, &err);
 	ok(r == 0, "folder with bad files still opens");
 	ok(load_error("20240105000000_empty", &md, &err) == DBH_EUSAGE &&
 	       strstr(err.message, "is empty") && strstr(err.hint, "comment"),
@@ -160,16 +171,16 @@ int main(void)
 	/* Lock file. */
 	write_file("migration_lock.toml",
 		   "# comment\nprovider = \"postgresql\"\n", 35);
-	ok(dbh_migdir_open(root, &md, &rep, &err) == 0,
+	ok(dbh_migdir_open(root, &md, &err) == 0,
 	   "lock file naming postgresql accepted");
 	dbh_migdir_release(&md);
 	write_file("migration_lock.toml", "provider = \"mysql\"\n", 19);
-	r = dbh_migdir_open(root, &md, &rep, &err);
+	r = dbh_migdir_open(root, &md, &err);
 	ok(r == DBH_EUSAGE && strstr(err.message, "mysql") &&
 	       strstr(err.detail, "P3019"),
 	   "lock file naming mysql refused (P3019)");
 	write_file("migration_lock.toml", "# nothing\n", 10);
-	r = dbh_migdir_open(root, &md, &rep, &err);
+	r = dbh_migdir_open(root, &md, &err);
 	ok(r == DBH_EUSAGE && strstr(err.message, "no provider"),
 	   "lock file without provider refused");
 	snprintf(path, sizeof(path), "%s/migration_lock.toml", root);
@@ -181,7 +192,7 @@ int main(void)
 	memcpy(longname, "20240112000000_", 15);
 	longname[255] = '\0';
 	mig(longname, "SELECT 1;\n");
-	r = dbh_migdir_open(root, &md, &rep, &err);
+	r = dbh_migdir_open(root, &md, &err);
 	ok(r == 0 && dbh_migdir_find(&md, longname) != NULL,
 	   "a 255-byte name is accepted");
 	if (r == 0)
@@ -190,7 +201,7 @@ int main(void)
 	ok(mkdir(strcat(path, "y"), 0755) != 0 && errno == ENAMETOOLONG,
 	   "a 256-byte name cannot exist here (the kernel refuses it)");
 
-	r = dbh_migdir_open("/nonexistent/migrations", &md, &rep, &err);
+	r = dbh_migdir_open("/nonexistent/migrations", &md, &err);
 	ok(r == DBH_EUSAGE && strstr(err.message, "No such file") &&
 	       strstr(err.hint, "--dir"),
 	   "missing folder: error with a hint");

@@ -32,18 +32,25 @@ struct dbh_migdir {
 	char *dir;		 /* as given, owned */
 	struct dbh_migration *m; /* sorted by name, owned */
 	size_t n;
+	size_t nodd; /* names without a 14-digit timestamp and '_' */
 };
+
+/* One line about the names without a timestamp, when there are any:
+ * callers say it where it matters (status, a deploy with work to do),
+ * never on the no-op path every build pays for. */
+void dbh_migdir_report_odd(const struct dbh_migdir *md,
+			   const struct dbh_reporter *rep);
 
 /* The folder to use when none is given: prisma/migrations if it exists,
  * else migrations. Static string. */
 const char *dbh_migdir_default(void);
 
-/* Lists `dir` and checks migration_lock.toml. Warnings (names that do not
- * start with 14 digits and '_') go to `rep`. Returns 0, or DBH_EUSAGE with
- * `err` filled (missing or unreadable folder, a name too long, a lock file
+/* Lists `dir` and checks migration_lock.toml; counts the names without a
+ * timestamp in md->nodd (see dbh_migdir_report_odd). Returns 0, or DBH_EUSAGE
+ * with `err` filled (missing or unreadable folder, a name too long, a lock file
  * naming another provider). Release `md` with dbh_migdir_release. */
 int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
-		    const struct dbh_reporter *rep, struct dbh_error *err);
+		    struct dbh_error *err);
 
 void dbh_migdir_release(struct dbh_migdir *md);
 
