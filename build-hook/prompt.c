@@ -113,14 +113,64 @@ static long read_line(int fd, char *buf, size_t bufsz, const sigset_t *waitmask)
 	return (long)len;
 }
 
-int dbh_prompt_secret(const char *prompt, char *buf, size_t bufsz,
-		      struct dbh_error *err)
+/* Reads one line from the terminal `fd` with echo off, after writing
+ * `prompt`; the terminal is restored however the read ends. Returns
+ * read_line's result (-4 when interrupted), the signal in *sig. */
+static long quiet_read(int fd, const struct termios *old, const char *prompt,
+		       char *buf, size_t bufsz, int *sig)
 {
 	struct sigaction sa, old_sa[NCAUGHT];
 	sigset_t block, oldmask;
-	struct termios old, quiet;
+	struct termios quiet;
 	long n;
-	int fd, sig;
+
+restart:
+	got_signal = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < NCAUGHT; i++)
+		sigaddset(&block, caught[i]);
+	sigprocmask(SIG_BLOCK, &block, &oldmask);
+	for (size_t i = 0; i < NCAUGHT; i++)
+		sigaction(caught[i], &sa, &old_sa[i]);
+	quiet = *old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	quiet.c_iflag |= ICRNL;
+	/* Echo goes off before the prompt appears, so nothing typed after
+	 * the prompt can be echoed. */
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	write_str(fd, prompt);
+	n = read_line(fd, buf, bufsz, &oldmask);
+	tcsetattr(fd, TCSAFLUSH, old);
+	write_str(fd, "\n");
+	for (size_t i = 0; i < NCAUGHT; i++)
+		sigaction(caught[i], &old_sa[i], NULL);
+	/* A signal that came after the wait is delivered here, with the
+	 * terminal already restored. */
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	*sig = got_signal;
+	if (n == -4 || (*sig && n < 0)) {
+		dbh_secret_wipe(buf, bufsz);
+		buf[0] = '\0';
+		/* Deliver it as if we had not caught it: the default
+		 * action ends (or stops) the process. */
+		kill(getpid(), *sig);
+		if (*sig == SIGTSTP || *sig == SIGTTIN || *sig == SIGTTOU)
+			goto restart; /* continued: ask again */
+		return -4;
+	}
+	return n;
+}
+
+int dbh_prompt_secret(const char *prompt, char *buf, size_t bufsz,
+		      struct dbh_error *err)
+{
+	struct termios old;
+	long n;
+	int fd, sig = 0;
 
 	if (bufsz == 0)
 		return dbh_error_set(err, DBH_EUSAGE, "no room for the input");
@@ -135,46 +185,10 @@ int dbh_prompt_secret(const char *prompt, char *buf, size_t bufsz,
 				     "no terminal to ask on (" TTY ": %s)",
 				     strerror(e));
 	}
-restart:
-	got_signal = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (size_t i = 0; i < NCAUGHT; i++)
-		sigaddset(&block, caught[i]);
-	sigprocmask(SIG_BLOCK, &block, &oldmask);
-	for (size_t i = 0; i < NCAUGHT; i++)
-		sigaction(caught[i], &sa, &old_sa[i]);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	quiet.c_iflag |= ICRNL;
-	/* Echo goes off before the prompt appears, so nothing typed after
-	 * the prompt can be echoed. */
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	write_str(fd, prompt);
-	n = read_line(fd, buf, bufsz, &oldmask);
-	tcsetattr(fd, TCSAFLUSH, &old);
-	write_str(fd, "\n");
-	for (size_t i = 0; i < NCAUGHT; i++)
-		sigaction(caught[i], &old_sa[i], NULL);
-	/* A signal that came after the wait is delivered here, with the
-	 * terminal already restored. */
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	sig = got_signal;
-	if (n == -4 || (sig && n < 0)) {
-		dbh_secret_wipe(buf, bufsz);
-		buf[0] = '\0';
-		/* Deliver it as if we had not caught it: the default
-		 * action ends (or stops) the process. */
-		kill(getpid(), sig);
-		if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-			goto restart; /* continued: ask again */
-		close(fd);
-		return dbh_error_set(err, DBH_EUSAGE, "interrupted");
-	}
+	n = quiet_read(fd, &old, prompt, buf, bufsz, &sig);
 	close(fd);
+	if (n == -4)
+		return dbh_error_set(err, DBH_EUSAGE, "interrupted");
 	if (n == -2) {
 		dbh_secret_wipe(buf, bufsz);
 		buf[0] = '\0';
@@ -199,9 +213,18 @@ int dbh_read_secret_fd(int fd, const char *what, char *buf, size_t bufsz,
 {
 	long n;
 
+	struct termios old;
+	int sig = 0;
+
 	if (bufsz == 0)
 		return dbh_error_set(err, DBH_EUSAGE, "no room for the input");
-	n = read_line(fd, buf, bufsz, NULL);
+	/* --password-fd 0 on a terminal: what is typed is not shown. */
+	if (isatty(fd) && tcgetattr(fd, &old) == 0)
+		n = quiet_read(fd, &old, "", buf, bufsz, &sig);
+	else
+		n = read_line(fd, buf, bufsz, NULL);
+	if (n == -4)
+		return dbh_error_set(err, DBH_EUSAGE, "interrupted");
 	if (n > 0)
 		return 0;
 	dbh_secret_wipe(buf, bufsz);

@@ -120,6 +120,19 @@ like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_P
 like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "echo is back on after run"
 is "$(applied "$db1")" 5 "run decrypted the URL and deployed the migrations"
 
+# --password-fd 0 on a terminal: what is typed is not echoed either.
+cat >"$WORK/fd0.pty" <<EOF
+sleep 400
+echo-state
+send $VP1
+expect No pending migrations to apply.
+EOF
+pty "$WORK/fd0.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M" --password-fd 0
+is "$RC" 0 "run --password-fd 0 on a terminal: exit 0"
+like "$OUT" '^\[ptydrive: echo off\]' "--password-fd 0 on a terminal reads with echo off"
+lacks "$OUT" "$VP1" "--password-fd 0: the typed password does not appear"
+like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "--password-fd 0: echo is back on afterwards"
+
 # Interrupted at the password prompt: the terminal is restored.
 printf 'expect Password for profile\nctrl C\n' >"$WORK/intr.pty"
 pty "$WORK/intr.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
