@@ -138,8 +138,8 @@ static void on_notice(void *arg, const char *message)
 int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		  const struct dbh_connect_opts *o, struct dbh_error *err)
 {
-	double start = dbh_now(), pause = 0.5;
-	int attempts = 0, asked = 0;
+	double start = dbh_now(), pause = 0.5, noted = 0;
+	int attempts = 0, asked = 0, waking = 0;
 	char msg[1500], api_hint[512] = "";
 
 	memset(c, 0, sizeof(*c));
@@ -172,6 +172,7 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 			case DBH_WAKE_STOP:
 				return err->code;
 			case DBH_WAKE_RETRY:
+				waking = 1; /* the full budget from here on */
 				pause = 0.5;
 				continue;
 			default:
@@ -183,10 +184,24 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		 * (a refused port answers at once, a silent one takes
 		 * libpq's minimum of 2 s). */
 		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
+		int down = !waking && o->unreachable_s > 0 &&
+			   (kind == DBH_CF_DNS || kind == DBH_CF_REFUSED ||
+			    kind == DBH_CF_UNREACHABLE) &&
+			   dbh_now() + wait - start > o->unreachable_s;
 		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
-		    dbh_left(o->deadline) < wait + 1) {
+		    dbh_left(o->deadline) < wait + 1 || down) {
 			dbh_diag_connect(ci, kind, msg, attempts,
 					 dbh_now() - start, err);
+			if (down) {
+				size_t n = strlen(err->detail);
+
+				snprintf(err->detail + n,
+					 sizeof(err->detail) - n,
+					 "\nGave up after %g s: the host "
+					 "refuses, does not resolve or cannot "
+					 "be reached (--unreachable-timeout).",
+					 o->unreachable_s);
+			}
 			if (api_hint[0]) {
 				size_t n = strlen(err->hint);
 
@@ -197,10 +212,20 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		}
 		dbh_conninfo_scrub(ci, msg);
 		msg[strcspn(msg, "\n")] = '\0';
-		dbh_report(o->rep, DBH_NOTE,
-			   "connection attempt %d failed (%s): %s; retrying in "
-			   "%.1f s",
-			   attempts, dbh_diag_name(kind), msg, wait);
+		/* The first failure says why; after that a line every 10 s
+		 * at most, not one per attempt. */
+		if (attempts == 1)
+			dbh_report(o->rep, DBH_NOTE,
+				   "connection attempt 1 failed (%s): %s; "
+				   "retrying in %.1f s",
+				   dbh_diag_name(kind), msg, wait);
+		else if (dbh_now() - start - noted >= 10) {
+			noted = dbh_now() - start;
+			dbh_report(o->rep, DBH_NOTE,
+				   "still connecting: %d attempts in %.0f s "
+				   "(%s)",
+				   attempts, noted, dbh_diag_name(kind));
+		}
 		dbh_sleep(wait);
 		if (pause < 8)
 			pause *= 2;

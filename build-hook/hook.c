@@ -49,6 +49,15 @@ static const char usage_text[] =
     "  --timeout SECS         time budget of the migration step: connecting,\n"
     "                         lock wait and migrations (default 180)\n"
     "  --connect-timeout SECS one connection attempt (default 10)\n"
+    "  --unreachable-timeout SECS\n"
+    "                         give up on a database host that refuses "
+    "connections,\n"
+    "                         does not resolve or cannot be reached after "
+    "this\n"
+    "                         long (default 20; 0 = the whole --timeout), "
+    "unless\n"
+    "                         the Supabase API says the project is "
+    "waking up\n"
     "  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
     "  --lock-timeout-statement SECS\n"
     "                         lock_timeout per migration statement (default "
@@ -88,6 +97,7 @@ struct hook_opts {
 	double lock_timeout;
 	double stmt_lock_timeout;
 	int connect_timeout;
+	double unreachable_timeout; /* --unreachable-timeout, seconds */
 	int strict;
 	int dry_run;
 	int probe_pooler;
@@ -116,6 +126,7 @@ enum {
 	OPT_DIR,
 	OPT_TIMEOUT,
 	OPT_CONNECT_TIMEOUT,
+	OPT_UNREACHABLE_TIMEOUT,
 	OPT_LOCK_TIMEOUT,
 	OPT_STMT_LOCK_TIMEOUT,
 	OPT_PROBE_POOLER,
@@ -129,6 +140,7 @@ static const struct option long_opts[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"unreachable-timeout", required_argument, NULL, OPT_UNREACHABLE_TIMEOUT},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
     {"probe-pooler", no_argument, NULL, OPT_PROBE_POOLER},
@@ -171,6 +183,7 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 	memset(o, 0, sizeof(*o));
 	o->environments = "production";
 	o->timeout = 180;
+	o->unreachable_timeout = 20;
 	o->lock_timeout = 60;
 	o->stmt_lock_timeout = 5;
 	o->strict = env_is_true("MIGRATE_STRICT");
@@ -209,6 +222,10 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 		case OPT_STMT_LOCK_TIMEOUT:
 			r = seconds(optarg, "--lock-timeout-statement",
 				    &o->stmt_lock_timeout, err);
+			break;
+		case OPT_UNREACHABLE_TIMEOUT:
+			r = seconds(optarg, "--unreachable-timeout",
+				    &o->unreachable_timeout, err);
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			r = seconds(optarg, "--connect-timeout", &v, err);
@@ -310,6 +327,7 @@ static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
 	d->ci = &run->ci;
 	d->conn.app_name = dbh_app_name(app, appsz);
 	d->conn.connect_timeout = o->connect_timeout;
+	d->conn.unreachable_s = o->unreachable_timeout;
 	d->conn.rep = rep;
 	d->conn.deadline = o->timeout > 0 ? start + o->timeout : 0;
 	d->deadline = d->conn.deadline;

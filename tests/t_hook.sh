@@ -472,6 +472,29 @@ is "$RC" 0 "\"vercel-build\": \"vercel-build && next build\": exit 0"
 is "$(rows "$db")" "$APPLIED2" "\"vercel-build && next build\": migrations applied"
 is "$(cat "$MARK" 2>/dev/null)" "build via next build" "\"vercel-build && next build\": the marker shows one build"
 
+# --- 3b. A database host that refuses: the build is not held up --------------
+# --timeout is long, the unreachable budget short: the hook gives up on a
+# host that refuses after --unreachable-timeout, with one note, and builds.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+t0=$(date +%s%N)
+VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for nodb "$closed") \
+	hook --timeout 120 --unreachable-timeout 3 -- mark-build
+took=$((($(date +%s%N) - t0) / 1000000))
+is "$RC" 0 "refusing host: exit 0 (the build goes on)"
+check "refusing host, --unreachable-timeout 3: gave up within 8 s although --timeout is 120 (took $took ms)" [ "$took" -lt 8000 ]
+is "$(grep -c 'connection attempt\|still connecting' <<<"$ERR")" 1 "refusing host: one note about the attempts"
+like "$ERR" '^vercel-build: detail: Gave up after 3 s: the host refuses, does not resolve or cannot be reached \(--unreachable-timeout\)\.$' \
+	"refusing host: the detail says why it gave up early"
+check "refusing host: the build ran" built_once
+# The default: 20 s.
+t0=$(date +%s%N)
+VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for nodb "$closed") hook -- mark-build
+took=$((($(date +%s%N) - t0) / 1000000))
+check "refusing host, defaults: gave up after about 20 s, not the 180 s budget (took $took ms)" \
+	test "$took" -ge 15000 -a "$took" -lt 30000
+like "$ERR" 'Gave up after 20 s' "refusing host, defaults: after 20 s"
+check "refusing host, defaults: the build ran" built_once
+
 # --- 4. A dead database: accepts, never answers --------------------------
 FAKEPG=${SRCDIR:-$(dirname "$0")/..}/tests/fakepg.py
 if [ -f "$FAKEPG" ]; then

@@ -35,10 +35,16 @@ struct dbh_connect_opts {
 	int connect_timeout;		/* seconds per attempt; 0 = the
 					 * URL's connect_timeout (else 10) */
 	const struct dbh_reporter *rep; /* retry notes, TLS warning */
+	/* A host that refuses, does not resolve or has no route is given up
+	 * on after this many seconds (0: only the deadline), unless the
+	 * Supabase API said the project is coming back: a down database
+	 * must not hold every build for the whole budget. */
+	double unreachable_s;
 };
 
 /* Connects, retrying network, DNS and start-up failures with exponential
- * back-off and jitter until the deadline; authentication failures and a
+ * back-off and jitter until the deadline (see unreachable_s); a note for
+ * the first failure, then one every 10 s; authentication failures and a
  * missing database are not retried. Returns 0, or DBH_EUNREACH with `err`
  * filled by diag.c (cause, detail, hint); no secret ever reaches `err`.
  * Warns when a non-local connection is not encrypted. */
