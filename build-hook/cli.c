@@ -69,6 +69,10 @@ static const char usage_text[] =
     "                         pgbouncer=true) is not refused outright: the "
     "live check\n"
     "                         decides (session mode passes)\n"
+    "  --allow-unrelated      deploy: apply even when the folder and the "
+    "database's\n"
+    "                         history look unrelated (wrong folder or "
+    "database?)\n"
     "  --baseline NAME        deploy: record every migration up to NAME as\n"
     "                         applied without running it (an existing "
     "database)\n"
@@ -104,6 +108,7 @@ struct cli_opts {
 	double timeout;
 	int connect_timeout;
 	int probe_pooler;
+	int allow_unrelated;
 	int json;
 	int quiet;
 };
@@ -119,7 +124,8 @@ enum {
 	OPT_BASELINE,
 	OPT_JSON,
 	OPT_APPLIED,
-	OPT_ROLLED_BACK
+	OPT_ROLLED_BACK,
+	OPT_ALLOW_UNRELATED
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +140,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"applied", required_argument, NULL, OPT_APPLIED},
     {"rolled-back", required_argument, NULL, OPT_ROLLED_BACK},
+    {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -258,6 +265,9 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 		}
 		case OPT_PROBE_POOLER:
 			o->probe_pooler = 1;
+			break;
+		case OPT_ALLOW_UNRELATED:
+			o->allow_unrelated = 1;
 			break;
 		case OPT_BASELINE:
 			o->baseline = optarg;
@@ -446,6 +456,7 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 		d.stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
 		d.baseline = o->baseline;
 		d.probe_pooler = o->probe_pooler;
+		d.allow_unrelated = o->allow_unrelated;
 		d.deadline = co.deadline;
 		ret = dbh_deploy(&d, rep, &res, err);
 		dbh_deploy_result_release(&res);

@@ -184,10 +184,15 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		 * (a refused port answers at once, a silent one takes
 		 * libpq's minimum of 2 s). */
 		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
-		int down = !waking && o->unreachable_s > 0 &&
+		int fast = !waking && o->unreachable_s > 0 &&
 			   (kind == DBH_CF_DNS || kind == DBH_CF_REFUSED ||
-			    kind == DBH_CF_UNREACHABLE) &&
-			   dbh_now() + wait - start > o->unreachable_s;
+			    kind == DBH_CF_UNREACHABLE);
+		int down = fast && dbh_now() - start >= o->unreachable_s;
+
+		/* The last try comes when the short budget ends. */
+		if (fast && !down &&
+		    dbh_now() + wait - start > o->unreachable_s)
+			wait = start + o->unreachable_s - dbh_now();
 		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
 		    dbh_left(o->deadline) < wait + 1 || down) {
 			dbh_diag_connect(ci, kind, msg, attempts,

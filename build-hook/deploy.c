@@ -96,6 +96,66 @@ static size_t count_pending(const struct dbh_migdir *md,
 	return n;
 }
 
+/* How the folder and the history relate: migrations applied in the
+ * database, how many of them the folder has, the first one it lacks. */
+struct relation {
+	size_t applied, shared, missing;
+	const char *first_missing;
+};
+
+static struct relation relate(const struct dbh_migdir *md,
+			      const struct dbh_history *h)
+{
+	struct relation r = {0, 0, 0, NULL};
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct dbh_hrow *row = &h->rows[i];
+
+		if (!row->finished_at || row->rolled_back_at)
+			continue;
+		r.applied++;
+		if (dbh_migdir_find(md, row->name)) {
+			r.shared++;
+		} else {
+			r.missing++;
+			if (!r.first_missing ||
+			    strcmp(row->name, r.first_missing) < 0)
+				r.first_missing = row->name;
+		}
+	}
+	return r;
+}
+
+/* A folder that shares nothing with a non-empty history, or lacks most
+ * of what was applied, is the wrong folder or the wrong database: refuse
+ * before anything is applied to it. */
+static int check_related(const struct dbh_deploy_opts *o,
+			 const struct dbh_migdir *md, const struct relation *r,
+			 size_t pending, struct dbh_error *err)
+{
+	if (o->allow_unrelated || pending == 0 || r->applied == 0 ||
+	    (r->shared > 0 && r->missing * 2 <= r->applied))
+		return 0;
+	if (r->shared == 0)
+		dbh_error_set(err, DBH_EUSAGE,
+			      "the migrations folder and the database share no "
+			      "migration: wrong folder or wrong database?");
+	else
+		dbh_error_set(err, DBH_EUSAGE,
+			      "most migrations of the database are not in the "
+			      "folder: wrong folder or wrong database?");
+	dbh_error_detail(err,
+			 "The database has %zu applied migration%s, %zu of "
+			 "them missing in \"%s\" (first: %s); the folder "
+			 "holds %zu (first: %s), %zu of them pending.",
+			 r->applied, r->applied == 1 ? "" : "s", r->missing,
+			 o->dir, r->first_missing ? r->first_missing : "-",
+			 md->n, md->n ? md->m[0].name : "-", pending);
+	dbh_error_hint(err, "Check --dir and the database URL. If both are "
+			    "right, deploy again with --allow-unrelated.");
+	return DBH_EUSAGE;
+}
+
 static int add_applied(struct dbh_deploy_result *res, const char *name,
 		       double seconds, int baselined)
 {
@@ -298,7 +358,19 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		goto out_conn;
 	if (h.exists) {
 		ret = check_failed(&h, err);
+		struct relation rel = relate(&md, &h);
+
 		res->pending = count_pending(&md, &h);
+		if (!ret)
+			ret = check_related(o, &md, &rel, res->pending, err);
+		if (!ret && res->pending == 0 && rel.missing)
+			dbh_report(rep, DBH_NOTE,
+				   "%zu migration%s of the database %s not in "
+				   "\"%s\" (first: %s); `dbhook status` lists "
+				   "them",
+				   rel.missing, rel.missing == 1 ? "" : "s",
+				   rel.missing == 1 ? "is" : "are", o->dir,
+				   rel.first_missing);
 		if (!ret && res->pending == 0 && !o->baseline) {
 			/* No file is read here: checking 1000 checksums
 			 * would cost every build more than the query. Edited

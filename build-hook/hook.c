@@ -49,6 +49,9 @@ static const char usage_text[] =
     "  --timeout SECS         time budget of the migration step: connecting,\n"
     "                         lock wait and migrations (default 180)\n"
     "  --connect-timeout SECS one connection attempt (default 10)\n"
+    "  --allow-unrelated      migrate even when the folder and the "
+    "database's history\n"
+    "                         look unrelated (wrong folder or database?)\n"
     "  --unreachable-timeout SECS\n"
     "                         give up on a database host that refuses "
     "connections,\n"
@@ -98,6 +101,7 @@ struct hook_opts {
 	double stmt_lock_timeout;
 	int connect_timeout;
 	double unreachable_timeout; /* --unreachable-timeout, seconds */
+	int allow_unrelated;
 	int strict;
 	int dry_run;
 	int probe_pooler;
@@ -127,6 +131,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CONNECT_TIMEOUT,
 	OPT_UNREACHABLE_TIMEOUT,
+	OPT_ALLOW_UNRELATED,
 	OPT_LOCK_TIMEOUT,
 	OPT_STMT_LOCK_TIMEOUT,
 	OPT_PROBE_POOLER,
@@ -140,6 +145,7 @@ static const struct option long_opts[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
     {"unreachable-timeout", required_argument, NULL, OPT_UNREACHABLE_TIMEOUT},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
@@ -211,6 +217,9 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 			break;
 		case OPT_PROBE_POOLER:
 			o->probe_pooler = 1;
+			break;
+		case OPT_ALLOW_UNRELATED:
+			o->allow_unrelated = 1;
 			break;
 		case OPT_TIMEOUT:
 			r = seconds(optarg, "--timeout", &o->timeout, err);
@@ -335,6 +344,7 @@ static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
 	d->lock_timeout_s = o->lock_timeout;
 	d->stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
 	d->probe_pooler = o->probe_pooler;
+	d->allow_unrelated = o->allow_unrelated;
 }
 
 /* --dry-run: the pending migrations, read-only (the status query). */

@@ -78,7 +78,7 @@ static const char run_usage[] =
     "  --dir DIR          migrations folder (default: prisma/migrations if\n"
     "                     present, else migrations)\n"
     "  --lock-timeout SECS, --lock-timeout-statement SECS, --timeout SECS,\n"
-    "  --connect-timeout SECS, --baseline NAME\n"
+    "  --connect-timeout SECS, --baseline NAME, --allow-unrelated\n"
     "                     as for `dbhook deploy`\n"
     "  -q, --quiet        print errors and warnings only\n"
     "  -h, --help         show this help and exit\n"
@@ -106,7 +106,8 @@ enum {
 	OPT_STMT_LOCK_TIMEOUT,
 	OPT_TIMEOUT,
 	OPT_CONNECT_TIMEOUT,
-	OPT_BASELINE
+	OPT_BASELINE,
+	OPT_ALLOW_UNRELATED
 };
 
 struct vopts {
@@ -116,6 +117,7 @@ struct vopts {
 	const char *delete;
 	const char *dir;
 	const char *baseline;
+	int allow_unrelated;
 	int check, quiet, url_fd, password_fd;
 	uint64_t scrypt_n;
 	double lock_timeout, stmt_lock_timeout, timeout;
@@ -146,6 +148,7 @@ static const struct option run_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -271,6 +274,9 @@ static int parse(int argc, char **argv, const struct option *lo,
 			o->connect_timeout = v < 2 ? 2 : (int)v;
 			break;
 		}
+		case OPT_ALLOW_UNRELATED:
+			o->allow_unrelated = 1;
+			break;
 		case OPT_BASELINE:
 			o->baseline = optarg;
 			break;
@@ -696,6 +702,7 @@ int dbh_vaultcmd_run(int argc, char **argv)
 	d.lock_timeout_s = o.lock_timeout;
 	d.stmt_lock_timeout_ms = (int)(o.stmt_lock_timeout * 1000);
 	d.baseline = o.baseline;
+	d.allow_unrelated = o.allow_unrelated;
 	d.deadline = d.conn.deadline;
 	ret = dbh_deploy(&d, &rep, &res, &err);
 	dbh_deploy_result_release(&res);

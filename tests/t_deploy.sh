@@ -90,4 +90,44 @@ is "$(admin "$db3" "SELECT count(*) FROM _prisma_migrations")" 7 "deployed to MI
 run env MY_URL="$(url_for "$db3")" "$DBHOOK" status --url-env MY_URL --dir "$M"
 is "$RC" 0 "--url-env names the variable"
 
+# Wrong folder or wrong database: a folder that shares nothing with a
+# non-empty history, or lacks most of it, is refused before anything runs.
+dbw=$(newdb)
+run env DATABASE_URL_DIRECT="$(url_for "$dbw")" "$DBHOOK" deploy --dir "$SRCDIR/migrations"
+is "$RC" 0 "wrong folder: the database holds the example app's migrations"
+nex=$(admin "$dbw" "SELECT count(*) FROM _prisma_migrations")
+mkmig "$WORK/other" 20250101000000_unrelated_one 'CREATE TABLE unrelated_one (id int);'
+mkmig "$WORK/other" 20250102000000_unrelated_two 'CREATE TABLE unrelated_two (id int);'
+run env DATABASE_URL_DIRECT="$(url_for "$dbw")" "$DBHOOK" deploy --dir "$WORK/other"
+is "$RC" 2 "a folder sharing no migration with the history: exit 2"
+like "$ERR" '^dbhook: error: the migrations folder and the database share no migration: wrong folder or wrong database\?$' \
+	"it asks: wrong folder or wrong database?"
+like "$ERR" "^dbhook: detail: The database has $nex applied migrations, $nex of them missing in \"$WORK/other\" \(first: 2024[0-9]{10}_" \
+	"the detail counts the database's side and names its first migration"
+like "$ERR" 'the folder holds 2 \(first: 20250101000000_unrelated_one\), 2 of them pending\.$' "and the folder's side"
+like "$ERR" '^dbhook: hint: .*--allow-unrelated' "the hint names --allow-unrelated"
+is "$(admin "$dbw" "SELECT count(*) FROM _prisma_migrations")" "$nex" "nothing was applied"
+is "$(admin "$dbw" "SELECT to_regclass('public.unrelated_one') IS NULL")" t "no table of the other folder exists"
+run env DATABASE_URL_DIRECT="$(url_for "$dbw")" "$DBHOOK" deploy --dir "$WORK/other" --allow-unrelated
+is "$RC" 0 "--allow-unrelated applies them"
+is "$(admin "$dbw" "SELECT count(*) FROM _prisma_migrations")" "$((nex + 2))" "both applied"
+
+# Most of the history missing from the folder (one shared, one new).
+dbm=$(newdb)
+run env DATABASE_URL_DIRECT="$(url_for "$dbm")" "$DBHOOK" deploy --dir "$SRCDIR/migrations"
+first=$(basename "$(find "$SRCDIR/migrations" -mindepth 1 -maxdepth 1 -type d | sort | head -n 1)")
+mkdir -p "$WORK/most"
+cp -r "$SRCDIR/migrations/$first" "$WORK/most/"
+mkmig "$WORK/most" 20990101000000_new 'CREATE TABLE newer (id int);'
+run env DATABASE_URL_DIRECT="$(url_for "$dbm")" "$DBHOOK" deploy --dir "$WORK/most"
+is "$RC" 2 "most applied migrations missing from the folder: exit 2"
+like "$ERR" '^dbhook: error: most migrations of the database are not in the folder: wrong folder or wrong database\?$' \
+	"it says most are missing"
+# A no-op deploy with some missing locally: one line, exit 0.
+rm -r "$WORK/most/20990101000000_new"
+run env DATABASE_URL_DIRECT="$(url_for "$dbm")" "$DBHOOK" deploy --dir "$WORK/most"
+is "$RC" 0 "nothing pending, migrations missing locally: exit 0"
+like "$ERR" "^dbhook: note: $((nex - 1)) migrations of the database are not in \"$WORK/most\" \(first: .*\); .dbhook status. lists them\$" \
+	"a no-op with migrations missing locally says so in one line"
+
 finish

@@ -37,6 +37,8 @@ struct dbh_deploy_opts {
 					* migration (the build hook's budget) */
 	int probe_pooler;	       /* skip the URL's pooler heuristics and
 					* let the live probe decide */
+	int allow_unrelated; /* apply even when the folder and the history
+			      * look unrelated (wrong folder or database) */
 };
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o);
