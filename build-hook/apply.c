@@ -114,6 +114,18 @@ static void record_attempt(struct dbh_conn *c, const struct dbh_migration *m,
 	exec_params(c, sql, 4, vals, &ignored, "");
 }
 
+/* duplicate_table, _object, _column, _schema, _function, _database. */
+static int already_exists(const char *sqlstate)
+{
+	static const char *const codes[] = {"42P07", "42710", "42701",
+					    "42P06", "42723", "42P04"};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(sqlstate, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int is_lock_failure(const char *state)
 {
 	return strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0;
@@ -340,6 +352,17 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 				       "pg_stat_activity, or raise "
 				       "--lock-timeout-statement, and deploy "
 				       "again.");
+		else if (!err->hint[0] && already_exists(f.sqlstate))
+			dbh_error_hint(
+			    err,
+			    "Nothing of this migration was applied. The object "
+			    "already exists, so the database has drifted from "
+			    "its history (changed by hand or by another tool) "
+			    "or this is the wrong database: compare with "
+			    "`dbhook status`. If the changes of \"%s\" are "
+			    "already there, record it with `dbhook resolve "
+			    "--applied \"%s\"`.",
+			    m->name, m->name);
 		else if (!err->hint[0])
 			dbh_error_hint(
 			    err, "Nothing of this migration was applied: "

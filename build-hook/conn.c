@@ -404,11 +404,14 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 		if (!q)
 			return dbh_error_set(err, DBH_EFAILED, "out of memory");
 		/* As Prisma: the URL's schema is created when missing, and
-		 * becomes the whole search path. */
-		snprintf(
-		    sql, sizeof(sql),
-		    "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s", q,
-		    q);
+		 * becomes the whole search path. Without its "already
+		 * exists, skipping" notice on every deploy. */
+		snprintf(sql, sizeof(sql),
+			 "SET client_min_messages = warning; "
+			 "CREATE SCHEMA IF NOT EXISTS %s; RESET "
+			 "client_min_messages; "
+			 "SET search_path TO %s",
+			 q, q);
 		res = dbh_conn_exec(c, sql, err, "cannot prepare the schema");
 		PQfreemem(q);
 		if (!res)

@@ -365,9 +365,15 @@ static int plan(const struct hook_opts *o, struct hook_run *run,
 	for (size_t i = 0; run->pending && i < st.n; i++)
 		if (st.e[i].state == DBH_S_PENDING)
 			run->pending[run->npending++] = strdup(st.e[i].name);
-	dbh_report(rep, DBH_INFO,
-		   "vercel-build: %zu pending migration%s:", run->npending,
-		   run->npending == 1 ? "" : "s");
+	if (run->npending == 0)
+		dbh_report(rep, DBH_INFO,
+			   "vercel-build: nothing to apply: all %zu "
+			   "migration%s applied",
+			   st.n, st.n == 1 ? " is" : "s are");
+	else
+		dbh_report(rep, DBH_INFO,
+			   "vercel-build: %zu pending migration%s:",
+			   run->npending, run->npending == 1 ? "" : "s");
 	for (size_t i = 0; i < run->npending; i++)
 		dbh_report(rep, DBH_INFO, "  %s", run->pending[i]);
 	if (st.count[DBH_S_FAILED])

@@ -9,8 +9,9 @@
 #define STR(x) STR2(x)
 
 /* One line naming the session that holds the lock, or "" when it is gone
- * (or not visible to us). */
-static void describe_holder(struct dbh_conn *c, char *out, size_t outsz)
+ * (or not visible to us); its pid in `pid` ("" when unknown). */
+static void describe_holder(struct dbh_conn *c, char *out, size_t outsz,
+			    char *pid, size_t pidsz)
 {
 	PGresult *res = PQexec(
 	    c->pg, "SELECT a.pid, coalesce(a.application_name, ''), "
@@ -27,13 +28,16 @@ static void describe_holder(struct dbh_conn *c, char *out, size_t outsz)
 				     "datname = current_database())");
 
 	out[0] = '\0';
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+	pid[0] = '\0';
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+		snprintf(pid, pidsz, "%s", PQgetvalue(res, 0, 0));
 		snprintf(out, outsz,
 			 "pid %s, application_name \"%s\", user \"%s\", from "
 			 "%s, session started %s",
 			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 			 PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 4),
 			 PQgetvalue(res, 0, 3));
+	}
 	PQclear(res);
 }
 
@@ -42,7 +46,7 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 {
 	const char *off = getenv("PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK");
 	double start = dbh_now(), next_report = start, pause = 0.05;
-	char holder[512] = "";
+	char holder[512] = "", pid[32] = "";
 
 	if (off && *off && strcmp(off, "0") != 0) {
 		dbh_report(rep, DBH_WARN,
@@ -75,7 +79,8 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		PQclear(res);
 		now = dbh_now();
 		if (now >= next_report || now - start >= timeout_s) {
-			describe_holder(c, holder, sizeof(holder));
+			describe_holder(c, holder, sizeof(holder), pid,
+					sizeof(pid));
 			if (!holder[0])
 				snprintf(holder, sizeof(holder),
 					 "a session not visible to this user");
@@ -90,11 +95,24 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 					 "Another deploy (dbhook or prisma "
 					 "migrate) is migrating this database.",
 					 DBH_LOCK_KEY, holder);
-			dbh_error_hint(err,
-				       "Wait for that deploy to finish and run "
-				       "again, or raise --lock-timeout. If the "
-				       "holder is stuck, end it with SELECT "
-				       "pg_terminate_backend(<pid>).");
+			if (pid[0])
+				dbh_error_hint(
+				    err,
+				    "Wait for that deploy to finish and run "
+				    "again, or raise --lock-timeout. If the "
+				    "holder is stuck, end it with: SELECT "
+				    "pg_terminate_backend(%s);",
+				    pid);
+			else
+				dbh_error_hint(
+				    err,
+				    "Wait for that deploy to finish and run "
+				    "again, or raise --lock-timeout. A "
+				    "superuser sees the holder's pid in "
+				    "pg_locks (locktype 'advisory', objid "
+				    "%d) and can end it with SELECT "
+				    "pg_terminate_backend(pid).",
+				    DBH_LOCK_KEY);
 			return DBH_EUNREACH;
 		}
 		if (now >= next_report) {

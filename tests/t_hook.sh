@@ -580,6 +580,10 @@ unlike "$OUT" '^  20240101000000_users$' "dry run: the applied one is not listed
 is "$(admin "$db" "SELECT migration_name, checksum, finished_at FROM _prisma_migrations")" "$before" "dry run: history rows unchanged"
 is "$(has_table "$db" posts)" f "dry run: the pending migration is not applied"
 check "dry run: nothing built" no_build
+# Nothing pending: says so, not "0 pending migrations:".
+VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") hook --dir "$ONE" --dry-run -- mark-build
+like "$OUT" '^vercel-build: nothing to apply: all 1 migration is applied$' "dry run, nothing pending: says so"
+unlike "$OUT" 'pending migration' "dry run, nothing pending: no empty list"
 # In preview: the skip and the build it would run.
 VERCEL_ENV=preview MIGRATE_DATABASE_URL=$(url_for "$db") PROJ_DIR=$WORK/pm-yarn-yarn.lock hook --dry-run
 like "$OUT" '^vercel-build: skipping migrations: environment "preview"' "dry run in preview: the skip"

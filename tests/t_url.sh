@@ -33,6 +33,10 @@ unlike "$ERR" 'invalid URI query parameter' "libpq never sees them"
 # ?schema= : created when missing, history kept there, quoted.
 run env DATABASE_URL_DIRECT="$(url_for "$db" "" "schema=App%20Schema")" "$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "deploy with ?schema= (percent-encoded, mixed case, space)"
+dbp=$(newdb)
+run env DATABASE_URL_DIRECT="$(url_for "$dbp" "" "schema=public")" "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "deploy with ?schema=public, which exists"
+unlike "$ERR" 'already exists' "no NOTICE that the schema already exists"
 is "$(admin "$db" "SELECT count(*) FROM \"App Schema\"._prisma_migrations WHERE finished_at IS NOT NULL")" 1 \
 	"history created in the URL's schema"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE schemaname = 'App Schema' AND tablename = 'one'")" 1 \
