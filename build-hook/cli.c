@@ -16,6 +16,7 @@
 #include "dbhook/migdir.h"
 #include "dbhook/newmig.h"
 #include "dbhook/pooler.h"
+#include "dbhook/report.h"
 #include "dbhook/resolve.h"
 #include "dbhook/status.h"
 #include "dbhook/url.h"
@@ -505,7 +506,15 @@ int dbh_cli_main(int argc, char **argv)
 		o.dir = dbh_migdir_default();
 	rep = dbh_log_reporter(o.quiet || o.json);
 	ret = run(&o, &rep, &err);
-	if (ret && err.code)
+	if (ret && err.code) {
 		dbh_log_error(&err);
+		if (o.json) { /* stdout stays JSON for the script reading it */
+			char *json = dbh_error_json(&err);
+
+			if (json)
+				printf("%s\n", json);
+			free(json);
+		}
+	}
 	return ret;
 }

@@ -38,6 +38,11 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 					  : strdup(PQgetvalue(res, row, col));
 }
 
+/* Timestamps as ISO 8601 in UTC, whatever the server's TimeZone. */
+#define ISO(col)                                                               \
+	"to_char(" col " AT TIME ZONE 'UTC', "                                 \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 /* The lean form, for the no-op deploy that every build pays: the full
  * columns only for unfinished rows (what check_failed shows), and for the
  * others empty strings that keep the NULL-ness the states are read from.
@@ -47,14 +52,16 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
 	"THEN checksum ELSE '' END, "                                          \
 	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
-	"THEN started_at::text ELSE '' END, "                                  \
-	"CASE WHEN finished_at IS NOT NULL THEN '' END, "                      \
-	"CASE WHEN rolled_back_at IS NOT NULL THEN '' END, "                   \
-	"CASE WHEN finished_at IS NULL AND rolled_back_at IS NULL "            \
-	"THEN left(logs, 2000) END"
+	"THEN " ISO(                                                           \
+	    "started_at") " ELSE '' END, "                                     \
+			  "CASE WHEN finished_at IS NOT NULL THEN '' END, "    \
+			  "CASE WHEN rolled_back_at IS NOT NULL THEN '' END, " \
+			  "CASE WHEN finished_at IS NULL AND rolled_back_at "  \
+			  "IS NULL "                                           \
+			  "THEN left(logs, 2000) END"
 #define FULL_COLUMNS                                                           \
-	"migration_name, checksum, started_at, finished_at, rolled_back_at, "  \
-	"left(logs, 2000)"
+	"migration_name, checksum, " ISO("started_at") ", " ISO(               \
+	    "finished_at") ", " ISO("rolled_back_at") ", left(logs, 2000)"
 
 static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 		     struct dbh_error *err)

@@ -19,6 +19,18 @@ static void add_str(cJSON *o, const char *key, const char *v)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The fields of an error, as the run report and `status --json` show it
+ * (every text is already free of secrets: see error.h). */
+static void fill_error(cJSON *o, const struct dbh_error *e)
+{
+	cJSON_AddNumberToObject(o, "exit_code", e->code);
+	cJSON_AddStringToObject(o, "message", e->message);
+	add_str(o, "detail", e->detail[0] ? e->detail : NULL);
+	add_str(o, "hint", e->hint[0] ? e->hint : NULL);
+	add_str(o, "sqlstate", e->sqlstate[0] ? e->sqlstate : NULL);
+	add_str(o, "location", e->where[0] ? e->where : NULL);
+}
+
 static void add_error(cJSON *root, const struct dbh_run_report *r)
 {
 	const struct dbh_error *e = r->error;
@@ -31,13 +43,21 @@ static void add_error(cJSON *root, const struct dbh_run_report *r)
 	o = cJSON_AddObjectToObject(root, "error");
 	if (!o)
 		return;
-	cJSON_AddNumberToObject(o, "exit_code", e->code);
-	cJSON_AddStringToObject(o, "message", e->message);
-	add_str(o, "detail", e->detail[0] ? e->detail : NULL);
-	add_str(o, "hint", e->hint[0] ? e->hint : NULL);
-	add_str(o, "sqlstate", e->sqlstate[0] ? e->sqlstate : NULL);
-	add_str(o, "location", e->where[0] ? e->where : NULL);
+	fill_error(o, e);
 	add_str(o, "migration", r->result ? r->result->failed : NULL);
+}
+
+char *dbh_error_json(const struct dbh_error *e)
+{
+	cJSON *root = cJSON_CreateObject(), *o;
+	char *out = NULL;
+
+	if (root && (o = cJSON_AddObjectToObject(root, "error")) != NULL) {
+		fill_error(o, e);
+		out = cJSON_Print(root);
+	}
+	cJSON_Delete(root);
+	return out;
 }
 
 char *dbh_report_json(const struct dbh_run_report *r)

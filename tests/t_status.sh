@@ -40,6 +40,9 @@ is "$RC" 0 "up to date: exit 0"
 like "$OUT" '^Database schema is up to date! \(3 applied\)$' "up-to-date wording"
 run "$DBHOOK" status --json --dir "$M"
 is "$(json_field "$OUT" '.counts.applied')" 3 "JSON counts applied"
+like "$(json_field "$OUT" '.migrations[0].started_at')" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$' \
+	"JSON timestamps are ISO 8601 in UTC"
+like "$(json_field "$OUT" '.migrations[0].finished_at')" 'Z$' "finished_at too"
 is "$(json_field "$OUT" '.migrations[1].checksum_applied == .migrations[1].checksum_local')" true \
 	"JSON shows both checksums"
 
@@ -112,5 +115,17 @@ like "$OUT" 'already holds tables: deploy will refuse it until you baseline' "sa
 # No folder.
 run "$DBHOOK" status --dir "$WORK/nope"
 is "$RC" 2 "missing folder: exit 2"
+
+# --json when the database cannot be reached: stdout is still JSON.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run env DATABASE_URL_DIRECT="$(url_for nodb "$closed")" "$DBHOOK" status --json --dir "$M" --timeout 0
+is "$RC" 3 "status --json, database down: exit 3"
+is "$(json_field "$OUT" '.error.exit_code')" 3 "stdout: a JSON object with the exit code"
+like "$(json_field "$OUT" '.error.message')" '^cannot connect to the database at 127\.0\.0\.1:' "and the message"
+like "$(json_field "$OUT" '.error.hint')" 'Nothing accepts connections there' "and the hint"
+like "$ERR" '^dbhook: error: cannot connect' "stderr keeps the error lines"
+run env DATABASE_URL_DIRECT="not a url $TEST_DB_PASSWORD" "$DBHOOK" status --json --dir "$M"
+is "$RC" 2 "status --json, unreadable URL: exit 2"
+is "$(json_field "$OUT" '.error.exit_code')" 2 "stdout: the JSON error (and, as everywhere, no password)"
 
 finish

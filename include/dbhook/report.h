@@ -33,6 +33,10 @@ struct dbh_run_report {
  * memory. */
 char *dbh_report_json(const struct dbh_run_report *r);
 
+/* {"error": {exit_code, message, detail, hint, sqlstate, location}}, for
+ * `status --json` when there is no status to print. Free it. */
+char *dbh_error_json(const struct dbh_error *e);
+
 /* Writes it to `path` (a temporary file renamed into place, so a reader
  * never sees half a report). Returns 0, or DBH_EUSAGE with `err` filled. */
 int dbh_report_write(const char *path, const struct dbh_run_report *r,
