@@ -250,7 +250,9 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 	if (scan.txn_control) {
 		dbh_report(rep, DBH_NOTE,
 			   "\"%s\" has its own %s (line %d): it runs as Prisma "
-			   "runs it, not in dbhook's single transaction",
+			   "runs it, not in dbhook's single transaction; if it "
+			   "fails, what it committed before the failure stays "
+			   "applied: check the database, then `dbhook resolve`",
 			   m->path, scan.txn_word, scan.txn_line);
 		return apply_prisma(c, m, o, rep, err);
 	}
@@ -323,7 +325,9 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 			dbh_report(rep, DBH_NOTE,
 				   "\"%s\" cannot run inside a transaction "
 				   "block; running it as Prisma does (history "
-				   "row first, then the file alone)",
+				   "row first, then the file alone): if it "
+				   "fails part way, check the database, then "
+				   "`dbhook resolve`",
 				   m->path);
 			return apply_prisma(c, m, o, rep, err);
 		}

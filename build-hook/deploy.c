@@ -303,7 +303,7 @@ static void report_summary(const struct dbh_deploy_opts *o,
 	for (size_t i = 0; i < res->napplied; i++)
 		ran += !res->applied[i].baselined;
 	if (ran == 0) {
-		dbh_report(rep, DBH_INFO, "No pending migrations to apply.");
+		dbh_report(rep, DBH_RESULT, "No pending migrations to apply.");
 		return;
 	}
 	dbh_report(rep, DBH_INFO, "%s", "");
@@ -318,7 +318,7 @@ static void report_summary(const struct dbh_deploy_opts *o,
 				   res->applied[i].name,
 				   res->applied[i].seconds * 1000);
 	dbh_report(rep, DBH_INFO, "%s", "");
-	dbh_report(rep, DBH_INFO,
+	dbh_report(rep, DBH_RESULT,
 		   "All migrations have been successfully "
 		   "applied.");
 }

@@ -140,13 +140,15 @@ static void emit_print(void *ctx, enum dbh_level level, const char *line)
 	(void)ctx;
 	switch (level) {
 	case DBH_INFO:
-		if (!quiet_flag) {
+	case DBH_RESULT:
+		if (!quiet_flag || level == DBH_RESULT) {
 			print_info(line);
 			fflush(stdout);
 		}
 		break;
 	case DBH_NOTE:
-		print_lines(stderr, "note", line);
+		if (!quiet_flag)
+			print_lines(stderr, "note", line);
 		break;
 	case DBH_WARN:
 		print_lines(stderr, "warning", line);

@@ -66,11 +66,15 @@ is "$(admin "$db" "SELECT count(*) FROM information_schema.columns WHERE table_n
 run "$DBHOOK" status --dir "$M"
 is "$RC" 0 "status after deploy exits 0"
 
-# --quiet keeps stdout free of progress.
+# --quiet: no progress and no notes; the outcome and errors stay.
 mkmig "$M" 20240302000000_quiet 'CREATE TABLE quiet_t (id int);'
+mkmig "$M" 20240303000000_quiet_own $'BEGIN;\nCREATE TABLE quiet_own (id int);\nCOMMIT;'
 run "$DBHOOK" deploy --quiet --dir "$M"
 is "$RC" 0 "quiet deploy exits 0"
-is "$OUT" "" "quiet deploy prints nothing on stdout"
+is "$OUT" "All migrations have been successfully applied." "quiet deploy prints only the outcome on stdout"
+is "$ERR" "" "and no note (not even for a file with its own BEGIN)"
+run "$DBHOOK" deploy -q --dir "$M"
+is "$OUT" "No pending migrations to apply." "quiet no-op: the outcome only"
 
 # The default folder: prisma/migrations when present, else migrations.
 mkdir -p "$WORK/app/prisma"
@@ -86,7 +90,7 @@ db3=$(newdb)
 run env -u DATABASE_URL_DIRECT MIGRATE_DATABASE_URL="$(url_for "$db3")" DATABASE_URL="$(url_for nonexistent_db)" \
 	"$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "MIGRATE_DATABASE_URL wins over DATABASE_URL"
-is "$(admin "$db3" "SELECT count(*) FROM _prisma_migrations")" 7 "deployed to MIGRATE_DATABASE_URL's database"
+is "$(admin "$db3" "SELECT count(*) FROM _prisma_migrations")" "$(find "$M" -mindepth 2 -name migration.sql | wc -l)" "deployed to MIGRATE_DATABASE_URL's database"
 run env MY_URL="$(url_for "$db3")" "$DBHOOK" status --url-env MY_URL --dir "$M"
 is "$RC" 0 "--url-env names the variable"
 

@@ -11,9 +11,10 @@
 #include "dbhook/error.h"
 
 enum dbh_level {
-	DBH_INFO, /* a result or progress line: stdout */
-	DBH_NOTE, /* a remark worth seeing: stderr, "prog: note: " */
-	DBH_WARN  /* something is wrong but the run goes on: stderr */
+	DBH_INFO,   /* a progress line: stdout */
+	DBH_RESULT, /* the outcome of a run: stdout, also when quiet */
+	DBH_NOTE,   /* a remark worth seeing: stderr, "prog: note: " */
+	DBH_WARN    /* something is wrong but the run goes on: stderr */
 };
 
 /* How the core reports progress. `emit` receives one line without the
@@ -32,8 +33,9 @@ void dbh_report(const struct dbh_reporter *r, enum dbh_level level,
 void dbh_log_init(const char *prog);
 const char *dbh_log_prog(void);
 
-/* A reporter that prints: INFO to stdout, NOTE/WARN to stderr with the
- * program's prefix. `quiet` drops INFO lines. */
+/* A reporter that prints: INFO and RESULT to stdout, NOTE/WARN to stderr
+ * with the program's prefix. `quiet` drops INFO and NOTE lines: errors,
+ * warnings and the outcome stay. */
 struct dbh_reporter dbh_log_reporter(int quiet);
 
 /* Prints "prog: error: …", then "prog: detail: …" and "prog: hint: …" for
