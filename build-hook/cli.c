@@ -78,7 +78,7 @@ static const char usage_text[] =
     "                         applied without running it (an existing "
     "database)\n"
     "  --json                 status: print JSON\n"
-    "  -q, --quiet            print errors and warnings only\n"
+    "  -q, --quiet            print errors, warnings and the outcome only\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
     "\n"
@@ -417,8 +417,14 @@ static int run(const struct cli_opts *o, const struct dbh_reporter *rep,
 		char *path = NULL;
 
 		ret = dbh_new_migration(o->dir, o->new_name, &path, err);
-		if (!ret)
-			dbh_report(rep, DBH_INFO, "Created %s", path);
+		if (!ret) {
+			dbh_report(rep, DBH_RESULT, "Created %s", path);
+			dbh_report(rep, DBH_INFO,
+				   "Next: write the SQL in it, then apply it "
+				   "with `dbhook deploy --dir %s` (an empty "
+				   "file is refused).",
+				   o->dir);
+		}
 		free(path);
 		return ret;
 	}

@@ -3,6 +3,7 @@
 #include "dbhook/fileio.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,11 +56,40 @@ static int write_lock_file(const char *dir, struct dbh_error *err)
 			     strerror(errno));
 }
 
+/* The newest 14-digit UTC stamp among the folder's migrations, or 0. */
+static time_t latest_stamp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t latest = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct tm tm = {0};
+		time_t t;
+
+		if (strspn(e->d_name, "0123456789") != 14 ||
+		    e->d_name[14] != '_' ||
+		    sscanf(e->d_name, "%4d%2d%2d%2d%2d%2d", &tm.tm_year,
+			   &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			   &tm.tm_sec) != 6)
+			continue;
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		t = timegm(&tm);
+		if (t > latest)
+			latest = t;
+	}
+	closedir(d);
+	return latest;
+}
+
 int dbh_new_migration(const char *dir, const char *name, char **path_out,
 		      struct dbh_error *err)
 {
 	char slug[DBH_NEW_NAME_MAX * 2], stamp[32], folder[4096];
-	time_t now = time(NULL);
+	time_t now = time(NULL), latest;
 	struct tm tm;
 	int fd;
 
@@ -88,17 +118,22 @@ int dbh_new_migration(const char *dir, const char *name, char **path_out,
 				     strerror(errno));
 	if (write_lock_file(dir, err))
 		return err->code;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-	snprintf(folder, sizeof(folder), "%s/%s_%s", dir, stamp, slug);
-	if (mkdir(folder, 0755) != 0) {
-		dbh_error_set(err, DBH_EUSAGE, "cannot create \"%s\": %s",
-			      folder, strerror(errno));
-		if (errno == EEXIST)
-			dbh_error_hint(err, "A migration of that name was "
-					    "created this second; wait a "
-					    "second or pick another name.");
-		return DBH_EUSAGE;
+	/* The new migration sorts after every existing one: two `new`s in
+	 * one second (or a clock behind the last migration's stamp) get the
+	 * next free second instead of a clash or an order by name. */
+	latest = latest_stamp(dir);
+	if (latest >= now)
+		now = latest + 1;
+	for (int tries = 0;; tries++, now++) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		snprintf(folder, sizeof(folder), "%s/%s_%s", dir, stamp, slug);
+		if (mkdir(folder, 0755) == 0)
+			break;
+		if (errno != EEXIST || tries >= 60)
+			return dbh_error_set(err, DBH_EUSAGE,
+					     "cannot create \"%s\": %s", folder,
+					     strerror(errno));
 	}
 	if (asprintf(path_out, "%s/migration.sql", folder) < 0) {
 		*path_out = NULL;
