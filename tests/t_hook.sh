@@ -103,6 +103,17 @@ mkmig "$M" 20240102000000_posts 'CREATE TABLE posts (id int PRIMARY KEY, user_id
 printf 'provider = "postgresql"\n' >"$M/migration_lock.toml"
 APPLIED2=$'20240101000000_users|true|false\n20240102000000_posts|true|false'
 
+# --- 0. --help names every environment variable the hook reads -------------
+run "$VB" --help
+is "$RC" 0 "--help exits 0"
+missing=""
+for v in $(cat "$SRCDIR"/build-hook/{hook,notify,wake,supabase,http,log}.c |
+	grep -o 'getenv("[A-Z][A-Z0-9_]*")' | sed 's/getenv("\(.*\)")/\1/' | sort -u); do
+	case $v in GITHUB_ACTIONS | GITHUB_SHA) continue ;; esac # CI's own, not settings
+	grep -q "$v" <<<"$OUT" || missing+=" $v"
+done
+is "$missing" "" "--help lists every variable read by the hook's sources"
+
 # --- 1. The decision matrix ---------------------------------------------
 # decision LABEL VERCEL_ENV VERCEL_TARGET_ENV URL(yes|no) EXPECT REASON [OPTS...]
 # EXPECT: migrate, skip (one info line) or warn (no URL in an environment
