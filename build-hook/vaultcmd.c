@@ -662,6 +662,14 @@ int dbh_vaultcmd_run(int argc, char **argv)
 		ret = unknown_profile(&o, &v, &err);
 	else
 		ret = dbh_vault_check_kdf(p, NULL, &err);
+	if (!ret) { /* the folder too: a wrong --dir costs no password */
+		struct dbh_migdir md;
+
+		ret = dbh_migdir_open(o.dir ? o.dir : dbh_migdir_default(), &md,
+				      &err);
+		if (!ret)
+			dbh_migdir_release(&md);
+	}
 	if (ret)
 		goto out;
 

@@ -133,6 +133,13 @@ like "$OUT" '^\[ptydrive: echo off\]' "--password-fd 0 on a terminal reads with 
 lacks "$OUT" "$VP1" "--password-fd 0: the typed password does not appear"
 like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "--password-fd 0: echo is back on afterwards"
 
+# A wrong --dir is refused before the password is asked.
+printf '# no answers: nothing should be asked\n' >"$WORK/nodir.pty"
+pty "$WORK/nodir.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$WORK/no-such-folder"
+is "$RC" 2 "run with a missing --dir: exit 2"
+like "$OUT" 'cannot open migrations folder' "it names the folder problem"
+lacks "$OUT" "Password for profile" "and never asked for the password"
+
 # Interrupted at the password prompt: the terminal is restored.
 printf 'expect Password for profile\nctrl C\n' >"$WORK/intr.pty"
 pty "$WORK/intr.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
