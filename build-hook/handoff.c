@@ -804,16 +804,63 @@ static int script_goes_on(struct scan *s, const char *ev)
 	       (strstr(text, "&&") || strchr(text, ';') || strstr(text, "||"));
 }
 
+/* Whether `dir` holds any lockfile. */
+static int has_lockfile(const char *dir)
+{
+	for (size_t i = 0; i < sizeof(lockfiles) / sizeof(lockfiles[0]); i++)
+		if (exists(dir, lockfiles[i].file))
+			return 1;
+	return 0;
+}
+
+/* Whether `dir` is the top of a repository or a workspace: a monorepo's
+ * lockfile lives there, not in the app's folder. */
+static int is_top(const char *dir)
+{
+	return exists(dir, ".git") || exists(dir, "pnpm-workspace.yaml") ||
+	       exists(dir, "lerna.json") || exists(dir, "turbo.json") ||
+	       exists(dir, "nx.json");
+}
+
+/* The folder whose lockfile names the package manager: `dir`, else the
+ * nearest parent up to the repository or workspace top (a monorepo's
+ * app folder has no lockfile of its own). Writes "" when none has one. */
+static void lockfile_dir(const char *dir, char *out, size_t outsz)
+{
+	const char *home = getenv("HOME");
+	char cur[4096];
+
+	out[0] = '\0';
+	if (!realpath(dir, cur))
+		return;
+	for (int depth = 0; depth < 8; depth++) {
+		char *slash;
+
+		if (has_lockfile(cur)) {
+			snprintf(out, outsz, "%s", cur);
+			return;
+		}
+		/* Not above the repository, nor out of the home folder. */
+		if (is_top(cur) || (home && strcmp(cur, home) == 0) ||
+		    !(slash = strrchr(cur, '/')) || slash == cur)
+			return;
+		*slash = '\0';
+	}
+}
+
 /* The package manager for package.json scripts, and why. */
 static void choose_manager(const char *dir, const cJSON *pkg, char *pm,
 			   size_t pmsz, char *why, size_t whysz,
 			   const struct dbh_reporter *rep)
 {
 	const char *first = NULL, *first_pm = NULL;
-	char others[256] = "";
+	char others[256] = "", top[4096], here[4096];
 	size_t i;
 	const cJSON *field;
 
+	lockfile_dir(dir, top, sizeof(top));
+	if (top[0] && realpath(dir, here) && strcmp(top, here) != 0)
+		dir = top; /* the lockfile of the monorepo's root */
 	for (i = 0; i < sizeof(lockfiles) / sizeof(lockfiles[0]); i++) {
 		if (!exists(dir, lockfiles[i].file))
 			continue;
@@ -829,7 +876,10 @@ static void choose_manager(const char *dir, const cJSON *pkg, char *pm,
 	}
 	if (first) {
 		snprintf(pm, pmsz, "%s", first_pm);
-		snprintf(why, whysz, "%s", first);
+		if (dir == top)
+			snprintf(why, whysz, "%s in %s", first, top);
+		else
+			snprintf(why, whysz, "%s", first);
 		if (others[0])
 			dbh_report(rep, DBH_NOTE,
 				   "several lockfiles: using %s (%s), "

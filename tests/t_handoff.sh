@@ -65,6 +65,23 @@ is "$(printf '%s\n' "$OUT" | head -n 3 | tr '\n' '|')" \
 	"source: package.json \"build\" script via npm (no lockfile)|command: npm run build|fake npm ran|" \
 	"our lines are flushed before the build writes"
 
+# A monorepo app folder: the lockfile at the workspace root names the
+# manager; the build still runs in the app's folder.
+mkdir -p "$WORK/mono/.git" "$WORK/mono/apps"
+: >"$WORK/mono/pnpm-lock.yaml"
+project mono/apps/web
+probe "$WORK/mono/apps/web"
+like "$OUT" "^source: package.json \"build\" script via pnpm \(pnpm-lock.yaml in $WORK/mono\)\$" \
+	"monorepo: the root's lockfile names the manager, and where it is"
+check "monorepo: the build runs in the app's folder" grep -qx "pwd=$WORK/mono/apps/web" "$REC"
+# A lockfile above the repository's top is not ours.
+mkdir -p "$WORK/outer/repo/.git"
+: >"$WORK/outer/yarn.lock"
+project outer/repo/app
+probe "$WORK/outer/repo/app"
+like "$OUT" '^source: package.json "build" script via npm \(no lockfile\)$' \
+	"a lockfile above the repository root is not used"
+
 # The recursion marker reaches the build.
 check "DBHOOK_HANDOFF=1 is set in the build's environment" grep -qx 'DBHOOK_HANDOFF=1' "$REC"
 
