@@ -65,3 +65,14 @@ int dbh_args_seconds(const char *arg, const char *opt, double *out,
 	dbh_error_hint(err, "Try '%s --help' for more information.", command);
 	return DBH_EUSAGE;
 }
+
+int dbh_args_env_name(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}

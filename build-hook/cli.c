@@ -164,16 +164,6 @@ static int parse_seconds(const char *arg, const char *opt, double *out,
 							      : PARSED_RUN;
 }
 
-static int valid_env_name(const char *s)
-{
-	if (!*s || isdigit((unsigned char)*s))
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
 static enum cmd command_of(const char *word)
 {
 	static const struct {
@@ -228,7 +218,7 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 		case OPT_URL_ENV:
 			/* It takes a variable's name; a URL here (even via
 			 * the abbreviation --url=) must not be echoed. */
-			if (!valid_env_name(optarg))
+			if (!dbh_args_env_name(optarg))
 				return usage_error(
 				    err,
 				    "--url-env takes the name of an "

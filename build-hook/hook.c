@@ -43,6 +43,9 @@ static const char usage_text[] =
     "  --dry-run              show the decision, the pending migrations and "
     "the\n"
     "                         build command; change nothing, build nothing\n"
+    "  --url-env NAME         the environment variable holding the database "
+    "URL\n"
+    "                         (default: MIGRATE_DATABASE_URL)\n"
     "  --dir DIR              migrations folder (default: prisma/migrations "
     "if\n"
     "                         present, else migrations)\n"
@@ -118,6 +121,7 @@ struct hook_opts {
 	double stmt_lock_timeout;
 	int connect_timeout;
 	double unreachable_timeout; /* --unreachable-timeout, seconds */
+	const char *url_env;	    /* the variable holding the URL */
 	int allow_unrelated;
 	int strict;
 	int dry_run;
@@ -149,6 +153,7 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_UNREACHABLE_TIMEOUT,
 	OPT_ALLOW_UNRELATED,
+	OPT_URL_ENV,
 	OPT_LOCK_TIMEOUT,
 	OPT_STMT_LOCK_TIMEOUT,
 	OPT_PROBE_POOLER,
@@ -163,6 +168,7 @@ static const struct option long_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
+    {"url-env", required_argument, NULL, OPT_URL_ENV},
     {"unreachable-timeout", required_argument, NULL, OPT_UNREACHABLE_TIMEOUT},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
@@ -207,6 +213,7 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 	o->environments = "production";
 	o->timeout = 180;
 	o->unreachable_timeout = 20;
+	o->url_env = "MIGRATE_DATABASE_URL";
 	o->lock_timeout = 60;
 	o->stmt_lock_timeout = 5;
 	o->strict = env_is_true("MIGRATE_STRICT");
@@ -237,6 +244,15 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 			break;
 		case OPT_ALLOW_UNRELATED:
 			o->allow_unrelated = 1;
+			break;
+		case OPT_URL_ENV:
+			if (!dbh_args_env_name(optarg))
+				return usage_error(
+				    err,
+				    "--url-env takes the name of an "
+				    "environment variable, not \"%s\"",
+				    optarg);
+			o->url_env = optarg;
 			break;
 		case OPT_TIMEOUT:
 			r = seconds(optarg, "--timeout", &o->timeout, err);
@@ -330,12 +346,14 @@ static int decide(const struct hook_opts *o, struct hook_run *run)
 			 run->environment, o->environments);
 		return 0;
 	}
-	if (!getenv("MIGRATE_DATABASE_URL") ||
-	    !*getenv("MIGRATE_DATABASE_URL")) {
+	if (!getenv(o->url_env) || !*getenv(o->url_env)) {
 		snprintf(run->reason, sizeof(run->reason),
-			 "MIGRATE_DATABASE_URL is not set for the \"%s\" "
-			 "environment",
-			 run->environment);
+			 "%s is not set for the \"%s\" environment (the "
+			 "variable looked at: %s, %s)",
+			 o->url_env, run->environment, o->url_env,
+			 strcmp(o->url_env, "MIGRATE_DATABASE_URL") == 0
+			     ? "the default; --url-env NAME picks another"
+			     : "named by --url-env");
 		return -1;
 	}
 	snprintf(run->reason, sizeof(run->reason),
@@ -408,14 +426,13 @@ static int migrate(const struct hook_opts *o, struct hook_run *run,
 	char app[96];
 	int ret;
 
-	if (dbh_url_parse(getenv("MIGRATE_DATABASE_URL"), &run->ci,
-			  &run->err)) {
-		dbh_error_prefix(&run->err, "MIGRATE_DATABASE_URL");
+	if (dbh_url_parse(getenv(o->url_env), &run->ci, &run->err)) {
+		dbh_error_prefix(&run->err, o->url_env);
 		return DBH_EUSAGE;
 	}
 	for (size_t i = 0; i < run->ci.nnotes; i++)
-		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE,
-			   "MIGRATE_DATABASE_URL: %s", run->ci.notes[i]);
+		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE, "%s: %s",
+			   o->url_env, run->ci.notes[i]);
 	dbh_report(rep, DBH_INFO, "vercel-build: database %s",
 		   run->ci.redacted);
 	if (o->dry_run)
@@ -555,9 +572,10 @@ int dbh_hook_main(int argc, char **argv)
 	} else if (d < 0 && o.strict) {
 		dbh_error_set(&run.err, DBH_EUSAGE, "%s", run.reason);
 		dbh_error_hint(&run.err,
-			       "Add MIGRATE_DATABASE_URL in the project's "
-			       "Environment Variables (Production only), using "
-			       "a direct or session-pooler URL.");
+			       "Add %s in the project's Environment Variables "
+			       "(Production only), using a direct or "
+			       "session-pooler URL.",
+			       o.url_env);
 		dbh_log_error(&run.err);
 		run.outcome = "failed";
 		ret = DBH_EUSAGE;

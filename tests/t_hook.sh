@@ -296,6 +296,22 @@ like "$ERR" '^vercel-build: error: MIGRATE_DATABASE_URL is not set for the "prod
 	"production without URL, --strict: error line"
 like "$ERR" '^vercel-build: hint: Add MIGRATE_DATABASE_URL' "production without URL, --strict: hint line"
 check "production without URL, --strict: no build" no_build
+like "$ERR" 'the variable looked at: MIGRATE_DATABASE_URL, the default; --url-env NAME picks another' \
+	"production without URL: it names the variable it looked at"
+# --url-env: the URL in a variable of the user's choice.
+dbu=$(newdb)
+DIRECT_DATABASE_URL=$(url_for "$dbu") hook --url-env DIRECT_DATABASE_URL -- mark-build
+is "$RC" 0 "--url-env DIRECT_DATABASE_URL: exit 0"
+like "$OUT" "^vercel-build: database postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$dbu\$" \
+	"--url-env: the URL comes from that variable"
+check "--url-env: migrated" test "$(has_table "$dbu" _prisma_migrations)" = t
+hook --url-env UNSET_URL_VAR -- mark-build
+like "$ERR" 'UNSET_URL_VAR is not set for the "production" environment \(the variable looked at: UNSET_URL_VAR, named by --url-env\)' \
+	"--url-env of an unset variable: named in the warning"
+hook --url-env "postgresql://u:$TEST_DB_PASSWORD_ENC@h/db" -- mark-build
+is "$RC" 2 "--url-env given a URL: exit 2"
+like "$ERR" '^vercel-build: error: --url-env takes the name of an environment variable, not \(its text is not shown' \
+	"--url-env given a URL: refused without echoing it"
 unset VERCEL_ENV
 
 # --- 3. The hand-off ------------------------------------------------------

@@ -16,4 +16,8 @@ int dbh_args_error(struct dbh_error *err, const char *command, const char *fmt,
 int dbh_args_seconds(const char *arg, const char *opt, double *out,
 		     const char *command, struct dbh_error *err);
 
+/* Whether `s` can name an environment variable ([A-Za-z_][A-Za-z0-9_]*):
+ * a URL or a password given to --url-env by mistake cannot. */
+int dbh_args_env_name(const char *s);
+
 #endif
