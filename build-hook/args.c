@@ -76,3 +76,47 @@ int dbh_args_env_name(const char *s)
 			return 0;
 	return 1;
 }
+
+/* Edit distance of two short words, a swap of two neighbours counting as
+ * one edit (optimal string alignment); 9 for words over 32 bytes. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[33][33];
+
+	if (la > 32 || lb > 32)
+		return 9;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+const char *dbh_args_nearest(const char *word, const char *const *candidates)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits */
+
+	for (; *candidates; candidates++) {
+		size_t d = distance(word, *candidates);
+
+		if (d < best_d && d * 2 <= strlen(*candidates)) {
+			best = *candidates;
+			best_d = d;
+		}
+	}
+	return best;
+}

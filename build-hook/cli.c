@@ -180,6 +180,47 @@ static enum cmd command_of(const char *word)
 	return CMD_NONE;
 }
 
+/* Every command of `dbhook`, for suggestions. */
+static const char *const command_names[] = {
+    "status", "deploy", "resolve", "new", "setup", "run", "profiles", NULL};
+
+static int unknown_command(struct dbh_error *err, const char *word)
+{
+	const char *near = dbh_args_nearest(word, command_names);
+
+	usage_error(err, "unknown command \"%s\"", word);
+	if (near)
+		dbh_error_hint(err,
+			       "Did you mean `dbhook %s`? Try 'dbhook --help' "
+			       "for every command.",
+			       near);
+	return PARSED_ERROR;
+}
+
+/* An unknown --word: the nearest option as a hint. */
+static int unknown_option(struct dbh_error *err, const char *arg)
+{
+	const char *names[sizeof(long_opts) / sizeof(long_opts[0])];
+	char word[64];
+	size_t n = 0;
+	const char *near;
+
+	for (size_t i = 0; long_opts[i].name; i++)
+		names[n++] = long_opts[i].name;
+	names[n] = NULL;
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="),
+		 strncmp(arg, "--", 2) == 0 ? arg + 2 : arg);
+	usage_error(err, "unknown option or missing value: \"%s\"", arg);
+	near =
+	    strncmp(arg, "--", 2) == 0 ? dbh_args_nearest(word, names) : NULL;
+	if (near)
+		dbh_error_hint(err,
+			       "Did you mean --%s? Try 'dbhook --help' for "
+			       "every option.",
+			       near);
+	return PARSED_ERROR;
+}
+
 static int parse(int argc, char **argv, struct cli_opts *o,
 		 struct dbh_error *err)
 {
@@ -200,9 +241,7 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 			if (o->cmd == CMD_NONE) {
 				o->cmd = command_of(word);
 				if (o->cmd == CMD_NONE)
-					return usage_error(
-					    err, "unknown command \"%s\"",
-					    word);
+					return unknown_command(err, word);
 			} else if (o->cmd == CMD_NEW && !o->new_name) {
 				o->new_name = word;
 			} else {
@@ -287,6 +326,8 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 						   opt);
 			}
 			/* getopt_long leaves the bad word at optind - 1. */
+			if (c != ':' && optopt < 256)
+				return unknown_option(err, argv[optind - 1]);
 			return usage_error(
 			    err,
 			    c == ':' || (optopt >= 256)

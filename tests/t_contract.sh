@@ -74,6 +74,12 @@ like "$ERR" '^dbhook: error: --timeout takes a number of seconds from 0 to 86400
 unlike "$ERR" 'hunter2' "the value is not echoed"
 run "$DBHOOK" stauts
 like "$ERR" '^dbhook: error: unknown command "stauts"$' "a command-like word is still shown"
+like "$ERR" '^dbhook: hint: Did you mean .dbhook status.\? ' "a typo of a command: the nearest one suggested"
+run "$DBHOOK" status --jsno
+is "$RC" 2 "a typo of an option: exit 2"
+like "$ERR" '^dbhook: hint: Did you mean --json\? ' "the nearest option suggested"
+run "$DBHOOK" frobnicate
+unlike "$ERR" 'Did you mean' "nothing suggested for a word near no command"
 run "$DBHOOK" deploy --url=postgresql://app:argv-Secret-42@h/app
 is "$RC" 2 "a URL given to --url= (--url-env abbreviated) is refused"
 like "$ERR" 'takes the name of an environment variable' "--url-env wants a name"

@@ -20,4 +20,9 @@ int dbh_args_seconds(const char *arg, const char *opt, double *out,
  * a URL or a password given to --url-env by mistake cannot. */
 int dbh_args_env_name(const char *s);
 
+/* The candidate nearest to `word` (at most two edits, fewer than half
+ * its letters), for "did you mean"; NULL when none is near. `candidates`
+ * ends with NULL. */
+const char *dbh_args_nearest(const char *word, const char *const *candidates);
+
 #endif
