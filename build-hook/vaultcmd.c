@@ -24,6 +24,7 @@
 #include "dbhook/lock.h"
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
+#include "dbhook/pooler.h"
 #include "dbhook/prompt.h"
 #include "dbhook/url.h"
 #include "dbhook/vault.h"
@@ -402,8 +403,14 @@ static int ask_url(const struct vopts *o, char *url, size_t urlsz,
 			return ret;
 		}
 		ret = dbh_url_parse(url, ci, err);
-		if (!ret)
-			return 0;
+		if (!ret) {
+			/* What deploy would refuse (a transaction pooler) is
+			 * refused now, not at the first `run`. */
+			ret = dbh_refuse_pooled_url(ci, 0, err);
+			if (!ret)
+				return 0;
+			dbh_conninfo_release(ci);
+		}
 		dbh_secret_wipe(url, urlsz);
 		if (o->url_fd >= 0 || i == TRIES)
 			return ret;
@@ -578,7 +585,17 @@ int dbh_vaultcmd_setup(int argc, char **argv)
 				       hint[0] ? " " : "");
 			goto out;
 		}
+		/* The live pooler check deploy makes, before storing. */
+		ret = dbh_check_pooler(&c, &co, &rep, &err);
 		dbh_conn_close(&c);
+		if (ret) {
+			char hint[sizeof(err.hint)];
+
+			snprintf(hint, sizeof(hint), "%s", err.hint);
+			dbh_error_hint(&err, "%s%sNothing was stored.", hint,
+				       hint[0] ? " " : "");
+			goto out;
+		}
 		dbh_report(&rep, DBH_INFO, "Connected to %s.",
 			   dbh_conninfo_target(&ci, target, sizeof(target)));
 	}

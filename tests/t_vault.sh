@@ -219,6 +219,19 @@ run "$DBHOOK" setup --config "$C" "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WO
 is "$RC" 0 "setup replaces a profile"
 cp "$C" "$WORK/good"
 
+# A transaction pooler is refused before anything is stored, as deploy
+# would refuse it: by the URL (port 6543), and by the live check (--check).
+printf '%s\n%s\n' "$(url_for "$dbx" "$TEST_PGB_TX_PORT")" "$VP3" >"$WORK/inpool"
+run "$DBHOOK" setup --config "$C" --profile pooled "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/inpool"
+is "$RC" 2 "setup of a port-6543 URL: exit 2"
+like "$ERR" 'refusing to migrate through a transaction pooler' "setup refuses the transaction pooler, as deploy would"
+is "$(cmp -s "$C" "$WORK/good" && echo same)" same "nothing was stored"
+printf '%s\n%s\n' "$(url_for "$dbx" "$TEST_PGB_TX2_PORT")" "$VP3" >"$WORK/inpool2"
+run "$DBHOOK" setup --config "$C" --profile pooled "${FAST[@]}" --check --url-fd 3 --password-fd 3 3<"$WORK/inpool2"
+is "$RC" 2 "setup --check of a transaction pooler on an ordinary port: exit 2"
+like "$ERR" 'Nothing was stored\.$' "the live check refuses it before storing"
+is "$(cmp -s "$C" "$WORK/good" && echo same)" same "nothing was stored by --check either"
+
 runx() { # runx [PASSWORD FILE] : run the production profile of $C (-> dbx)
 	run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"${1:-$WORK/pw3}"
 }
