@@ -21,6 +21,45 @@ void dbh_dir_of(const char *path, char *out, size_t outsz)
 		snprintf(out, outsz, "%.*s", (int)(slash - path), path);
 }
 
+static int has(const char *dir, const char *name)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+/* A package.json that declares "workspaces" (npm, yarn, bun). A plain
+ * substring test: a false positive only stops the walk one level early. */
+static int has_workspaces(const char *dir)
+{
+	char path[4200], buf[65536];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/package.json", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, "\"workspaces\"") != NULL;
+}
+
+int dbh_is_project_top(const char *dir)
+{
+	static const char *const marks[] = {".git", "pnpm-workspace.yaml",
+					    "lerna.json", "turbo.json",
+					    "nx.json"};
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (has(dir, marks[i]))
+			return 1;
+	return has_workspaces(dir);
+}
+
 static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {

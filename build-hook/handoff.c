@@ -1,6 +1,7 @@
 /* handoff.c - choosing the build command `vercel-build` hands off to, and
  * exec'ing it. */
 #include "dbhook/handoff.h"
+#include "dbhook/fileio.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -813,15 +814,6 @@ static int has_lockfile(const char *dir)
 	return 0;
 }
 
-/* Whether `dir` is the top of a repository or a workspace: a monorepo's
- * lockfile lives there, not in the app's folder. */
-static int is_top(const char *dir)
-{
-	return exists(dir, ".git") || exists(dir, "pnpm-workspace.yaml") ||
-	       exists(dir, "lerna.json") || exists(dir, "turbo.json") ||
-	       exists(dir, "nx.json");
-}
-
 /* The folder whose lockfile names the package manager: `dir`, else the
  * nearest parent up to the repository or workspace top (a monorepo's
  * app folder has no lockfile of its own). Writes "" when none has one. */
@@ -841,7 +833,8 @@ static void lockfile_dir(const char *dir, char *out, size_t outsz)
 			return;
 		}
 		/* Not above the repository, nor out of the home folder. */
-		if (is_top(cur) || (home && strcmp(cur, home) == 0) ||
+		if (dbh_is_project_top(cur) ||
+		    (home && strcmp(cur, home) == 0) ||
 		    !(slash = strrchr(cur, '/')) || slash == cur)
 			return;
 		*slash = '\0';

@@ -1023,10 +1023,41 @@ void dbh_vault_app_name(const char *dir, char *out, size_t outsz)
 		snprintf(out, outsz, "app");
 }
 
+/* The nearest folder from `cwd` up that is a repository or workspace
+ * top, not above `home`; `cwd` itself when there is none. */
+static void project_top(const char *cwd, char *out, size_t outsz,
+			const char *home)
+{
+	char cur[4096];
+
+	snprintf(cur, sizeof(cur), "%s", cwd);
+	for (int depth = 0; depth < 8; depth++) {
+		char *slash;
+
+		if (dbh_is_project_top(cur)) {
+			snprintf(out, outsz, "%s", cur);
+			return;
+		}
+		if ((home && strcmp(cur, home) == 0) ||
+		    !(slash = strrchr(cur, '/')) || slash == cur)
+			break;
+		*slash = '\0';
+	}
+	snprintf(out, outsz, "%s", cwd);
+}
+
+static int config_path(const char *home, const char *app, char *out,
+		       size_t outsz)
+{
+	return (size_t)snprintf(out, outsz, "%s%s.%s-migrate-config", home,
+				home[strlen(home) - 1] == '/' ? "" : "/",
+				app) >= outsz;
+}
+
 int dbh_vault_default_path(char *out, size_t outsz, struct dbh_error *err)
 {
 	const char *home = getenv("HOME");
-	char cwd[4096], app[101];
+	char cwd[4096], top[4096], app[101];
 
 	if (!home || !*home) {
 		const struct passwd *pw = getpwuid(geteuid());
@@ -1039,11 +1070,22 @@ int dbh_vault_default_path(char *out, size_t outsz, struct dbh_error *err)
 				     "is not set); give one with --config");
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), ".");
-	dbh_vault_app_name(cwd, app, sizeof(app));
-	if ((size_t)snprintf(out, outsz, "%s%s.%s-migrate-config", home,
-			     home[strlen(home) - 1] == '/' ? "" : "/",
-			     app) >= outsz)
+	/* Named after the project's top (the repository or workspace), so
+	 * one file serves every folder of a monorepo... */
+	project_top(cwd, top, sizeof(top), home);
+	dbh_vault_app_name(top, app, sizeof(app));
+	if (config_path(home, app, out, outsz))
 		return dbh_error_set(err, DBH_EUSAGE,
 				     "the home folder path is too long");
+	/* ...but a file stored before, named after the current folder,
+	 * stays in use when the new name has none. */
+	if (strcmp(top, cwd) != 0 && access(out, F_OK) != 0) {
+		char old[4200];
+
+		dbh_vault_app_name(cwd, app, sizeof(app));
+		if (!config_path(home, app, old, sizeof(old)) &&
+		    access(old, F_OK) == 0)
+			snprintf(out, outsz, "%s", old);
+	}
 	return 0;
 }

@@ -232,6 +232,25 @@ is "$RC" 2 "setup --check of a transaction pooler on an ordinary port: exit 2"
 like "$ERR" 'Nothing was stored\.$' "the live check refuses it before storing"
 is "$(cmp -s "$C" "$WORK/good" && echo same)" same "nothing was stored by --check either"
 
+# A monorepo: the file is named after the workspace's top, whichever of
+# its folders setup and run are started from; a file stored before under
+# the app folder's name stays in use.
+mkdir -p "$WORK/mono/.git" "$WORK/mono/apps/web"
+printf '{"name": "rallly", "private": true}\n' >"$WORK/mono/package.json"
+printf '{"name": "@rallly/web", "private": true}\n' >"$WORK/mono/apps/web/package.json"
+run env -C "$WORK/mono/apps/web" "$DBHOOK" setup "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/inx"
+is "$RC" 0 "setup in a monorepo's app folder: exit 0"
+check "the file is named after the repository top: ~/.rallly-migrate-config" test -f "$HOME/.rallly-migrate-config"
+like "$OUT" "$HOME/\.rallly-migrate-config" "setup says which file it used"
+run env -C "$WORK/mono" "$DBHOOK" profiles
+like "$OUT" '^production$' "profiles at the repository top finds the same file"
+mkdir -p "$WORK/mono2/.git" "$WORK/mono2/apps/api"
+printf '{"name": "@acme/api"}\n' >"$WORK/mono2/apps/api/package.json"
+cp "$WORK/good" "$HOME/.acme-api-migrate-config" && chmod 600 "$HOME/.acme-api-migrate-config"
+run env -C "$WORK/mono2/apps/api" "$DBHOOK" profiles
+is "$RC" 0 "a file stored before under the app folder's name: still found"
+like "$OUT" '^production$' "and used"
+
 runx() { # runx [PASSWORD FILE] : run the production profile of $C (-> dbx)
 	run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"${1:-$WORK/pw3}"
 }

@@ -29,6 +29,12 @@ int dbh_write_atomic(const char *path, const char *data, size_t len,
 		     mode_t perm, enum dbh_write_mode mode, const char *what,
 		     struct dbh_error *err);
 
+/* Whether `dir` is the top of a repository (.git) or of a JavaScript
+ * workspace (pnpm-workspace.yaml, lerna.json, turbo.json, nx.json, or a
+ * package.json with "workspaces"): where a monorepo keeps its lockfile
+ * and what names the project. */
+int dbh_is_project_top(const char *dir);
+
 /* The folder part of `path` ("." when it has none). */
 void dbh_dir_of(const char *path, char *out, size_t outsz);
 
