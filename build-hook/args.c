@@ -120,3 +120,18 @@ const char *dbh_args_nearest(const char *word, const char *const *candidates)
 	}
 	return best;
 }
+
+int dbh_args_env_option(const char *arg, const char *opt, const char *command,
+			struct dbh_error *err)
+{
+	char fmt[128];
+
+	if (dbh_args_env_name(arg))
+		return 0;
+	/* A URL here (even through an abbreviation such as --url=) is not
+	 * echoed: dbh_args_error shows only what cannot be a secret. */
+	snprintf(fmt, sizeof(fmt),
+		 "%s takes the name of an environment variable, not \"%%s\"",
+		 opt);
+	return dbh_args_error(err, command, fmt, arg);
+}

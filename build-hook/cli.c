@@ -200,19 +200,23 @@ static int unknown_command(struct dbh_error *err, const char *word)
 /* An unknown --word: the nearest option as a hint. */
 static int unknown_option(struct dbh_error *err, const char *arg)
 {
-	const char *names[sizeof(long_opts) / sizeof(long_opts[0])];
-	char word[64];
-	size_t n = 0;
-	const char *near;
+	const char *name = arg && strncmp(arg, "--", 2) == 0 ? arg + 2 : NULL;
+	const char *near = NULL;
 
-	for (size_t i = 0; long_opts[i].name; i++)
-		names[n++] = long_opts[i].name;
-	names[n] = NULL;
-	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="),
-		 strncmp(arg, "--", 2) == 0 ? arg + 2 : arg);
-	usage_error(err, "unknown option or missing value: \"%s\"", arg);
-	near =
-	    strncmp(arg, "--", 2) == 0 ? dbh_args_nearest(word, names) : NULL;
+	usage_error(err, "unknown option or missing value: \"%s\"",
+		    arg ? arg : "");
+	if (name) {
+		const char *names[sizeof(long_opts) / sizeof(long_opts[0])];
+		char word[64];
+		size_t n = 0;
+
+		for (size_t i = 0; long_opts[i].name; i++)
+			names[n++] = long_opts[i].name;
+		names[n] = NULL;
+		snprintf(word, sizeof(word), "%.*s", (int)strcspn(name, "="),
+			 name);
+		near = dbh_args_nearest(word, names);
+	}
 	if (near)
 		dbh_error_hint(err,
 			       "Did you mean --%s? Try 'dbhook --help' for "
@@ -255,14 +259,9 @@ static int parse(int argc, char **argv, struct cli_opts *o,
 			o->dir = optarg;
 			break;
 		case OPT_URL_ENV:
-			/* It takes a variable's name; a URL here (even via
-			 * the abbreviation --url=) must not be echoed. */
-			if (!dbh_args_env_name(optarg))
-				return usage_error(
-				    err,
-				    "--url-env takes the name of an "
-				    "environment variable, not \"%s\"",
-				    optarg);
+			if (dbh_args_env_option(optarg, "--url-env", "dbhook",
+						err))
+				return PARSED_ERROR;
 			o->url_env = optarg;
 			break;
 		case OPT_LOCK_TIMEOUT:

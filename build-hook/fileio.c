@@ -60,7 +60,7 @@ int dbh_is_project_top(const char *dir)
 	return has_workspaces(dir);
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int dbh_write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, p, len);
@@ -103,7 +103,7 @@ int dbh_write_atomic(const char *path, const char *data, size_t len,
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, what, path, errno);
-	if (fchmod(fd, perm) || write_all(fd, data, len) || fsync(fd)) {
+	if (fchmod(fd, perm) || dbh_write_all(fd, data, len) || fsync(fd)) {
 		e = errno;
 		close(fd);
 		unlink(tmp);

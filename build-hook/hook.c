@@ -246,12 +246,9 @@ static int parse(int argc, char **argv, struct hook_opts *o,
 			o->allow_unrelated = 1;
 			break;
 		case OPT_URL_ENV:
-			if (!dbh_args_env_name(optarg))
-				return usage_error(
-				    err,
-				    "--url-env takes the name of an "
-				    "environment variable, not \"%s\"",
-				    optarg);
+			if (dbh_args_env_option(optarg, "--url-env",
+						"vercel-build", err))
+				return PARSED_ERROR;
 			o->url_env = optarg;
 			break;
 		case OPT_TIMEOUT:

@@ -1,5 +1,6 @@
 /* prompt.c - secrets from the terminal (echo off) or a file descriptor. */
 #include "dbhook/prompt.h"
+#include "dbhook/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,19 +31,7 @@ static void on_signal(int sig)
 
 static int write_str(int fd, const char *s)
 {
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return dbh_write_all(fd, s, strlen(s));
 }
 
 void dbh_prompt_say(const char *text)

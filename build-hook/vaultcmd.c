@@ -577,17 +577,11 @@ int dbh_vaultcmd_setup(int argc, char **argv)
 		co.app_name = dbh_app_name(app, sizeof(app));
 		co.rep = &rep;
 		ret = dbh_conn_open(&c, &ci, &co, &err);
-		if (ret) {
-			char hint[sizeof(err.hint)];
-
-			snprintf(hint, sizeof(hint), "%s", err.hint);
-			dbh_error_hint(&err, "%s%sNothing was stored.", hint,
-				       hint[0] ? " " : "");
-			goto out;
+		if (!ret) {
+			/* The live pooler check deploy makes. */
+			ret = dbh_check_pooler(&c, &co, &rep, &err);
+			dbh_conn_close(&c);
 		}
-		/* The live pooler check deploy makes, before storing. */
-		ret = dbh_check_pooler(&c, &co, &rep, &err);
-		dbh_conn_close(&c);
 		if (ret) {
 			char hint[sizeof(err.hint)];
 

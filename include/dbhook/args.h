@@ -20,6 +20,12 @@ int dbh_args_seconds(const char *arg, const char *opt, double *out,
  * a URL or a password given to --url-env by mistake cannot. */
 int dbh_args_env_name(const char *s);
 
+/* 0 when `arg`, the value of option `opt`, names an environment
+ * variable; else DBH_EUSAGE with `err` filled (the value not shown when
+ * it could be a secret). */
+int dbh_args_env_option(const char *arg, const char *opt, const char *command,
+			struct dbh_error *err);
+
 /* The candidate nearest to `word` (at most two edits, fewer than half
  * its letters), for "did you mean"; NULL when none is near. `candidates`
  * ends with NULL. */

@@ -35,6 +35,10 @@ int dbh_write_atomic(const char *path, const char *data, size_t len,
  * and what names the project. */
 int dbh_is_project_top(const char *dir);
 
+/* Writes all `len` bytes to `fd` (again after EINTR or a short write).
+ * 0, or -1 with errno set. */
+int dbh_write_all(int fd, const char *p, size_t len);
+
 /* The folder part of `path` ("." when it has none). */
 void dbh_dir_of(const char *path, char *out, size_t outsz);
 
