@@ -22,6 +22,79 @@ const char *dbh_migdir_default(void)
 	return "migrations";
 }
 
+/* Collects up to 3 "<path>/prisma/migrations" folders below `dir`, at
+ * most `depth` levels down, skipping node_modules and hidden folders;
+ * `budget` bounds the folders opened. */
+static void find_prisma(const char *dir, int depth, int *budget,
+			char found[][512], int *nfound)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (depth < 0 || *nfound >= 3 || --*budget < 0 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) != NULL && *nfound < 3) {
+		char path[1024];
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    strcmp(e->d_name, "node_modules") == 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     e->d_name) >= sizeof(path) ||
+		    lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (strcmp(e->d_name, "prisma") == 0) {
+			char mig[1100];
+
+			snprintf(mig, sizeof(mig), "%s/migrations", path);
+			if (stat(mig, &st) == 0 && S_ISDIR(st.st_mode)) {
+				/* shown relative to where we started */
+				snprintf(found[(*nfound)++], 512, "%.500s",
+					 mig[0] == '.' && mig[1] == '/'
+					     ? mig + 2
+					     : mig);
+				continue;
+			}
+		}
+		find_prisma(path, depth - 1, budget, found, nfound);
+	}
+	closedir(d);
+}
+
+/* Says where the folder was looked for, and suggests the Prisma
+ * migration folders below the current one (a monorepo's package). */
+static void explain_missing(const char *dir, struct dbh_error *err)
+{
+	char found[3][512], cwd[1024];
+	int nfound = 0, budget = 2000;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
+	if (strcmp(dir, "migrations") == 0)
+		dbh_error_detail(err,
+				 "Without --dir, dbhook looks for "
+				 "prisma/migrations, then migrations, in %s.",
+				 cwd);
+	else
+		dbh_error_detail(err, "Looked for \"%s\" from %s.", dir, cwd);
+	find_prisma(".", 4, &budget, found, &nfound);
+	if (nfound == 1)
+		dbh_error_hint(err, "Found %s: pass --dir %s.", found[0],
+			       found[0]);
+	else if (nfound > 1)
+		dbh_error_hint(err,
+			       "Found %s%s%s%s%s: pass the right one with "
+			       "--dir.",
+			       found[0], nfound > 2 ? ", " : " and ", found[1],
+			       nfound > 2 ? " and " : "",
+			       nfound > 2 ? found[2] : "");
+	else
+		dbh_error_hint(err, "Run from the project root, or pass --dir "
+				    "with the folder that holds "
+				    "<timestamp>_<name>/migration.sql.");
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	const struct dbh_migration *x = a, *y = b;
@@ -111,10 +184,7 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 			      "cannot open migrations folder \"%s\": %s", dir,
 			      strerror(saved));
 		if (saved == ENOENT)
-			dbh_error_hint(err,
-				       "Run from the project root, or pass "
-				       "--dir with the folder that holds "
-				       "<timestamp>_<name>/migration.sql.");
+			explain_missing(dir, err);
 		return DBH_EUSAGE;
 	}
 	md->dir = strdup(dir);

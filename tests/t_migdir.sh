@@ -74,4 +74,14 @@ run "$DBHOOK" deploy --dir "$M"
 is "$RC" 2 "unreadable migration.sql: exit 2"
 like "$ERR" 'cannot read ".*20240105000000_weird/migration.sql": Is a directory' "reason given"
 
+# A monorepo, run from its root without --dir: where it looked, and the
+# Prisma folders found below.
+mkdir -p "$WORK/mono/packages/database/prisma/migrations" "$WORK/mono/node_modules/x/prisma/migrations"
+run env -C "$WORK/mono" "$DBHOOK" deploy
+is "$RC" 2 "monorepo root without --dir: exit 2"
+like "$ERR" "^dbhook: detail: Without --dir, dbhook looks for prisma/migrations, then migrations, in $WORK/mono\.\$" \
+	"it says where it looked"
+like "$ERR" '^dbhook: hint: Found packages/database/prisma/migrations: pass --dir packages/database/prisma/migrations\.$' \
+	"it suggests the folder found below (node_modules skipped)"
+
 finish
