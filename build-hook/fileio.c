@@ -60,6 +60,30 @@ int dbh_is_project_top(const char *dir)
 	return has_workspaces(dir);
 }
 
+int dbh_find_up(const char *start, int (*want)(const char *dir), char *out,
+		size_t outsz)
+{
+	const char *home = getenv("HOME");
+	char cur[4096];
+
+	if (!realpath(start, cur))
+		return 0;
+	for (int depth = 0; depth < 8; depth++) {
+		char *slash;
+
+		if (want(cur)) {
+			snprintf(out, outsz, "%s", cur);
+			return 1;
+		}
+		if (dbh_is_project_top(cur) ||
+		    (home && strcmp(cur, home) == 0) ||
+		    !(slash = strrchr(cur, '/')) || slash == cur)
+			return 0;
+		*slash = '\0';
+	}
+	return 0;
+}
+
 int dbh_write_all(int fd, const char *p, size_t len)
 {
 	while (len) {

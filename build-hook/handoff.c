@@ -819,26 +819,8 @@ static int has_lockfile(const char *dir)
  * app folder has no lockfile of its own). Writes "" when none has one. */
 static void lockfile_dir(const char *dir, char *out, size_t outsz)
 {
-	const char *home = getenv("HOME");
-	char cur[4096];
-
-	out[0] = '\0';
-	if (!realpath(dir, cur))
-		return;
-	for (int depth = 0; depth < 8; depth++) {
-		char *slash;
-
-		if (has_lockfile(cur)) {
-			snprintf(out, outsz, "%s", cur);
-			return;
-		}
-		/* Not above the repository, nor out of the home folder. */
-		if (dbh_is_project_top(cur) ||
-		    (home && strcmp(cur, home) == 0) ||
-		    !(slash = strrchr(cur, '/')) || slash == cur)
-			return;
-		*slash = '\0';
-	}
+	if (!dbh_find_up(dir, has_lockfile, out, outsz))
+		out[0] = '\0';
 }
 
 /* The package manager for package.json scripts, and why. */

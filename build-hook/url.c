@@ -1337,8 +1337,8 @@ static int check_values(const struct dbh_conninfo *ci, struct dbh_error *err)
 		if (acc)
 			dbh_error_hint(err, "Use one of: %s.", acc);
 		else
-			dbh_error_hint(err, "Use a whole number, e.g. %s=10.",
-				       checked_values[i].keyword);
+			dbh_error_hint(err, "Use a whole number (digits "
+					    "only).");
 		return DBH_EUSAGE;
 	}
 	return 0;

@@ -1023,29 +1023,6 @@ void dbh_vault_app_name(const char *dir, char *out, size_t outsz)
 		snprintf(out, outsz, "app");
 }
 
-/* The nearest folder from `cwd` up that is a repository or workspace
- * top, not above `home`; `cwd` itself when there is none. */
-static void project_top(const char *cwd, char *out, size_t outsz,
-			const char *home)
-{
-	char cur[4096];
-
-	snprintf(cur, sizeof(cur), "%s", cwd);
-	for (int depth = 0; depth < 8; depth++) {
-		char *slash;
-
-		if (dbh_is_project_top(cur)) {
-			snprintf(out, outsz, "%s", cur);
-			return;
-		}
-		if ((home && strcmp(cur, home) == 0) ||
-		    !(slash = strrchr(cur, '/')) || slash == cur)
-			break;
-		*slash = '\0';
-	}
-	snprintf(out, outsz, "%s", cwd);
-}
-
 static int config_path(const char *home, const char *app, char *out,
 		       size_t outsz)
 {
@@ -1072,7 +1049,8 @@ int dbh_vault_default_path(char *out, size_t outsz, struct dbh_error *err)
 		snprintf(cwd, sizeof(cwd), ".");
 	/* Named after the project's top (the repository or workspace), so
 	 * one file serves every folder of a monorepo... */
-	project_top(cwd, top, sizeof(top), home);
+	if (!dbh_find_up(cwd, dbh_is_project_top, top, sizeof(top)))
+		snprintf(top, sizeof(top), "%s", cwd);
 	dbh_vault_app_name(top, app, sizeof(app));
 	if (config_path(home, app, out, outsz))
 		return dbh_error_set(err, DBH_EUSAGE,

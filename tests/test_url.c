@@ -495,7 +495,7 @@ static const struct pcase parse_cases[] = {
      2,
      {{NULL, NULL}},
      .msg_has = "\"connect_timeout\"",
-     .hint_has = "connect_timeout=10"},
+     .hint_has = "whole number"},
     {"key=value gssencmode with a bad value",
      "host=h gssencmode=maybe",
      2,

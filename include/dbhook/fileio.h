@@ -39,6 +39,12 @@ int dbh_is_project_top(const char *dir);
  * 0, or -1 with errno set. */
 int dbh_write_all(int fd, const char *p, size_t len);
 
+/* From `start` upwards, the first folder for which `want` is true, into
+ * `out`: 1 when found, else 0. The walk never goes above the project's top
+ * (the top itself is looked at), the home folder, or 8 levels. */
+int dbh_find_up(const char *start, int (*want)(const char *dir), char *out,
+		size_t outsz);
+
 /* The folder part of `path` ("." when it has none). */
 void dbh_dir_of(const char *path, char *out, size_t outsz);
 
