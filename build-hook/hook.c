@@ -2,13 +2,11 @@
  * report, hand off to the build. */
 #include "dbhook/hook.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dbh_config.h"
-#include "dbhook/args.h"
 #include "dbhook/clock.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
@@ -16,119 +14,11 @@
 #include "dbhook/handoff.h"
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
+#include "dbhook/options.h"
 #include "dbhook/notify.h"
 #include "dbhook/report.h"
 #include "dbhook/status.h"
 #include "dbhook/url.h"
-
-static const char usage_text[] =
-    "Usage: vercel-build [OPTIONS] [-- BUILD COMMAND...]\n"
-    "\n"
-    "The Vercel build hook. In an environment named by --environments "
-    "(default:\n"
-    "production, from VERCEL_TARGET_ENV or VERCEL_ENV) it applies pending\n"
-    "migrations with MIGRATE_DATABASE_URL. When that fails it says why and "
-    "how to\n"
-    "fix it, and the build still goes on (use --strict to fail it instead). "
-    "Then\n"
-    "it hands off to the build: the command after --, else package.json's\n"
-    "\"build\" script through the package manager of its lockfile, else the\n"
-    "framework's default build command from vercel.json, else it exits 0.\n"
-    "\n"
-    "Options:\n"
-    "  --environments LIST    comma-separated environments that migrate\n"
-    "                         (default: production)\n"
-    "  --strict               a failed migration step fails the build\n"
-    "                         (also MIGRATE_STRICT=1)\n"
-    "  --dry-run              show the decision, the pending migrations and "
-    "the\n"
-    "                         build command; change nothing, build nothing\n"
-    "  --url-env NAME         the environment variable holding the database "
-    "URL\n"
-    "                         (default: MIGRATE_DATABASE_URL)\n"
-    "  --dir DIR              migrations folder (default: prisma/migrations "
-    "if\n"
-    "                         present, else migrations)\n"
-    "  --timeout SECS         time budget of the migration step: connecting,\n"
-    "                         lock wait and migrations (default 180)\n"
-    "  --connect-timeout SECS one connection attempt (default 10)\n"
-    "  --allow-unrelated      migrate even when the folder and the "
-    "database's history\n"
-    "                         look unrelated (wrong folder or database?)\n"
-    "  --unreachable-timeout SECS\n"
-    "                         give up on a database host that refuses "
-    "connections,\n"
-    "                         does not resolve or cannot be reached after "
-    "this\n"
-    "                         long (default 20; 0 = the whole --timeout), "
-    "unless\n"
-    "                         the Supabase API says the project is "
-    "waking up\n"
-    "  --lock-timeout SECS    wait for another deploy's lock (default 60)\n"
-    "  --lock-timeout-statement SECS\n"
-    "                         lock_timeout per migration statement (default "
-    "5)\n"
-    "  --probe-pooler         let the live check decide on a URL that looks "
-    "like a\n"
-    "                         transaction pooler\n"
-    "  --report FILE          write a JSON summary of the run\n"
-    "  -h, --help             show this help and exit\n"
-    "  -V, --version          show the version and exit\n"
-    "\n"
-    "Environment:\n"
-    "  MIGRATE_DATABASE_URL   the database (set it for Production only)\n"
-    "  MIGRATE_STRICT=1       as --strict\n"
-    "  MIGRATE_NOTIFY_URL     a webhook told of a failure; "
-    "MIGRATE_NOTIFY_ON=always:\n"
-    "                         of success too\n"
-    "  SUPABASE_ACCESS_TOKEN  ask the Supabase Management API why a "
-    "Supabase host\n"
-    "                         fails; MIGRATE_SUPABASE_RESTORE=1: restore a "
-    "paused\n"
-    "                         project (SUPABASE_API_URL, DBHOOK_API_TIMEOUT "
-    "adjust it)\n"
-    "  VERCEL_TARGET_ENV, VERCEL_ENV   the environment (the first wins)\n"
-    "  VERCEL_GIT_COMMIT_SHA, VERCEL_URL, VERCEL_PROJECT_PRODUCTION_URL\n"
-    "                         shown in the webhook and the report\n"
-    "  DBHOOK_KEEP_ENV=1      pass MIGRATE_DATABASE_URL, "
-    "MIGRATE_NOTIFY_URL and\n"
-    "                         SUPABASE_ACCESS_TOKEN on to the build\n"
-    "  DBHOOK_LIBCURL         the libcurl to load for HTTP\n"
-    "  DBHOOK_HTTP_DEBUG=1    trace HTTP headers (tokens redacted)\n"
-    "  NO_COLOR               no colour on a terminal\n"
-    "The database URL is never taken from the command line.\n"
-    "\n"
-    "Exit codes (the migration step alone exits 0 unless --strict; after "
-    "the\n"
-    "hand-off the build's own exit code is returned):\n"
-    "  0  success, or nothing to do\n"
-    "  1  a migration failed, or a failed migration blocks deploys "
-    "(--strict)\n"
-    "  2  usage or configuration error (bad option; with --strict: bad URL "
-    "or\n"
-    "     migrations folder)\n"
-    "  3  the database could not be reached, authenticated or locked in "
-    "time\n"
-    "     (--strict)\n"
-    "  126, 127  the build command could not be run\n";
-
-struct hook_opts {
-	const char *environments;
-	const char *dir;
-	const char *report;
-	double timeout;
-	double lock_timeout;
-	double stmt_lock_timeout;
-	int connect_timeout;
-	double unreachable_timeout; /* --unreachable-timeout, seconds */
-	const char *url_env;	    /* the variable holding the URL */
-	int allow_unrelated;
-	int strict;
-	int dry_run;
-	int probe_pooler;
-	int build_argc;
-	char **build_argv;
-};
 
 /* What the run did, for the log line, the report and the webhook. */
 struct hook_run {
@@ -144,159 +34,12 @@ struct hook_run {
 	double migrate_seconds;
 };
 
-enum {
-	OPT_ENVS = 256,
-	OPT_STRICT,
-	OPT_DRY_RUN,
-	OPT_DIR,
-	OPT_TIMEOUT,
-	OPT_CONNECT_TIMEOUT,
-	OPT_UNREACHABLE_TIMEOUT,
-	OPT_ALLOW_UNRELATED,
-	OPT_URL_ENV,
-	OPT_LOCK_TIMEOUT,
-	OPT_STMT_LOCK_TIMEOUT,
-	OPT_PROBE_POOLER,
-	OPT_REPORT
-};
-
-static const struct option long_opts[] = {
-    {"environments", required_argument, NULL, OPT_ENVS},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"dir", required_argument, NULL, OPT_DIR},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
-    {"url-env", required_argument, NULL, OPT_URL_ENV},
-    {"unreachable-timeout", required_argument, NULL, OPT_UNREACHABLE_TIMEOUT},
-    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-    {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
-    {"probe-pooler", no_argument, NULL, OPT_PROBE_POOLER},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
-};
-
-enum parsed { PARSED_RUN, PARSED_HELP, PARSED_VERSION, PARSED_ERROR };
-
-static int usage_error(struct dbh_error *err, const char *fmt, const char *arg)
-{
-	dbh_args_error(err, "vercel-build", fmt, arg);
-	return PARSED_ERROR;
-}
-
-static int seconds(const char *arg, const char *opt, double *out,
-		   struct dbh_error *err)
-{
-	return dbh_args_seconds(arg, opt, out, "vercel-build", err)
-		   ? PARSED_ERROR
-		   : PARSED_RUN;
-}
-
 static int env_is_true(const char *name)
 {
 	const char *v = getenv(name);
 
 	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
 		     strcasecmp(v, "yes") == 0);
-}
-
-static int parse(int argc, char **argv, struct hook_opts *o,
-		 struct dbh_error *err)
-{
-	double v;
-	int c, r = PARSED_RUN;
-
-	memset(o, 0, sizeof(*o));
-	o->environments = "production";
-	o->timeout = 180;
-	o->unreachable_timeout = 20;
-	o->url_env = "MIGRATE_DATABASE_URL";
-	o->lock_timeout = 60;
-	o->stmt_lock_timeout = 5;
-	o->strict = env_is_true("MIGRATE_STRICT");
-	opterr = 0;
-	optind = 1;
-	/* '+': stop at the first word, so a build command's own options
-	 * after -- (or after its first word) are left alone. */
-	while (r == PARSED_RUN &&
-	       (c = getopt_long(argc, argv, "+hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ENVS:
-			o->environments = optarg;
-			break;
-		case OPT_STRICT:
-			o->strict = 1;
-			break;
-		case OPT_DRY_RUN:
-			o->dry_run = 1;
-			break;
-		case OPT_DIR:
-			o->dir = optarg;
-			break;
-		case OPT_REPORT:
-			o->report = optarg;
-			break;
-		case OPT_PROBE_POOLER:
-			o->probe_pooler = 1;
-			break;
-		case OPT_ALLOW_UNRELATED:
-			o->allow_unrelated = 1;
-			break;
-		case OPT_URL_ENV:
-			if (dbh_args_env_option(optarg, "--url-env",
-						"vercel-build", err))
-				return PARSED_ERROR;
-			o->url_env = optarg;
-			break;
-		case OPT_TIMEOUT:
-			r = seconds(optarg, "--timeout", &o->timeout, err);
-			break;
-		case OPT_LOCK_TIMEOUT:
-			r = seconds(optarg, "--lock-timeout", &o->lock_timeout,
-				    err);
-			break;
-		case OPT_STMT_LOCK_TIMEOUT:
-			r = seconds(optarg, "--lock-timeout-statement",
-				    &o->stmt_lock_timeout, err);
-			break;
-		case OPT_UNREACHABLE_TIMEOUT:
-			r = seconds(optarg, "--unreachable-timeout",
-				    &o->unreachable_timeout, err);
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			r = seconds(optarg, "--connect-timeout", &v, err);
-			if (r == PARSED_RUN) /* v is unset after a bad value */
-				o->connect_timeout = v < 2 ? 2 : (int)v;
-			break;
-		case 'h':
-			return PARSED_HELP;
-		case 'V':
-			return PARSED_VERSION;
-		default:
-			return usage_error(err,
-					   optopt >= 256
-					       ? "option \"%s\" needs a "
-						 "value"
-					       : "unknown option \"%s\"",
-					   argv[optind - 1]);
-		}
-	}
-	if (r != PARSED_RUN)
-		return r;
-	/* Words after the options: the build command ("--" is consumed by
-	 * getopt). A URL pasted here by mistake is refused, not run. */
-	o->build_argc = argc - optind;
-	o->build_argv = argv + optind;
-	if (o->build_argc > 0 && strstr(o->build_argv[0], "://"))
-		return usage_error(err,
-				   "\"%s\" is not a build command; the "
-				   "database URL belongs in "
-				   "MIGRATE_DATABASE_URL",
-				   o->build_argv[0]);
-	return PARSED_RUN;
 }
 
 /* Is `env` one of the comma-separated `list`? */
@@ -317,7 +60,7 @@ static int in_list(const char *list, const char *env)
 }
 
 /* Step 1: migrate or not, and why (one line). */
-static int decide(const struct hook_opts *o, struct hook_run *run)
+static int decide(const struct dbh_opts *o, struct hook_run *run)
 {
 	const char *target = getenv("VERCEL_TARGET_ENV");
 	const char *env = target && *target ? target : getenv("VERCEL_ENV");
@@ -359,7 +102,7 @@ static int decide(const struct hook_opts *o, struct hook_run *run)
 	return 1;
 }
 
-static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
+static void fill_deploy_opts(const struct dbh_opts *o, struct hook_run *run,
 			     const struct dbh_reporter *rep, double start,
 			     char *app, size_t appsz, struct dbh_deploy_opts *d)
 {
@@ -380,7 +123,7 @@ static void fill_deploy_opts(const struct hook_opts *o, struct hook_run *run,
 }
 
 /* --dry-run: the pending migrations, read-only (the status query). */
-static int plan(const struct hook_opts *o, struct hook_run *run,
+static int plan(const struct dbh_opts *o, struct hook_run *run,
 		const struct dbh_reporter *rep, double start)
 {
 	struct dbh_deploy_opts d;
@@ -416,7 +159,7 @@ static int plan(const struct hook_opts *o, struct hook_run *run,
 	return 0;
 }
 
-static int migrate(const struct hook_opts *o, struct hook_run *run,
+static int migrate(const struct dbh_opts *o, struct hook_run *run,
 		   const struct dbh_reporter *rep, double start)
 {
 	struct dbh_deploy_opts d;
@@ -484,7 +227,7 @@ static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
 			   failed ? "failure" : "success", nerr.message);
 }
 
-static void write_report(const struct hook_opts *o, struct hook_run *run,
+static void write_report(const struct dbh_opts *o, struct hook_run *run,
 			 const char *build, double start,
 			 const struct dbh_reporter *rep)
 {
@@ -532,30 +275,32 @@ static const char *outcome_of(const struct hook_run *run, int dry_run)
 	return "up_to_date";
 }
 
-int dbh_hook_main(int argc, char **argv)
+int dbh_hook_run(const struct dbh_opts *opts)
 {
-	struct hook_opts o;
+	struct dbh_opts o = *opts;
 	struct hook_run run;
 	struct dbh_reporter rep;
 	struct dbh_handoff h = {0};
 	double start = dbh_now();
 	int d, ret = 0;
 
-	dbh_log_init("vercel-build");
 	memset(&run, 0, sizeof(run));
-	switch (parse(argc, argv, &o, &run.err)) {
-	case PARSED_HELP:
-		fputs(usage_text, stdout);
-		return DBH_OK;
-	case PARSED_VERSION:
-		printf("vercel-build %s (%s)\n", DBH_VERSION, DBH_COMMIT);
-		return DBH_OK;
-	case PARSED_ERROR:
+	/* A URL pasted as the build command is refused, not run. */
+	if (o.nwords > 0 && strstr(o.words[0], "://")) {
+		dbh_error_set(&run.err, DBH_EUSAGE,
+			      "a URL is not a build command (it is not shown: "
+			      "it may hold a password)");
+		dbh_error_hint(&run.err,
+			       "Set the database URL in %s in the project's "
+			       "Environment Variables; after -- give the build "
+			       "command, e.g. vercel-build -- next build.",
+			       o.url_env ? o.url_env : "MIGRATE_DATABASE_URL");
 		dbh_log_error(&run.err);
 		return DBH_EUSAGE;
-	default:
-		break;
 	}
+	if (!o.url_env)
+		o.url_env = "MIGRATE_DATABASE_URL";
+	o.strict = o.strict || env_is_true("MIGRATE_STRICT");
 	if (!o.dir)
 		o.dir = dbh_migdir_default();
 	rep = dbh_log_reporter(0);
@@ -607,13 +352,13 @@ int dbh_hook_main(int argc, char **argv)
 
 	/* A build started by vercel-build runs only an explicit command,
 	 * never package.json's script again. */
-	if (dbh_handoff_inside() && o.build_argc == 0) {
+	if (dbh_handoff_inside() && o.nwords == 0) {
 		write_report(&o, &run, NULL, start, &rep);
 		release_run(&run);
 		return DBH_OK;
 	}
-	if (dbh_handoff_resolve(o.build_argc, o.build_argv, ".", &rep, &h,
-				&run.err) != 0) {
+	if (dbh_handoff_resolve(o.nwords, o.words, ".", &rep, &h, &run.err) !=
+	    0) {
 		dbh_log_error(&run.err);
 		write_report(&o, &run, NULL, start, &rep);
 		release_run(&run);

@@ -7,7 +7,6 @@
  */
 #include "dbhook/vaultcmd.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "dbhook/lock.h"
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
+#include "dbhook/options.h"
 #include "dbhook/pooler.h"
 #include "dbhook/prompt.h"
 #include "dbhook/url.h"
@@ -34,82 +34,6 @@
 #define PW_MAX 1024
 #define TRIES 3
 #define LOCK_WAIT_S 30
-
-static const char setup_usage[] =
-    "Usage: dbhook setup [--profile P] [--config FILE] [--check]\n"
-    "       dbhook setup --delete P [--config FILE]\n"
-    "\n"
-    "Asks on the terminal (input hidden) for a direct database URL and a\n"
-    "password (twice), and stores the URL encrypted under the password\n"
-    "(AES-256-GCM, scrypt) as one profile of the config file. Other\n"
-    "profiles in the file are kept.\n"
-    "\n"
-    "Options:\n"
-    "  --profile P        the profile to store (default: production)\n"
-    "  --config FILE      the config file (default: ~/.<app>-migrate-config,\n"
-    "                     <app> = package.json's name, else the folder "
-    "name)\n"
-    "  --check            connect with the URL before storing it\n"
-    "  --delete P         remove profile P from the file\n"
-    "  --scrypt-n N       scrypt cost, a power of two from 32768 to 1048576\n"
-    "                     (default 131072)\n"
-    "  --url-fd N         read the URL from file descriptor N (automation)\n"
-    "  --password-fd N    read the password from file descriptor N, once\n"
-    "                     (automation; with the same N as --url-fd: the URL\n"
-    "                     line first, then the password line)\n"
-    "  -q, --quiet        print errors, warnings and the outcome only\n"
-    "  -h, --help         show this help and exit\n"
-    "\n"
-    "The URL and the password are never taken from the command line or the\n"
-    "environment. Exit status: 0 stored, 2 usage or config file error,\n"
-    "3 --check could not connect.\n";
-
-static const char run_usage[] =
-    "Usage: dbhook run [--profile P] [--config FILE] [--password-fd N]\n"
-    "                  [--dir D] [deploy options]\n"
-    "\n"
-    "Asks for the profile's password on the terminal (input hidden),\n"
-    "decrypts its URL in memory and deploys the pending migrations, like\n"
-    "`dbhook deploy`, then wipes the password, the key and the URL.\n"
-    "\n"
-    "Options:\n"
-    "  --profile P        the profile to use (default: production)\n"
-    "  --config FILE      the config file (default: ~/.<app>-migrate-config)\n"
-    "  --password-fd N    read the password from file descriptor N\n"
-    "  --dir DIR          migrations folder (default: prisma/migrations if\n"
-    "                     present, else migrations)\n"
-    "  --lock-timeout SECS, --lock-timeout-statement SECS, --timeout SECS,\n"
-    "  --connect-timeout SECS, --baseline NAME, --allow-unrelated\n"
-    "                     as for `dbhook deploy`\n"
-    "  -q, --quiet        print errors, warnings and the outcome only\n"
-    "  -h, --help         show this help and exit\n"
-    "\n"
-    "The file must be yours and private (chmod 600). Exit status: as\n"
-    "`dbhook deploy`; 2 also for a wrong password, a changed or damaged\n"
-    "file, an unknown profile.\n";
-
-static const char profiles_usage[] =
-    "Usage: dbhook profiles [--config FILE]\n"
-    "\n"
-    "Lists the profile names stored in the config file, one per line (no\n"
-    "secrets: no password is asked).\n";
-
-enum {
-	OPT_PROFILE = 256,
-	OPT_CONFIG,
-	OPT_CHECK,
-	OPT_DELETE,
-	OPT_SCRYPT_N,
-	OPT_URL_FD,
-	OPT_PASSWORD_FD,
-	OPT_DIR,
-	OPT_LOCK_TIMEOUT,
-	OPT_STMT_LOCK_TIMEOUT,
-	OPT_TIMEOUT,
-	OPT_CONNECT_TIMEOUT,
-	OPT_BASELINE,
-	OPT_ALLOW_UNRELATED
-};
 
 struct vopts {
 	const char *cmd;
@@ -124,41 +48,6 @@ struct vopts {
 	double lock_timeout, stmt_lock_timeout, timeout;
 	int connect_timeout;
 	char path[4096];
-};
-
-static const struct option setup_opts[] = {
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"delete", required_argument, NULL, OPT_DELETE},
-    {"scrypt-n", required_argument, NULL, OPT_SCRYPT_N},
-    {"url-fd", required_argument, NULL, OPT_URL_FD},
-    {"password-fd", required_argument, NULL, OPT_PASSWORD_FD},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static const struct option run_opts[] = {
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"password-fd", required_argument, NULL, OPT_PASSWORD_FD},
-    {"dir", required_argument, NULL, OPT_DIR},
-    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-    {"lock-timeout-statement", required_argument, NULL, OPT_STMT_LOCK_TIMEOUT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"baseline", required_argument, NULL, OPT_BASELINE},
-    {"allow-unrelated", no_argument, NULL, OPT_ALLOW_UNRELATED},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static const struct option profiles_opts[] = {
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
 };
 
 /* Prints a usage error (the argument redacted: it may be a pasted URL)
@@ -180,150 +69,31 @@ static int fail(const struct dbh_error *err)
 	return err->code ? err->code : DBH_EUSAGE;
 }
 
-/* Seconds from 0 to 86400, as `dbhook deploy` takes them. */
-static int parse_secs(const struct vopts *o, const char *arg, const char *opt,
-		      double *out)
+/* The parsed options of `cmd`, checked, with the defaults filled in
+ * (the profile, the config file's path). Returns 0, or DBH_EUSAGE
+ * (printed). */
+static int opts_init(struct vopts *o, const char *cmd,
+		     const struct dbh_opts *in)
 {
 	struct dbh_error err;
-	char command[32];
 
-	snprintf(command, sizeof(command), "dbhook %s", o->cmd);
-	if (dbh_args_seconds(arg, opt, out, command, &err) == 0)
-		return 0;
-	dbh_log_error(&err);
-	return DBH_EUSAGE;
-}
-
-/* Parses the options of `o->cmd`; returns 0, -1 for --help (printed), or
- * DBH_EUSAGE (printed). */
-static int parse(int argc, char **argv, const struct option *lo,
-		 const char *usage, struct vopts *o)
-{
-	struct dbh_error err;
-	char word[64];
-	int c, fd;
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_PROFILE:
-			o->profile = optarg;
-			break;
-		case OPT_CONFIG:
-			if (!*optarg)
-				return usage_error(o, "--config needs a file%s",
-						   "");
-			o->config = optarg;
-			break;
-		case OPT_CHECK:
-			o->check = 1;
-			break;
-		case OPT_DELETE:
-			o->delete = optarg;
-			break;
-		case OPT_SCRYPT_N: {
-			char *end = NULL;
-			unsigned long long n = strtoull(optarg, &end, 10);
-
-			if (!*optarg || *end || n < DBH_VAULT_MIN_N ||
-			    n > DBH_VAULT_MAX_N || (n & (n - 1)))
-				return usage_error(
-				    o,
-				    "--scrypt-n takes a power of two from "
-				    "32768 to 1048576, not \"%s\"",
-				    optarg);
-			o->scrypt_n = n;
-			break;
-		}
-		case OPT_URL_FD:
-		case OPT_PASSWORD_FD:
-			dbh_error_clear(&err);
-			fd = dbh_parse_fd(optarg,
-					  c == OPT_URL_FD ? "--url-fd"
-							  : "--password-fd",
-					  &err);
-			if (fd < 0)
-				return fail(&err);
-			if (c == OPT_URL_FD)
-				o->url_fd = fd;
-			else
-				o->password_fd = fd;
-			break;
-		case OPT_DIR:
-			o->dir = optarg;
-			break;
-		case OPT_LOCK_TIMEOUT:
-			if (parse_secs(o, optarg, "--lock-timeout",
-				       &o->lock_timeout))
-				return DBH_EUSAGE;
-			break;
-		case OPT_STMT_LOCK_TIMEOUT:
-			if (parse_secs(o, optarg, "--lock-timeout-statement",
-				       &o->stmt_lock_timeout))
-				return DBH_EUSAGE;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_secs(o, optarg, "--timeout", &o->timeout))
-				return DBH_EUSAGE;
-			break;
-		case OPT_CONNECT_TIMEOUT: {
-			double v = 0;
-
-			if (parse_secs(o, optarg, "--connect-timeout", &v))
-				return DBH_EUSAGE;
-			o->connect_timeout = v < 2 ? 2 : (int)v;
-			break;
-		}
-		case OPT_ALLOW_UNRELATED:
-			o->allow_unrelated = 1;
-			break;
-		case OPT_BASELINE:
-			o->baseline = optarg;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			if (optopt && optopt < 256 && optopt != '?') {
-				char opt[3] = {'-', (char)optopt, '\0'};
-
-				return usage_error(o, "unknown option \"%s\"",
-						   opt);
-			}
-			/* Never echo a value given as --name=VALUE: it may
-			 * be a password typed where it does not belong. */
-			snprintf(word, sizeof(word), "%.*s",
-				 (int)strcspn(argv[optind - 1], "="),
-				 argv[optind - 1]);
-			return usage_error(o,
-					   optopt >= 256
-					       ? "option \"%s\" needs a value"
-					       : "unknown option or missing "
-						 "value: \"%s\"",
-					   word);
-		}
-	}
-	if (optind < argc) {
-		struct dbh_reporter rep = dbh_log_reporter(0);
-
-		usage_error(o, "unexpected argument \"%s\"", argv[optind]);
-		dbh_report(&rep, DBH_NOTE,
-			   "URLs and passwords are asked on the terminal, "
-			   "never taken from the command line");
-		return DBH_EUSAGE;
-	}
-	if (o->profile && !dbh_vault_valid_name(o->profile))
-		return usage_error(o,
-				   "invalid profile name \"%s\" (use 1 to 64 "
-				   "of A-Z a-z 0-9 . _ -, not starting with . "
-				   "or -)",
-				   o->profile);
-	if (o->delete &&!dbh_vault_valid_name(o->delete))
-		return usage_error(o, "invalid profile name \"%s\"", o->delete);
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->profile = in->profile;
+	o->config = in->config;
+	o->delete = in->delete_profile;
+	o->dir = in->dir;
+	o->baseline = in->baseline;
+	o->allow_unrelated = in->allow_unrelated;
+	o->check = in->check;
+	o->quiet = in->quiet;
+	o->url_fd = in->url_fd;
+	o->password_fd = in->password_fd;
+	o->scrypt_n = in->scrypt_n;
+	o->lock_timeout = in->lock_timeout;
+	o->stmt_lock_timeout = in->stmt_lock_timeout;
+	o->timeout = in->timeout;
+	o->connect_timeout = in->connect_timeout;
 	if (o->delete &&(o->profile || o->check || o->url_fd >= 0 ||
 			 o->password_fd >= 0 || o->scrypt_n))
 		return usage_error(o,
@@ -342,17 +112,6 @@ static int parse(int argc, char **argv, const struct option *lo,
 			return fail(&err);
 	}
 	return 0;
-}
-
-static void opts_init(struct vopts *o, const char *cmd)
-{
-	memset(o, 0, sizeof(*o));
-	o->cmd = cmd;
-	o->url_fd = -1;
-	o->password_fd = -1;
-	o->lock_timeout = 60;
-	o->stmt_lock_timeout = 5;
-	o->timeout = 180;
 }
 
 /* No core dumps and no ptrace by other processes of the user while
@@ -533,7 +292,7 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 	return 0;
 }
 
-int dbh_vaultcmd_setup(int argc, char **argv)
+int dbh_vaultcmd_setup(const struct dbh_opts *in)
 {
 	struct vopts o;
 	struct dbh_error err;
@@ -544,10 +303,9 @@ int dbh_vaultcmd_setup(int argc, char **argv)
 	char url[DBH_VAULT_SECRET_MAX + 1], pw[PW_MAX + 1];
 	int ret, missing = 0, existed;
 
-	opts_init(&o, "setup");
-	ret = parse(argc, argv, setup_opts, setup_usage, &o);
+	ret = opts_init(&o, "setup", in);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret;
 	rep = dbh_log_reporter(o.quiet);
 	dbh_error_clear(&err);
 	protect_process();
@@ -642,7 +400,7 @@ static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
 	return DBH_EUSAGE;
 }
 
-int dbh_vaultcmd_run(int argc, char **argv)
+int dbh_vaultcmd_run(const struct dbh_opts *in)
 {
 	struct vopts o;
 	struct dbh_error err;
@@ -656,10 +414,9 @@ int dbh_vaultcmd_run(int argc, char **argv)
 	char *url = NULL;
 	int ret;
 
-	opts_init(&o, "run");
-	ret = parse(argc, argv, run_opts, run_usage, &o);
+	ret = opts_init(&o, "run", in);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret;
 	rep = dbh_log_reporter(o.quiet);
 	dbh_error_clear(&err);
 	memset(pw, 0, sizeof(pw));
@@ -735,7 +492,7 @@ out:
 
 /* ---- profiles ---- */
 
-int dbh_vaultcmd_profiles(int argc, char **argv)
+int dbh_vaultcmd_profiles(const struct dbh_opts *in)
 {
 	struct vopts o;
 	struct dbh_error err;
@@ -743,32 +500,18 @@ int dbh_vaultcmd_profiles(int argc, char **argv)
 	struct dbh_vault v;
 	int ret;
 
-	opts_init(&o, "profiles");
-	ret = parse(argc, argv, profiles_opts, profiles_usage, &o);
+	ret = opts_init(&o, "profiles", in);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret;
 	dbh_error_clear(&err);
 	ret = dbh_vault_load(o.path, &v, NULL, &err);
 	if (ret)
 		return fail(&err);
-	rep = dbh_log_reporter(0);
-	for (size_t i = 0; i < v.n; i++)
-		dbh_report(&rep, DBH_INFO, "%s", v.p[i].name);
+	rep = dbh_log_reporter(o.quiet);
+	for (size_t i = 0; i < v.n; i++) /* the result: kept by --quiet */
+		dbh_report(&rep, DBH_RESULT, "%s", v.p[i].name);
 	if (v.n == 0)
 		dbh_report(&rep, DBH_NOTE, "no profile in %s", o.path);
 	dbh_vault_release(&v);
 	return 0;
-}
-
-int dbh_vaultcmd_dispatch(int argc, char **argv)
-{
-	if (argc < 2)
-		return -1;
-	if (strcmp(argv[1], "setup") == 0)
-		return dbh_vaultcmd_setup(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run") == 0)
-		return dbh_vaultcmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "profiles") == 0)
-		return dbh_vaultcmd_profiles(argc - 1, argv + 1);
-	return -1;
 }

@@ -109,4 +109,76 @@ run "$VERCEL_BUILD" --bogus
 is "$RC" 2 "vercel-build --bogus exits 2"
 like "$ERR" "^vercel-build: hint: Try 'vercel-build --help'" "vercel-build bad option hints at --help"
 
+# ---- one command table, one parser -----------------------------------------
+# Global options go before or after the command.
+run "$DBHOOK" --quiet new --dir "$WORK/m" first_one
+is "$RC" 0 "--quiet before the command is taken"
+like "$OUT" '^Created .*_first_one/migration\.sql$' "and the outcome is printed"
+unlike "$OUT" '^Next:' "without the progress lines"
+run "$DBHOOK" --quiet run --config "$WORK/none" --password-fd 9
+is "$RC" 2 "--quiet before \`run\` is taken (the error is about --password-fd)"
+like "$ERR" '^dbhook: error: --password-fd 9: that file descriptor is not open$' "the command's own error"
+# Each command has its own help, and --version works everywhere.
+for c in status deploy resolve new setup run profiles; do
+	run "$DBHOOK" "$c" --help
+	is "$RC" 0 "dbhook $c --help exits 0"
+	like "$OUT" "^Usage: dbhook $c" "dbhook $c --help is the help of $c"
+	like "$OUT" '^  -h, --help ' "and lists --help"
+	run "$DBHOOK" help "$c"
+	is "$OUT" "$("$DBHOOK" "$c" --help)" "dbhook help $c is the same"
+	run "$DBHOOK" "$c" --version
+	is "$RC:$ERR" "0:" "dbhook $c --version exits 0"
+	like "$OUT" '^dbhook [0-9]+\.[0-9]+\.[0-9]+ ' "dbhook $c --version prints the version"
+done
+run "$DBHOOK" status --help
+unlike "$OUT" '--baseline' "the help of status does not list deploy's options"
+like "$OUT" '^  --json ' "but its own"
+# The help cannot drift from what is accepted: every option a command's
+# help lists is taken by it, every other command's option is refused.
+all_opts=$(for c in status deploy resolve new setup run profiles; do
+	"$DBHOOK" "$c" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'
+done | sort -u)
+drift=""
+for c in status deploy resolve new setup run profiles; do
+	mine=$("$DBHOOK" "$c" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+( [A-Z]+)?' | sed 's/^ *\(-., \)\?//')
+	while read -r opt arg; do
+		[ "$opt" = --help ] || [ "$opt" = --version ] && continue
+		if [ -n "$arg" ]; then
+			"$DBHOOK" "$c" "$opt=" >/dev/null 2>"$WORK/err"
+		else
+			"$DBHOOK" "$c" "$opt" --help >/dev/null 2>"$WORK/err"
+		fi
+		grep -qE 'unknown option|does not apply' "$WORK/err" && drift+=" $c:$opt(listed,refused)"
+	done <<<"$mine"
+	for opt in $all_opts; do
+		grep -qxF -- "$opt" <<<"$(sed 's/ .*//' <<<"$mine")" && continue
+		"$DBHOOK" "$c" "$opt" >/dev/null 2>"$WORK/err"
+		grep -qE 'does not apply|unknown option' "$WORK/err" || drift+=" $c:$opt(not listed,taken)"
+	done
+done
+is "$drift" "" "every command takes exactly the options its help lists"
+# An option of another command: whose it is.
+run "$DBHOOK" deploy --json
+like "$ERR" '^dbhook: error: option --json does not apply to `dbhook deploy`$' "an option of another command: named"
+like "$ERR" '^dbhook: hint: --json belongs to `dbhook status`\.' "and whose it is"
+run "$DBHOOK" --baseline x status
+is "$RC" 2 "an option before the command is checked against it too"
+like "$ERR" 'belongs to `dbhook deploy`, `dbhook run`' "every command that takes it"
+# Typos: the nearest valid option of that command.
+run "$DBHOOK" deploy --alow-unrelated
+like "$ERR" '^dbhook: hint: Did you mean --allow-unrelated\? Try .dbhook deploy --help.' "deploy: nearest option"
+run "$DBHOOK" run --profle x
+is "$RC" 2 "run: a typo exits 2"
+like "$ERR" '^dbhook: hint: Did you mean --profile\? ' "run: nearest option"
+run "$DBHOOK" setup --bogus
+is "$(wc -l <<<"$ERR")" 2 "a vault command's usage error is printed once (error and hint)"
+run "$DBHOOK" new
+like "$ERR" '^dbhook: error: `dbhook new` needs a NAME$' "new without NAME"
+run "$DBHOOK" status --json=yes
+like "$ERR" '^dbhook: error: option "--json" takes no value$' "a flag given a value"
+run "$VERCEL_BUILD" --json
+like "$ERR" '^vercel-build: error: unknown option "--json"$' "dbhook's options are unknown to vercel-build"
+run "$VERCEL_BUILD" --dry-run --stirct
+like "$ERR" '^vercel-build: hint: Did you mean --strict\? ' "vercel-build: nearest option"
+
 finish

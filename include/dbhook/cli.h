@@ -1,8 +1,14 @@
-/* cli.h - the `dbhook` command line: options, dispatch, messages. */
+/* cli.h - the database commands of `dbhook`. Each takes the options
+ * parsed by options.c, prints what it does and returns the exit status
+ * (enum dbh_exit). The command table is in commands.c. */
 #ifndef DBHOOK_CLI_H
 #define DBHOOK_CLI_H
 
-/* Runs `dbhook` with its arguments; returns the exit status. */
-int dbh_cli_main(int argc, char **argv);
+#include "dbhook/options.h"
+
+int dbh_cli_status(const struct dbh_opts *o);
+int dbh_cli_deploy(const struct dbh_opts *o);
+int dbh_cli_resolve(const struct dbh_opts *o);
+int dbh_cli_new(const struct dbh_opts *o);
 
 #endif

@@ -1,0 +1,282 @@
+/* commands.c - the command tables of `dbhook` and `vercel-build`, and
+ * the one front door both programs go through: parse (options.c), then
+ * print the help or the version, or run the command's handler. */
+#include "dbhook/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbh_config.h"
+#include "dbhook/cli.h"
+#include "dbhook/hook.h"
+#include "dbhook/log.h"
+#include "dbhook/options.h"
+#include "dbhook/vaultcmd.h"
+
+#define END                                                                    \
+	{                                                                      \
+		DBH_O_END, NULL                                                \
+	}
+
+/* The connection options of every command that reaches the database. */
+#define CONNECT_OPTS                                                           \
+	{DBH_O_DIR, NULL}, {DBH_O_URL_ENV, NULL}, {DBH_O_TIMEOUT, NULL},       \
+	{                                                                      \
+		DBH_O_CONNECT_TIMEOUT, NULL                                    \
+	}
+
+static const struct dbh_cmd_option status_opts[] = {
+    {DBH_O_DIR, NULL},
+    {DBH_O_URL_ENV, NULL},
+    {DBH_O_TIMEOUT, "time budget for connecting, with retries (default 180; "
+		    "0 = no limit)"},
+    {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_JSON, NULL},
+    END};
+
+static const struct dbh_cmd_option deploy_opts[] = {
+    CONNECT_OPTS,
+    {DBH_O_LOCK_TIMEOUT, NULL},
+    {DBH_O_STMT_LOCK_TIMEOUT, NULL},
+    {DBH_O_PROBE_POOLER, NULL},
+    {DBH_O_ALLOW_UNRELATED, NULL},
+    {DBH_O_BASELINE, NULL},
+    END};
+
+static const struct dbh_cmd_option resolve_opts[] = {
+    {DBH_O_APPLIED, NULL},	{DBH_O_ROLLED_BACK, NULL},  CONNECT_OPTS,
+    {DBH_O_LOCK_TIMEOUT, NULL}, {DBH_O_PROBE_POOLER, NULL}, END};
+
+static const struct dbh_cmd_option new_opts[] = {{DBH_O_DIR, NULL}, END};
+
+static const struct dbh_cmd_option setup_opts[] = {
+    {DBH_O_PROFILE, "the profile to store (default: production)"},
+    {DBH_O_CONFIG, NULL},
+    {DBH_O_CHECK, NULL},
+    {DBH_O_DELETE, NULL},
+    {DBH_O_SCRYPT_N, NULL},
+    {DBH_O_URL_FD, NULL},
+    {DBH_O_PASSWORD_FD,
+     "read the password from file descriptor N, once (automation; with "
+     "the same N as --url-fd: the URL line first, then the password line)"},
+    END};
+
+static const struct dbh_cmd_option run_opts[] = {
+    {DBH_O_PROFILE, NULL},
+    {DBH_O_CONFIG, NULL},
+    {DBH_O_PASSWORD_FD, NULL},
+    {DBH_O_DIR, NULL},
+    {DBH_O_TIMEOUT, NULL},
+    {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_LOCK_TIMEOUT, NULL},
+    {DBH_O_STMT_LOCK_TIMEOUT, NULL},
+    {DBH_O_ALLOW_UNRELATED, NULL},
+    {DBH_O_BASELINE, NULL},
+    END};
+
+static const struct dbh_cmd_option profiles_opts[] = {{DBH_O_CONFIG, NULL},
+						      END};
+
+static const char exit_codes[] =
+    "The database URL is never taken from the command line.\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  success, or nothing to do\n"
+    "  1  a migration failed, or a failed migration blocks deploys\n"
+    "  2  usage or configuration error (bad option, bad URL, bad "
+    "migrations folder)\n"
+    "  3  the database could not be reached, authenticated or locked in "
+    "time\n"
+    "  4  status: migrations are pending\n"
+    "  5  status: failed, modified or missing-locally migrations\n";
+
+static const struct dbh_command dbhook_commands[] = {
+    {"status", NULL, "what is applied, pending, failed, modified, missing",
+     "dbhook status [OPTIONS]",
+     "Compares the migrations folder with the database's "
+     "_prisma_migrations history and shows each migration's state: "
+     "applied, pending, failed, rolled back, modified since it was "
+     "applied, or missing locally. Changes nothing.",
+     status_opts, DBH_WORDS_NONE, NULL, dbh_cli_status},
+    {"deploy", NULL, "apply pending migrations", "dbhook deploy [OPTIONS]",
+     "Applies the pending migrations in order under Prisma's advisory "
+     "lock, each in its own transaction unless it cannot run in one, and "
+     "records them in _prisma_migrations as Prisma does. A migration that "
+     "fails is recorded as failed and blocks later deploys until it is "
+     "resolved (dbhook resolve).",
+     deploy_opts, DBH_WORDS_NONE, NULL, dbh_cli_deploy},
+    {"resolve", "--applied NAME | --rolled-back NAME",
+     "mark a failed migration as applied or rolled back",
+     "dbhook resolve --applied NAME | --rolled-back NAME [OPTIONS]",
+     "Marks a failed migration as applied (you finished it by hand) or as "
+     "rolled back (you undid what it did; the next deploy runs it again), "
+     "as `prisma migrate resolve` does.",
+     resolve_opts, DBH_WORDS_NONE, NULL, dbh_cli_resolve},
+    {"new", "NAME", "create <UTC yyyymmddHHMMSS>_<name>/migration.sql",
+     "dbhook new NAME [--dir DIR]",
+     "Creates a migration folder named after the current UTC time and "
+     "NAME, with an empty migration.sql to write the SQL in. No database "
+     "is needed.",
+     new_opts, DBH_WORDS_NAME, NULL, dbh_cli_new},
+    {"setup", "[--profile P]",
+     "store a direct URL encrypted under a password (asked on the "
+     "terminal)",
+     "dbhook setup [--profile P] [--config FILE] [--check]\n"
+     "       dbhook setup --delete P [--config FILE]",
+     "Asks on the terminal (input hidden) for a direct database URL and a "
+     "password (twice), and stores the URL encrypted under the password "
+     "(AES-256-GCM, scrypt) as one profile of the config file. Other "
+     "profiles in the file are kept.",
+     setup_opts, DBH_WORDS_NONE,
+     "The URL and the password are never taken from the command line or "
+     "the\n"
+     "environment. Exit status: 0 stored, 2 usage or config file error,\n"
+     "3 --check could not connect.\n",
+     dbh_vaultcmd_setup},
+    {"run", "[--profile P]", "ask the password, decrypt the URL, deploy",
+     "dbhook run [--profile P] [--config FILE] [--password-fd N] [deploy "
+     "options]",
+     "Asks for the profile's password on the terminal (input hidden), "
+     "decrypts its URL in memory and deploys the pending migrations, like "
+     "`dbhook deploy`, then wipes the password, the key and the URL.",
+     run_opts, DBH_WORDS_NONE,
+     "The file must be yours and private (chmod 600). Exit status: as\n"
+     "`dbhook deploy`; 2 also for a wrong password, a changed or damaged\n"
+     "file, an unknown profile.\n",
+     dbh_vaultcmd_run},
+    {"profiles", NULL, "list the stored profiles (names only)",
+     "dbhook profiles [--config FILE]",
+     "Lists the profile names stored in the config file, one per line (no "
+     "secrets: no password is asked).",
+     profiles_opts, DBH_WORDS_NONE, NULL, dbh_vaultcmd_profiles},
+    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
+};
+
+static const enum dbh_opt dbhook_globals[] = {DBH_O_QUIET, DBH_O_HELP,
+					      DBH_O_VERSION, DBH_O_END};
+
+static const struct dbh_program dbhook_program = {
+    "dbhook",
+    "dbhook COMMAND [OPTIONS]",
+    "Prisma-compatible PostgreSQL migrations (prisma/migrations layout, "
+    "_prisma_migrations history, the same advisory lock).",
+    dbhook_commands,
+    dbhook_globals,
+    exit_codes,
+};
+
+static const struct dbh_cmd_option hook_opts[] = {
+    {DBH_O_ENVIRONMENTS, NULL},
+    {DBH_O_STRICT, NULL},
+    {DBH_O_DRY_RUN, NULL},
+    {DBH_O_URL_ENV, "the environment variable holding the database URL "
+		    "(default: MIGRATE_DATABASE_URL)"},
+    {DBH_O_DIR, NULL},
+    {DBH_O_TIMEOUT, "time budget of the migration step: connecting, lock "
+		    "wait and migrations (default 180)"},
+    {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_UNREACHABLE_TIMEOUT, NULL},
+    {DBH_O_ALLOW_UNRELATED, "migrate even when the folder and the "
+			    "database's history look unrelated (wrong "
+			    "folder or database?)"},
+    {DBH_O_LOCK_TIMEOUT, NULL},
+    {DBH_O_STMT_LOCK_TIMEOUT, NULL},
+    {DBH_O_PROBE_POOLER, "let the live check decide on a URL that looks "
+			 "like a transaction pooler"},
+    {DBH_O_REPORT, NULL},
+    END};
+
+static const char hook_footer[] =
+    "Environment:\n"
+    "  MIGRATE_DATABASE_URL   the database (set it for Production only)\n"
+    "  MIGRATE_STRICT=1       as --strict\n"
+    "  MIGRATE_NOTIFY_URL     a webhook told of a failure; "
+    "MIGRATE_NOTIFY_ON=always:\n"
+    "                         of success too\n"
+    "  SUPABASE_ACCESS_TOKEN  ask the Supabase Management API why a "
+    "Supabase host\n"
+    "                         fails; MIGRATE_SUPABASE_RESTORE=1: restore a "
+    "paused\n"
+    "                         project (SUPABASE_API_URL, DBHOOK_API_TIMEOUT "
+    "adjust it)\n"
+    "  VERCEL_TARGET_ENV, VERCEL_ENV   the environment (the first wins)\n"
+    "  VERCEL_GIT_COMMIT_SHA, VERCEL_URL, VERCEL_PROJECT_PRODUCTION_URL\n"
+    "                         shown in the webhook and the report\n"
+    "  DBHOOK_KEEP_ENV=1      pass MIGRATE_DATABASE_URL, "
+    "MIGRATE_NOTIFY_URL and\n"
+    "                         SUPABASE_ACCESS_TOKEN on to the build\n"
+    "  DBHOOK_LIBCURL         the libcurl to load for HTTP\n"
+    "  DBHOOK_HTTP_DEBUG=1    trace HTTP headers (tokens redacted)\n"
+    "  NO_COLOR               no colour on a terminal\n"
+    "The database URL is never taken from the command line.\n"
+    "\n"
+    "Exit codes (the migration step alone exits 0 unless --strict; after "
+    "the\n"
+    "hand-off the build's own exit code is returned):\n"
+    "  0  success, or nothing to do\n"
+    "  1  a migration failed, or a failed migration blocks deploys "
+    "(--strict)\n"
+    "  2  usage or configuration error (bad option; with --strict: bad URL "
+    "or\n"
+    "     migrations folder)\n"
+    "  3  the database could not be reached, authenticated or locked in "
+    "time\n"
+    "     (--strict)\n"
+    "  126, 127  the build command could not be run\n";
+
+static const struct dbh_command hook_commands[] = {
+    {NULL, NULL, NULL, "vercel-build [OPTIONS] [-- BUILD COMMAND...]",
+     "The Vercel build hook. In an environment named by --environments "
+     "(default: production, from VERCEL_TARGET_ENV or VERCEL_ENV) it "
+     "applies pending migrations with MIGRATE_DATABASE_URL. When that "
+     "fails it says why and how to fix it, and the build still goes on "
+     "(use --strict to fail it instead). Then it hands off to the build: "
+     "the command after --, else package.json's \"build\" script through "
+     "the package manager of its lockfile, else the framework's default "
+     "build command from vercel.json, else it exits 0.",
+     hook_opts, DBH_WORDS_COMMAND, hook_footer, dbh_hook_run},
+    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
+};
+
+static const enum dbh_opt hook_globals[] = {DBH_O_HELP, DBH_O_VERSION,
+					    DBH_O_END};
+
+static const struct dbh_program hook_program = {
+    "vercel-build", "vercel-build [OPTIONS] [-- BUILD COMMAND...]",
+    NULL,	    hook_commands,
+    hook_globals,   NULL,
+};
+
+int dbh_main(const char *program, int argc, char **argv)
+{
+	const struct dbh_program *p = strcmp(program, "vercel-build") == 0
+					  ? &hook_program
+					  : &dbhook_program;
+	const struct dbh_command *cmd = NULL;
+	struct dbh_opts o;
+	struct dbh_error err;
+	char *help;
+
+	dbh_log_init(p->name);
+	switch (dbh_options_parse(p, argc, argv, &cmd, &o, &err)) {
+	case DBH_PARSED_HELP:
+		help = dbh_options_help(p, cmd);
+		if (!help) {
+			fprintf(stderr, "%s: out of memory\n", p->name);
+			return DBH_EUSAGE;
+		}
+		fputs(help, stdout);
+		free(help);
+		return DBH_OK;
+	case DBH_PARSED_VERSION:
+		printf("%s %s (%s)\n", p->name, DBH_VERSION, DBH_COMMIT);
+		return DBH_OK;
+	case DBH_PARSED_ERROR:
+		dbh_log_error(&err);
+		return DBH_EUSAGE;
+	case DBH_PARSED_RUN:
+		break;
+	}
+	return cmd->run(&o);
+}
