@@ -233,9 +233,7 @@ int dbh_cli_new(const struct dbh_opts *o)
 		dbh_report(&rep, DBH_RESULT, "Created %s", path);
 		dbh_report(&rep, DBH_INFO,
 			   "Next: write the SQL in it, then apply it with "
-			   "`dbhook deploy --dir %s` (an empty file is "
-			   "refused).",
-			   dir_of(o));
+			   "`dbhook deploy` (an empty file is refused).");
 	}
 	free(path);
 	return done(o, ret, &err);

@@ -248,6 +248,82 @@ static const struct dbh_program hook_program = {
     hook_globals,   NULL,
 };
 
+/* ---- hints that work when pasted ---- */
+
+/* The options of this invocation a pasted command needs too. */
+static const enum dbh_opt context_opts[] = {DBH_O_DIR, DBH_O_URL_ENV,
+					    DBH_O_PROFILE, DBH_O_CONFIG};
+static const struct dbh_opts *invocation;
+
+static const char *const *value_of(const struct dbh_opts *o, enum dbh_opt id)
+{
+	switch (id) {
+	case DBH_O_DIR:
+		return &o->dir;
+	case DBH_O_URL_ENV:
+		return &o->url_env;
+	case DBH_O_PROFILE:
+		return &o->profile;
+	default:
+		return &o->config;
+	}
+}
+
+/* Appends `s` to `out` (used: its length so far), cut to fit. */
+static void put(char *out, size_t outsz, size_t *used, const char *s)
+{
+	int n = snprintf(out + *used, outsz - *used, "%s", s);
+
+	*used += (size_t)n < outsz - *used ? (size_t)n : outsz - *used - 1;
+}
+
+/* Appends " --name VALUE" to `out`, VALUE quoted for a POSIX shell
+ * when it holds anything but plain path characters. */
+static void add_option(char *out, size_t outsz, const char *name,
+		       const char *value)
+{
+	size_t used = strlen(out);
+	int plain =
+	    *value && strspn(value, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_./:@%+,=-") == strlen(value);
+
+	put(out, outsz, &used, " ");
+	put(out, outsz, &used, name);
+	put(out, outsz, &used, plain ? " " : " '");
+	for (const char *v = value; *v; v++) {
+		char one[2] = {*v, '\0'};
+
+		put(out, outsz, &used, *v == '\'' && !plain ? "'\\''" : one);
+	}
+	if (!plain)
+		put(out, outsz, &used, "'");
+}
+
+static void complete(const char *command, const char *span, size_t spanlen,
+		     char *suffix, size_t suffixsz)
+{
+	const struct dbh_command *target = NULL;
+	char name[40], in[512];
+
+	for (const struct dbh_command *c = dbhook_commands; c->run; c++)
+		if (strcmp(c->name, command) == 0)
+			target = c;
+	if (!target || !invocation)
+		return;
+	snprintf(in, sizeof(in), "%.*s", (int)spanlen, span);
+	for (size_t i = 0; i < sizeof(context_opts) / sizeof(*context_opts);
+	     i++) {
+		enum dbh_opt id = context_opts[i];
+		const char *v = *value_of(invocation, id);
+
+		dbh_options_name(id, name, sizeof(name));
+		if (v && dbh_options_given(invocation, id) &&
+		    dbh_options_takes(target, id) && !strstr(in, name))
+			add_option(suffix, suffixsz, name, v);
+	}
+}
+
 int dbh_main(const char *program, int argc, char **argv)
 {
 	const struct dbh_program *p = strcmp(program, "vercel-build") == 0
@@ -278,5 +354,7 @@ int dbh_main(const char *program, int argc, char **argv)
 	case DBH_PARSED_RUN:
 		break;
 	}
+	invocation = &o;
+	dbh_error_set_completer(complete);
 	return cmd->run(&o);
 }

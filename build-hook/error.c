@@ -31,13 +31,52 @@ void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+static dbh_completer completer;
+
+void dbh_error_set_completer(dbh_completer fn)
+{
+	completer = fn;
+}
+
+void dbh_complete_commands(const char *in, char *out, size_t outsz)
+{
+	static const char mark[] = "`dbhook ";
+	size_t used = 0;
+
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	while (*in && used + 1 < outsz) {
+		const char *start = completer ? strstr(in, mark) : NULL;
+		const char *end = start ? strchr(start + 1, '`') : NULL;
+		char suffix[512] = "", word[32];
+		size_t n;
+
+		if (!end) { /* no command (left) in the text */
+			snprintf(out + used, outsz - used, "%s", in);
+			return;
+		}
+		n = strcspn(start + sizeof(mark) - 1, " `");
+		snprintf(word, sizeof(word), "%.*s", (int)n,
+			 start + sizeof(mark) - 1);
+		completer(word, start + 1, (size_t)(end - start - 1), suffix,
+			  sizeof(suffix));
+		n = (size_t)snprintf(out + used, outsz - used, "%.*s%s`",
+				     (int)(end - in), in, suffix);
+		used = used + n < outsz ? used + n : outsz - 1;
+		in = end + 1;
+	}
+}
+
 void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
 {
+	char hint[sizeof(err->hint)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	vsnprintf(hint, sizeof(hint), fmt, ap);
 	va_end(ap);
+	dbh_complete_commands(hint, err->hint, sizeof(err->hint));
 }
 
 void dbh_error_prefix(struct dbh_error *err, const char *what)

@@ -22,14 +22,15 @@ const char *dbh_log_prog(void)
 void dbh_report(const struct dbh_reporter *r, enum dbh_level level,
 		const char *fmt, ...)
 {
-	char line[4096];
+	char text[4096], line[4096];
 	va_list ap;
 
 	if (!r || !r->emit)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	dbh_complete_commands(text, line, sizeof(line));
 	r->emit(r->ctx, level, line);
 }
 

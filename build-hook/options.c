@@ -145,7 +145,7 @@ static int in_list(const enum dbh_opt *list, enum dbh_opt id)
 	return 0;
 }
 
-static int cmd_takes(const struct dbh_command *c, enum dbh_opt id)
+int dbh_options_takes(const struct dbh_command *c, enum dbh_opt id)
 {
 	for (const struct dbh_cmd_option *co = c->options; co->id != DBH_O_END;
 	     co++)
@@ -162,9 +162,9 @@ static int accepted(const struct dbh_program *p, const struct dbh_command *c,
 	if (in_list(p->globals, id))
 		return 1;
 	if (c)
-		return cmd_takes(c, id);
+		return dbh_options_takes(c, id);
 	for (c = p->commands; c->run; c++)
-		if (cmd_takes(c, id))
+		if (dbh_options_takes(c, id))
 			return 1;
 	return 0;
 }
@@ -232,7 +232,8 @@ static enum dbh_parsed misplaced(const struct dbh_program *p,
 	size_t used = 0;
 
 	for (const struct dbh_command *o = p->commands; o->run; o++)
-		if (o->name && cmd_takes(o, id) && used + 40 < sizeof(owners))
+		if (o->name && dbh_options_takes(o, id) &&
+		    used + 40 < sizeof(owners))
 			used += (size_t)snprintf(
 			    owners + used, sizeof(owners) - used, "%s`%s %s`",
 			    used ? ", " : "", p->name, o->name);

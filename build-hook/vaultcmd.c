@@ -277,8 +277,8 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 			ret = dbh_error_set(&err, DBH_EUSAGE,
 					    "no profile \"%s\" in \"%s\"",
 					    o->delete, o->path);
-			dbh_error_hint(&err, "List them with: dbhook profiles "
-					     "--config FILE");
+			dbh_error_hint(&err, "List them with `dbhook "
+					     "profiles`.");
 		} else {
 			ret = dbh_vault_save(o->path, &v, &err);
 		}
@@ -366,10 +366,8 @@ int dbh_vaultcmd_setup(const struct dbh_opts *in)
 		   "%s profile \"%s\" in %s (AES-256-GCM, scrypt N=%llu).",
 		   existed ? "Replaced" : "Stored", o.profile, o.path,
 		   (unsigned long long)kdf.N);
-	dbh_report(&rep, DBH_INFO, "Deploy with: dbhook run%s%s%s%s",
-		   strcmp(o.profile, DEFAULT_PROFILE) ? " --profile " : "",
-		   strcmp(o.profile, DEFAULT_PROFILE) ? o.profile : "",
-		   o.config ? " --config " : "", o.config ? o.config : "");
+	/* The front door adds --profile and --config as given. */
+	dbh_report(&rep, DBH_INFO, "Deploy with: `dbhook run`");
 out:
 	dbh_secret_wipe(pw, sizeof(pw));
 	dbh_secret_wipe(url, sizeof(url));
@@ -394,7 +392,7 @@ static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
 					 sizeof(err->detail) - used, "%s%s",
 					 i ? ", " : "Profiles: ", v->p[i].name);
 	dbh_error_hint(err,
-		       "Store it with: dbhook setup --profile %s, or choose "
+		       "Store it with `dbhook setup --profile %s`, or choose "
 		       "one with --profile",
 		       o->profile);
 	return DBH_EUSAGE;

@@ -85,4 +85,27 @@ run env DATABASE_URL_DIRECT="$(url_for "$db4")" "$DBHOOK" resolve --dir "$M" --r
 is "$RC" 2 "--rolled-back without history: exit 2"
 like "$ERR" 'nothing to roll back: the database has no migration history' "explained"
 
+# Hints work when pasted: the resolve hint of a failed deploy repeats the
+# options of the invocation (a folder with a space, a URL under another
+# name), and pasted into a shell it resolves the migration.
+db3=$(newdb)
+unset DATABASE_URL_DIRECT
+export MY_DIRECT_URL=$(url_for "$db3")
+P="$WORK/my app/migs"
+mkmig "$P" 20240101000000_boom 'BEGIN;
+CREATE TABLE boom (id int);
+COMMIT;
+ALTER TABLE missing_table ADD COLUMN x int;'
+run "$DBHOOK" deploy --dir "$P" --url-env MY_DIRECT_URL
+is "$RC" 1 "paste: the deploy fails"
+hint=$(grep -o '`dbhook resolve --rolled-back [^`]*`' <<<"$ERR" | head -n 1 | tr -d '`')
+is "$hint" "dbhook resolve --rolled-back \"20240101000000_boom\" --dir '$P' --url-env MY_DIRECT_URL" \
+	"the resolve hint repeats --dir (quoted) and --url-env"
+run bash -c "DBHOOK=\"\$1\"; ${hint/dbhook/\"\$DBHOOK\"}" _ "$DBHOOK"
+is "$RC" 0 "pasted, the hint runs and resolves"
+is "$(rows "$db3" | grep boom)" "20240101000000_boom|false|true" "the migration is marked rolled back"
+run "$DBHOOK" status --dir "$P" --url-env MY_DIRECT_URL
+like "$OUT" 'run `dbhook deploy --dir '"'$P'"' --url-env MY_DIRECT_URL` to apply' "status's next step repeats them too"
+unset MY_DIRECT_URL
+
 finish

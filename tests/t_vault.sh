@@ -258,7 +258,7 @@ runx() { # runx [PASSWORD FILE] : run the production profile of $C (-> dbx)
 runx "$WORK/pwbad"
 is "$RC" 2 "wrong password: exit 2"
 is "$ERR" "dbhook: error: $WRONG
-dbhook: hint: Type the password given to \`dbhook setup --profile production\`. If it is lost, or the file was damaged, store the URL again with that command." \
+dbhook: hint: Type the password given to \`dbhook setup --profile production --config $C\`. If it is lost, or the file was damaged, store the URL again with that command." \
 	"wrong password: the one clear message"
 untouched "wrong password"
 

@@ -44,6 +44,21 @@ void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Hints that work when pasted. A command a message names in backticks,
+ * "`dbhook resolve --applied \"x\"`", is completed with the options of
+ * the current invocation that it needs too (--dir, --url-env, ...):
+ * `suffix` receives the command's word ("resolve") and the text between
+ * the backticks, and writes what to add (" --dir 'db/migrations'") or
+ * nothing. The front door installs it once (commands.c); hints
+ * (dbh_error_hint) and reported lines (dbh_report) pass through it. */
+typedef void (*dbh_completer)(const char *command, const char *span,
+			      size_t spanlen, char *suffix, size_t suffixsz);
+void dbh_error_set_completer(dbh_completer fn);
+
+/* Copies `in` to `out` with every "`dbhook WORD ...`" completed as above
+ * (unchanged when no completer is installed or nothing fits). */
+void dbh_complete_commands(const char *in, char *out, size_t outsz);
+
 /* Puts "<what>: " before the message (e.g. the variable a URL came from). */
 void dbh_error_prefix(struct dbh_error *err, const char *what);
 

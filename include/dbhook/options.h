@@ -131,6 +131,9 @@ char *dbh_options_help(const struct dbh_program *prog,
 /* Whether option `id` was on the command line. */
 int dbh_options_given(const struct dbh_opts *o, enum dbh_opt id);
 
+/* Whether command `c` takes option `id`. */
+int dbh_options_takes(const struct dbh_command *c, enum dbh_opt id);
+
 /* "--name" of option `id`, for messages. */
 const char *dbh_options_name(enum dbh_opt id, char *buf, size_t bufsz);
 
