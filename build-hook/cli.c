@@ -9,6 +9,7 @@
 
 #include "dbhook/args.h"
 #include "dbhook/clock.h"
+#include "dbhook/config.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
 #include "dbhook/log.h"
@@ -30,7 +31,7 @@ static const char *find_url(const struct dbh_opts *o, const char **from,
 	const char *v;
 
 	if (o->url_env) {
-		v = getenv(o->url_env);
+		v = dbh_config_var(o->url_env);
 		*from = o->url_env;
 		if (v && *v)
 			return v;
@@ -43,7 +44,7 @@ static const char *find_url(const struct dbh_opts *o, const char **from,
 		return NULL;
 	}
 	for (size_t i = 0; i < 3; i++) {
-		v = getenv(names[i]);
+		v = dbh_config_var(names[i]);
 		if (v && *v) {
 			*from = names[i];
 			return v;

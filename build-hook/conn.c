@@ -9,21 +9,18 @@
 #include <unistd.h>
 
 #include "dbhook/clock.h"
+#include "dbhook/config.h"
 #include "dbhook/diag.h"
 #include "dbhook/wake.h"
 
 char *dbh_app_name(char *buf, size_t bufsz)
 {
-	const char *env = getenv("VERCEL_TARGET_ENV");
-	const char *sha = getenv("VERCEL_GIT_COMMIT_SHA");
+	const char *env = dbh_config()->environment;
+	const char *sha = dbh_config()->commit_sha;
 
-	if (!env || !*env)
-		env = getenv("VERCEL_ENV");
-	if (!env || !*env)
+	if (!env)
 		env = "local";
-	if (!sha || !*sha)
-		sha = getenv("GITHUB_SHA");
-	if (!sha || !*sha)
+	if (!sha)
 		sha = "local";
 	snprintf(buf, bufsz, "dbhook/%.20s/%.7s", env, sha);
 	return buf;
@@ -84,13 +81,14 @@ static PGconn *connect_once(const struct dbh_conninfo *ci,
 	/* libpq first tries GSSAPI encryption when Kerberos is linked in:
 	 * ~0.7 MB of memory and a credential-cache look-up on every build,
 	 * for a feature no hosted Postgres offers. The URL can ask for it. */
-	if (!dbh_conninfo_get(ci, "gssencmode") && !getenv("PGGSSENCMODE")) {
+	if (!dbh_conninfo_get(ci, "gssencmode") &&
+	    !dbh_config()->pggssencmode_set) {
 		kw[n] = "gssencmode";
 		val[n++] = "disable";
 	}
 	/* libpq's default (prefer) silently falls back to plain text; a
 	 * remote database gets encryption unless the URL says otherwise. */
-	if (!dbh_conninfo_get(ci, "sslmode") && !getenv("PGSSLMODE") &&
+	if (!dbh_conninfo_get(ci, "sslmode") && !dbh_config()->pgsslmode_set &&
 	    !dbh_diag_is_local(ci)) {
 		kw[n] = "sslmode";
 		val[n++] = "require";

@@ -1,6 +1,8 @@
 /* fileio.c - atomic file writes (see fileio.h). */
 #include "dbhook/fileio.h"
 
+#include "dbhook/config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,7 +65,7 @@ int dbh_is_project_top(const char *dir)
 int dbh_find_up(const char *start, int (*want)(const char *dir), char *out,
 		size_t outsz)
 {
-	const char *home = getenv("HOME");
+	const char *home = dbh_config()->home;
 	char cur[4096];
 
 	if (!realpath(start, cur))

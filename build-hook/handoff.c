@@ -1,6 +1,7 @@
 /* handoff.c - choosing the build command `vercel-build` hands off to, and
  * exec'ing it. */
 #include "dbhook/handoff.h"
+#include "dbhook/config.h"
 #include "dbhook/fileio.h"
 
 #include <cjson/cJSON.h>
@@ -1007,12 +1008,12 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		build = script_text(&s, "build");
 		while (build && (*build == ' ' || *build == '\t'))
 			build++;
-		if (script_goes_on(&s, getenv("npm_lifecycle_event"))) {
+		if (script_goes_on(&s, dbh_config()->npm_event)) {
 			/* e.g. "vercel-build": "vercel-build && next build",
 			 * which Vercel prefers to "build": what follows us in
 			 * that script is the build; handing off too would
 			 * build twice. */
-			const char *ev = getenv("npm_lifecycle_event");
+			const char *ev = dbh_config()->npm_event;
 
 			dbh_report(
 			    rep, DBH_NOTE,
@@ -1036,7 +1037,7 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		if (!build || !*build) {
 			why_none = "no \"build\" script in package.json";
 		} else if (self) {
-			const char *ev = getenv("npm_lifecycle_event");
+			const char *ev = dbh_config()->npm_event;
 			const struct scan_slot *evs = scan_find(&s, ev);
 
 			/* `ev` is one of the scripts the walk went through. */
@@ -1133,9 +1134,7 @@ out:
 
 int dbh_handoff_inside(void)
 {
-	const char *v = getenv(DBH_HANDOFF_ENV);
-
-	return v && *v && strcmp(v, "0") != 0;
+	return dbh_config()->inside_handoff;
 }
 
 /* Variables only dbhook reads, all of them secrets, removed from the
@@ -1158,10 +1157,7 @@ static const char *const dbhook_only_env[] = {
 /* DBHOOK_KEEP_ENV is 1, true or yes (as MIGRATE_STRICT). */
 static int keep_env(void)
 {
-	const char *v = getenv(DBH_HANDOFF_KEEP_ENV);
-
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-		     strcasecmp(v, "yes") == 0);
+	return dbh_config()->keep_env;
 }
 
 /* Restores an environment variable saved before the exec. */
@@ -1176,7 +1172,7 @@ static void restore_env(const char *name, char *saved)
 
 static char *saved_env(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = dbh_config_var(name);
 
 	return v ? strdup(v) : NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "dbh_config.h"
 #include "dbhook/clock.h"
+#include "dbhook/config.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
 #include "dbhook/error.h"
@@ -34,14 +35,6 @@ struct hook_run {
 	double migrate_seconds;
 };
 
-static int env_is_true(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-		     strcasecmp(v, "yes") == 0);
-}
-
 /* Is `env` one of the comma-separated `list`? */
 static int in_list(const char *list, const char *env)
 {
@@ -62,10 +55,7 @@ static int in_list(const char *list, const char *env)
 /* Step 1: migrate or not, and why (one line). */
 static int decide(const struct dbh_opts *o, struct hook_run *run)
 {
-	const char *target = getenv("VERCEL_TARGET_ENV");
-	const char *env = target && *target ? target : getenv("VERCEL_ENV");
-
-	run->environment = env && *env ? env : NULL;
+	run->environment = dbh_config()->environment;
 	if (dbh_handoff_inside()) {
 		snprintf(run->reason, sizeof(run->reason),
 			 "this build was started by vercel-build itself "
@@ -86,7 +76,7 @@ static int decide(const struct dbh_opts *o, struct hook_run *run)
 			 run->environment, o->environments);
 		return 0;
 	}
-	if (!getenv(o->url_env) || !*getenv(o->url_env)) {
+	if (!dbh_config_var(o->url_env) || !*dbh_config_var(o->url_env)) {
 		snprintf(run->reason, sizeof(run->reason),
 			 "%s is not set for the \"%s\" environment (the "
 			 "variable looked at: %s, %s)",
@@ -166,7 +156,7 @@ static int migrate(const struct dbh_opts *o, struct hook_run *run,
 	char app[96];
 	int ret;
 
-	if (dbh_url_parse(getenv(o->url_env), &run->ci, &run->err)) {
+	if (dbh_url_parse(dbh_config_var(o->url_env), &run->ci, &run->err)) {
 		dbh_error_prefix(&run->err, o->url_env);
 		return DBH_EUSAGE;
 	}
@@ -184,11 +174,9 @@ static int migrate(const struct dbh_opts *o, struct hook_run *run,
 
 static const char *short_sha(char *buf, size_t n)
 {
-	const char *sha = getenv("VERCEL_GIT_COMMIT_SHA");
+	const char *sha = dbh_config()->commit_sha;
 
-	if (!sha || !*sha)
-		sha = getenv("GITHUB_SHA");
-	if (!sha || !*sha)
+	if (!sha)
 		return NULL;
 	snprintf(buf, n, "%.7s", sha);
 	return buf;
@@ -198,20 +186,17 @@ static const char *short_sha(char *buf, size_t n)
  * Never fails or holds the build beyond its 5 s timeout. */
 static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
 {
-	const char *url = getenv("MIGRATE_NOTIFY_URL");
-	const char *on = getenv("MIGRATE_NOTIFY_ON");
+	const char *url = dbh_config()->notify_url;
 	int failed = run->err.code != 0;
 	struct dbh_notify_event ev = {0};
 	struct dbh_error nerr;
 	char sha[16], summary[128];
 
-	if (!url || !*url || (!failed && !(on && strcmp(on, "always") == 0)))
+	if (!url || (!failed && !dbh_config()->notify_always))
 		return;
 	ev.outcome = failed ? "failure" : "success";
 	ev.environment = run->environment ? run->environment : "local";
-	ev.project = getenv("VERCEL_PROJECT_PRODUCTION_URL");
-	if (!ev.project || !*ev.project)
-		ev.project = getenv("VERCEL_URL");
+	ev.project = dbh_config()->project_url;
 	ev.commit = short_sha(sha, sizeof(sha));
 	ev.migration = run->res.failed;
 	ev.sqlstate = run->err.sqlstate[0] ? run->err.sqlstate : NULL;
@@ -300,7 +285,7 @@ int dbh_hook_run(const struct dbh_opts *opts)
 	}
 	if (!o.url_env)
 		o.url_env = "MIGRATE_DATABASE_URL";
-	o.strict = o.strict || env_is_true("MIGRATE_STRICT");
+	o.strict = o.strict || dbh_config()->strict;
 	if (!o.dir)
 		o.dir = dbh_migdir_default();
 	rep = dbh_log_reporter(0);

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "dbh_config.h"
+#include "dbhook/config.h"
 #include "dbhook/error.h"
 
 #ifndef CURLOPT_PROTOCOLS_STR /* headers older than 7.85 */
@@ -100,7 +101,7 @@ static void load(void)
 	    "libcurl.4.dylib",
 #endif
 	    "libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4"};
-	const char *forced = getenv("DBHOOK_LIBCURL");
+	const char *forced = dbh_config()->libcurl;
 	size_t n = sizeof(names) / sizeof(*names), off = 0;
 	char tried[160] = "";
 

@@ -1,6 +1,8 @@
 /* lock.c - waiting for the migration lock and naming who holds it. */
 #include "dbhook/lock.h"
 
+#include "dbhook/config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +46,10 @@ static void describe_holder(struct dbh_conn *c, char *out, size_t outsz,
 int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 		     const struct dbh_reporter *rep, struct dbh_error *err)
 {
-	const char *off = getenv("PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK");
 	double start = dbh_now(), next_report = start, pause = 0.05;
 	char holder[512] = "", pid[32] = "";
 
-	if (off && *off && strcmp(off, "0") != 0) {
+	if (dbh_config()->advisory_lock_off) {
 		dbh_report(rep, DBH_WARN,
 			   "PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK is set: "
 			   "migrating without the lock; concurrent deploys "

@@ -1,6 +1,8 @@
 /* log.c - printing for the mains; the core only calls dbh_report. */
 #include "dbhook/log.h"
 
+#include "dbhook/config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +58,7 @@ static const char *colour_of(FILE *f, const char *label)
 	static int use = -1;
 
 	if (use < 0) {
-		const char *no = getenv("NO_COLOR");
-
-		use = isatty(fileno(f)) && !(no && *no);
+		use = isatty(fileno(f)) && !dbh_config()->no_color;
 	}
 	if (!use)
 		return NULL;
@@ -153,8 +153,7 @@ static void emit_print(void *ctx, enum dbh_level level, const char *line)
 		break;
 	case DBH_WARN:
 		print_lines(stderr, "warning", line);
-		if (getenv("GITHUB_ACTIONS") &&
-		    strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
+		if (dbh_config()->github_actions) {
 			fputs("::warning::", stdout);
 			print_escaped(line);
 			putchar('\n');
@@ -184,8 +183,6 @@ static void print_annotation(const struct dbh_error *err)
 
 void dbh_log_error(const struct dbh_error *err)
 {
-	const char *gha = getenv("GITHUB_ACTIONS");
-
 	fflush(stdout);
 	print_lines(stderr, "error", err->message[0] ? err->message : "failed");
 	if (err->where[0]) {
@@ -205,7 +202,7 @@ void dbh_log_error(const struct dbh_error *err)
 		print_lines(stderr, "detail", err->detail);
 	if (err->hint[0])
 		print_lines(stderr, "hint", err->hint);
-	if (gha && strcmp(gha, "true") == 0)
+	if (dbh_config()->github_actions)
 		print_annotation(err);
 	fflush(stderr);
 }

@@ -20,6 +20,7 @@
 
 #include "dbh_config.h"
 #include "dbhook/clock.h"
+#include "dbhook/config.h"
 #include "dbhook/http.h"
 #include "dbhook/sbuf.h"
 #include "dbhook/vault.h"
@@ -125,12 +126,12 @@ int dbh_supabase_ref(const char *host, const char *user, char *ref,
 
 void dbh_supabase_init(struct dbh_supabase *sb)
 {
-	const char *api = getenv("SUPABASE_API_URL");
-	const char *tok = getenv("SUPABASE_ACCESS_TOKEN");
-	const char *t = getenv("DBHOOK_API_TIMEOUT");
+	const struct dbh_config *cfg = dbh_config();
+	const char *t = cfg->api_timeout;
 
-	sb->api_url = api && *api ? api : DBH_SUPABASE_API_DEFAULT;
-	sb->token = tok && *tok ? tok : NULL;
+	sb->api_url = cfg->supabase_api_url ? cfg->supabase_api_url
+					    : DBH_SUPABASE_API_DEFAULT;
+	sb->token = cfg->supabase_token;
 	sb->deadline = 0;
 	sb->request_timeout_s = 10;
 	sb->poll_interval_s = 5;
@@ -272,7 +273,6 @@ static enum dbh_http_result http_once(const struct dbh_supabase *sb,
 				      double timeout_s,
 				      struct dbh_http_response *r)
 {
-	const char *dbg = getenv("DBHOOK_HTTP_DEBUG");
 	size_t authsz = strlen(sb->token) + 32;
 	char *auth = malloc(authsz);
 	/* A POST has no body, and no form Content-Type for it. */
@@ -292,7 +292,7 @@ static enum dbh_http_result http_once(const struct dbh_supabase *sb,
 		return DBH_HTTP_FAILED;
 	}
 	snprintf(auth, authsz, "Authorization: Bearer %s", sb->token);
-	if (dbg && strcmp(dbg, "1") == 0) {
+	if (dbh_config()->http_debug) {
 		rq.trace = debug_line;
 		rq.trace_ud = (void *)sb->token;
 	}

@@ -5,6 +5,7 @@
  * never a silently different result.
  */
 #include "dbhook/vault.h"
+#include "dbhook/config.h"
 #include "dbhook/fileio.h"
 
 #include "dbh_config.h"
@@ -1033,7 +1034,7 @@ static int config_path(const char *home, const char *app, char *out,
 
 int dbh_vault_default_path(char *out, size_t outsz, struct dbh_error *err)
 {
-	const char *home = getenv("HOME");
+	const char *home = dbh_config()->home;
 	char cwd[4096], top[4096], app[101];
 
 	if (!home || !*home) {

@@ -5,13 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/config.h"
 #include "dbhook/supabase.h"
 
 static int restore_wanted(void)
 {
-	const char *v = getenv("MIGRATE_SUPABASE_RESTORE");
-
-	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+	return dbh_config()->supabase_restore;
 }
 
 static int is_waking(const char *status)

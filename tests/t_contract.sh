@@ -181,4 +181,14 @@ like "$ERR" '^vercel-build: error: unknown option "--json"$' "dbhook's options a
 run "$VERCEL_BUILD" --dry-run --stirct
 like "$ERR" '^vercel-build: hint: Did you mean --strict\? ' "vercel-build: nearest option"
 
+# ---- configuration read once -------------------------------------------------
+others=$(grep -l 'getenv(' "$SRCDIR"/build-hook/*.c | grep -v '/config\.c$')
+is "$others" "" "only config.c reads the environment"
+table=$(sed -n '/^### Every environment variable/,/^## /p' "$SRCDIR/README.md" |
+	grep '^| `' | cut -d'|' -f2 | grep -o '`[A-Za-z_]*`' | tr -d '`' | sort -u)
+read_names=$(grep -oE '(text|flag)\("[A-Za-z_]+"\)' "$SRCDIR/build-hook/config.c" |
+	grep -oE '"[A-Za-z_]+"' | tr -d '"' | sort -u)
+check "config.c reads some variables (the check below is not empty)" [ "$(wc -l <<<"$read_names")" -gt 20 ]
+is "$(comm -23 <(echo "$read_names") <(echo "$table"))" "" "the README's table lists every variable config.c reads"
+
 finish

@@ -107,9 +107,11 @@ APPLIED2=$'20240101000000_users|true|false\n20240102000000_posts|true|false'
 run "$VB" --help
 is "$RC" 0 "--help exits 0"
 missing=""
-for v in $(cat "$SRCDIR"/build-hook/{hook,notify,wake,supabase,http,log}.c |
-	grep -o 'getenv("[A-Z][A-Z0-9_]*")' | sed 's/getenv("\(.*\)")/\1/' | sort -u); do
-	case $v in GITHUB_ACTIONS | GITHUB_SHA) continue ;; esac # CI's own, not settings
+# The README's table of every variable (kept equal to config.c by
+# t_contract): each one vercel-build reads is in its --help.
+for v in $(sed -n '/^### Every environment variable/,/^## /p' "$SRCDIR/README.md" |
+	grep '^| `' | awk -F'|' '$3 ~ /vercel-build|both/ {print $2}' | grep -o '`[A-Z][A-Z0-9_]*`' | tr -d '`' | sort -u); do
+	case $v in GITHUB_ACTIONS | GITHUB_SHA | DBHOOK_HANDOFF | HOME) continue ;; esac # CI's own or internal, not settings
 	grep -q "$v" <<<"$OUT" || missing+=" $v"
 done
 is "$missing" "" "--help lists every variable read by the hook's sources"

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbhook/config.h"
 #include "dbhook/handoff.h"
 #include "tap.h"
 
@@ -439,6 +440,8 @@ static void test_lifecycle(void)
 	struct dbh_error err;
 
 	setenv("npm_lifecycle_event", "build", 1);
+
+	dbh_config_load();
 	reset_report();
 	dbh_handoff_resolve(0, NULL, dir, &rep, &h, &err);
 	ok(h.argv == NULL && nwarn == 0,
@@ -451,12 +454,15 @@ static void test_lifecycle(void)
 	dbh_handoff_release(&h);
 
 	setenv("npm_lifecycle_event", "dev", 1);
+
+	dbh_config_load();
 	reset_report();
 	dbh_handoff_resolve(0, NULL, dir, &rep, &h, &err);
 	ok(h.argv && strcmp(h.display, "next build") == 0 && nwarn == 1,
 	   "inside another script: warning, framework default");
 	dbh_handoff_release(&h);
 	unsetenv("npm_lifecycle_event");
+	dbh_config_load();
 }
 
 static void test_inside_and_exec(void)
@@ -475,14 +481,20 @@ static void test_inside_and_exec(void)
 	int r;
 
 	unsetenv(DBH_HANDOFF_ENV);
+
+	dbh_config_load();
 	ok(!dbh_handoff_inside(), "not inside a hand-off without the marker");
 	setenv(DBH_HANDOFF_ENV, "1", 1);
+	dbh_config_load();
 	ok(dbh_handoff_inside(), "inside with DBHOOK_HANDOFF=1");
 	setenv(DBH_HANDOFF_ENV, "0", 1);
+	dbh_config_load();
 	ok(!dbh_handoff_inside(), "not inside with DBHOOK_HANDOFF=0");
 	setenv(DBH_HANDOFF_ENV, "", 1);
+	dbh_config_load();
 	ok(!dbh_handoff_inside(), "not inside with DBHOOK_HANDOFF empty");
 	unsetenv(DBH_HANDOFF_ENV);
+	dbh_config_load();
 
 	memset(&h, 0, sizeof(h));
 	ok(dbh_handoff_exec(&h, &err) == DBH_EUSAGE,
@@ -505,8 +517,10 @@ static void test_inside_and_exec(void)
 
 	dbh_handoff_resolve(0, NULL, dir, &rep, &h, &err);
 	setenv("PATH", "/nonexistent-dir", 1);
+	dbh_config_load();
 	r = dbh_handoff_exec(&h, &err);
 	setenv("PATH", path_before, 1);
+	dbh_config_load();
 	ok(r == 127 && strstr(err.hint, "install dependencies first"),
 	   "framework default missing: 127, hint to install dependencies");
 	ok(strstr(err.detail, "framework \"nextjs\" in vercel.json") != NULL,
@@ -629,6 +643,7 @@ static void test_script_walk(void)
 
 		/* The chain's 35th script is ours: deeper than 32 names. */
 		setenv("npm_lifecycle_event", "s35", 1);
+		dbh_config_load();
 		reset_report();
 		dbh_handoff_resolve(0, NULL, project("chain", NULL), &rep, &h,
 				    &err);
@@ -638,6 +653,7 @@ static void test_script_walk(void)
 		   "no hand-off, a note");
 		dbh_handoff_release(&h);
 		unsetenv("npm_lifecycle_event");
+		dbh_config_load();
 	}
 }
 
@@ -696,11 +712,18 @@ static void test_build_env(void)
 	struct dbh_error err;
 
 	setenv("MIGRATE_DATABASE_URL", "postgresql://owner:pw@db/x", 1);
+
+	dbh_config_load();
 	setenv("MIGRATE_NOTIFY_URL", "https://hooks.example/T0/secret", 1);
+	dbh_config_load();
 	setenv("SUPABASE_ACCESS_TOKEN", "sbp_secret", 1);
+	dbh_config_load();
 	setenv("DATABASE_URL", "postgresql://app:pw@pooler/x", 1);
+	dbh_config_load();
 	setenv("DATABASE_URL_DIRECT", "postgresql://app:pw@db/x", 1);
+	dbh_config_load();
 	unsetenv(DBH_HANDOFF_KEEP_ENV);
+	dbh_config_load();
 
 	dbh_handoff_resolve(3, show, dir, &rep, &h, &err);
 	is_str(build_output(&h),
@@ -710,18 +733,24 @@ static void test_build_env(void)
 	       "SUPABASE_ACCESS_TOKEN; DATABASE_URL(_DIRECT) stay");
 
 	setenv(DBH_HANDOFF_KEEP_ENV, "1", 1);
+
+	dbh_config_load();
 	is_str(build_output(&h),
 	       "postgresql://owner:pw@db/x https://hooks.example/T0/secret "
 	       "sbp_secret postgresql://app:pw@pooler/x "
 	       "postgresql://app:pw@db/x 1",
 	       "DBHOOK_KEEP_ENV=1: the build keeps them");
 	setenv(DBH_HANDOFF_KEEP_ENV, "0", 1);
+	dbh_config_load();
 	ok(strncmp(build_output(&h), "unset unset unset ", 18) == 0,
 	   "DBHOOK_KEEP_ENV=0: removed");
 	unsetenv(DBH_HANDOFF_KEEP_ENV);
+	dbh_config_load();
 	dbh_handoff_release(&h);
 
 	unsetenv("MIGRATE_NOTIFY_URL");
+
+	dbh_config_load();
 	dbh_handoff_resolve(1, missing, dir, &rep, &h, &err);
 	ok(dbh_handoff_exec(&h, &err) == 127, "a failed exec: 127");
 	ok(getenv("MIGRATE_DATABASE_URL") &&
@@ -735,9 +764,14 @@ static void test_build_env(void)
 	dbh_handoff_release(&h);
 
 	unsetenv("MIGRATE_DATABASE_URL");
+
+	dbh_config_load();
 	unsetenv("SUPABASE_ACCESS_TOKEN");
+	dbh_config_load();
 	unsetenv("DATABASE_URL");
+	dbh_config_load();
 	unsetenv("DATABASE_URL_DIRECT");
+	dbh_config_load();
 }
 
 int main(void)
@@ -746,7 +780,9 @@ int main(void)
 	if (!mkdtemp(root))
 		return 1;
 	unsetenv("npm_lifecycle_event");
+	dbh_config_load();
 	unsetenv(DBH_HANDOFF_ENV);
+	dbh_config_load();
 
 	test_table();
 	test_argv_shapes();

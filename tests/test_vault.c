@@ -6,6 +6,7 @@
  * dbh_vault_open (the command line always uses the default limits, which
  * refuse N < 2^15; a test below checks that too). No secret is printed.
  */
+#include "dbhook/config.h"
 #include "dbhook/vault.h"
 
 #include <errno.h>
@@ -126,6 +127,7 @@ static void test_app_name(const char *tmp)
 	write_file(path, "{\"name\": \"shop\"}");
 	if (chdir(dir) == 0) {
 		setenv("HOME", "/home/someone", 1);
+		dbh_config_load();
 		ok(dbh_vault_default_path(path, sizeof(path), &err) == 0 &&
 		       strcmp(path, "/home/someone/.shop-migrate-config") == 0,
 		   "default path: ~/.<package name>-migrate-config");

@@ -1,0 +1,78 @@
+/* config.c - see config.h. The only file that reads the environment. */
+#include "dbhook/config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static struct dbh_config cfg;
+static int loaded;
+
+/* The value, or NULL when unset or empty. */
+static const char *text(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static const char *first(const char *a, const char *b)
+{
+	return a ? a : b;
+}
+
+/* 1, true or yes, in any case. */
+static int flag(const char *name)
+{
+	const char *v = text(name);
+
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+		     strcasecmp(v, "yes") == 0);
+}
+
+void dbh_config_load(void)
+{
+	const char *v;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.environment = first(text("VERCEL_TARGET_ENV"), text("VERCEL_ENV"));
+	cfg.commit_sha =
+	    first(text("VERCEL_GIT_COMMIT_SHA"), text("GITHUB_SHA"));
+	cfg.project_url =
+	    first(text("VERCEL_PROJECT_PRODUCTION_URL"), text("VERCEL_URL"));
+	v = text("GITHUB_ACTIONS");
+	cfg.github_actions = v && strcmp(v, "true") == 0;
+	cfg.npm_event = text("npm_lifecycle_event");
+	cfg.strict = flag("MIGRATE_STRICT");
+	cfg.notify_url = text("MIGRATE_NOTIFY_URL");
+	v = text("MIGRATE_NOTIFY_ON");
+	cfg.notify_always = v && strcmp(v, "always") == 0;
+	cfg.keep_env = flag("DBHOOK_KEEP_ENV");
+	v = text("DBHOOK_HANDOFF");
+	cfg.inside_handoff = v && strcmp(v, "0") != 0;
+	cfg.supabase_token = text("SUPABASE_ACCESS_TOKEN");
+	cfg.supabase_api_url = text("SUPABASE_API_URL");
+	cfg.api_timeout = text("DBHOOK_API_TIMEOUT");
+	cfg.supabase_restore = flag("MIGRATE_SUPABASE_RESTORE");
+	cfg.http_debug = flag("DBHOOK_HTTP_DEBUG");
+	cfg.libcurl = text("DBHOOK_LIBCURL");
+	cfg.pgsslmode_set = text("PGSSLMODE") != NULL;
+	cfg.pggssencmode_set = text("PGGSSENCMODE") != NULL;
+	v = text("PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK");
+	cfg.advisory_lock_off = v && strcmp(v, "0") != 0;
+	cfg.no_color = text("NO_COLOR") != NULL;
+	cfg.home = text("HOME");
+	loaded = 1;
+}
+
+const struct dbh_config *dbh_config(void)
+{
+	if (!loaded)
+		dbh_config_load();
+	return &cfg;
+}
+
+const char *dbh_config_var(const char *name)
+{
+	return getenv(name);
+}
