@@ -131,7 +131,7 @@ like "$ERR" '^dbhook: error: most migrations of the database are not in the fold
 rm -r "$WORK/most/20990101000000_new"
 run env DATABASE_URL_DIRECT="$(url_for "$dbm")" "$DBHOOK" deploy --dir "$WORK/most"
 is "$RC" 0 "nothing pending, migrations missing locally: exit 0"
-like "$ERR" "^dbhook: note: $((nex - 1)) migrations of the database are not in \"$WORK/most\" \(first: .*\); .dbhook status. lists them\$" \
+like "$ERR" "^dbhook: note: $((nex - 1)) migrations of the database are not in \"$WORK/most\" \(first: .*\); .dbhook status --dir $WORK/most. lists them\$" \
 	"a no-op with migrations missing locally says so in one line"
 
 finish

@@ -100,7 +100,7 @@ mkmig "$WORK/exists" 20240102000000_made_by_hand 'CREATE TABLE made_by_hand (id 
 run env DATABASE_URL_DIRECT="$(url_for "$dbx")" "$DBHOOK" deploy --dir "$WORK/exists"
 is "$RC" 1 "CREATE TABLE of a table that exists: exit 1"
 like "$ERR" '^dbhook: detail: .*SQLSTATE 42P07' "SQLSTATE 42P07"
-like "$ERR" '^dbhook: hint: Nothing of this migration was applied\. The object already exists, so the database has drifted from its history .* or this is the wrong database: compare with .dbhook status.\. If the changes of "20240102000000_made_by_hand" are already there, record it with .dbhook resolve --applied "20240102000000_made_by_hand".\.$' \
+like "$ERR" '^dbhook: hint: Nothing of this migration was applied\. The object already exists, so the database has drifted from its history .* or this is the wrong database: compare with .dbhook status --dir '"$WORK/exists"'.\. If the changes of "20240102000000_made_by_hand" are already there, record it with .dbhook resolve --applied "20240102000000_made_by_hand" --dir '"$WORK/exists"'.\.$' \
 	"the hint names drift or a wrong database, status and resolve --applied"
 
 finish

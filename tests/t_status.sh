@@ -20,7 +20,7 @@ is "$RC" 4 "fresh database: status exits 4 (pending)"
 like "$OUT" 'has no migration history \(_prisma_migrations\)\.$' "says there is no history"
 like "$OUT" '^Not yet applied:' "pending section"
 like "$OUT" '^  20240103000000_three$' "pending migration listed"
-like "$OUT" '^3 migrations are pending; run `dbhook deploy` to apply\.$' "pending verdict"
+like "$OUT" '^3 migrations are pending; run `dbhook deploy --dir '"$WORK/m"'` to apply\.$' "pending verdict"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = '_prisma_migrations'")" 0 \
 	"status created nothing"
 
