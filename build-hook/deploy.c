@@ -10,6 +10,7 @@
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/migdir.h"
+#include "dbhook/plan.h"
 #include "dbhook/pooler.h"
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
@@ -63,80 +64,32 @@ static int check_failed(const struct dbh_history *h, struct dbh_error *err)
 }
 
 /* A warning per applied migration whose file changed since. */
-static void warn_modified(struct dbh_migdir *md, const struct dbh_history *h,
+static void warn_modified(const struct dbh_plan *p,
 			  const struct dbh_reporter *rep)
 {
-	for (size_t i = 0; i < md->n; i++) {
-		struct dbh_migration *m = &md->m[i];
-		const struct dbh_hrow *row;
-
-		if (dbh_history_state(h, m->name, &row) != DBH_APPLIED)
-			continue;
-		if (dbh_migration_read(m) != 0)
-			continue; /* status reports a missing file */
-		if (!dbh_checksum_matches(row->checksum, m->sql, m->len,
-					  m->checksum))
+	for (size_t i = 0; i < p->n; i++)
+		if (p->e[i].state == DBH_MODIFIED && p->e[i].m &&
+		    p->e[i].m->sql) /* status reports a missing file */
 			dbh_report(rep, DBH_WARN,
 				   "migration \"%s\" was modified after it was "
 				   "applied; the change will not be applied "
 				   "(put it in a new migration)",
-				   m->name);
-	}
-}
-
-static size_t count_pending(const struct dbh_migdir *md,
-			    const struct dbh_history *h)
-{
-	size_t n = 0;
-	const struct dbh_hrow *row;
-
-	for (size_t i = 0; i < md->n; i++)
-		if (dbh_history_state(h, md->m[i].name, &row) == DBH_PENDING)
-			n++;
-	return n;
-}
-
-/* How the folder and the history relate: migrations applied in the
- * database, how many of them the folder has, the first one it lacks. */
-struct relation {
-	size_t applied, shared, missing;
-	const char *first_missing;
-};
-
-static struct relation relate(const struct dbh_migdir *md,
-			      const struct dbh_history *h)
-{
-	struct relation r = {0, 0, 0, NULL};
-
-	for (size_t i = 0; i < h->n; i++) {
-		const struct dbh_hrow *row = &h->rows[i];
-
-		if (!row->finished_at || row->rolled_back_at)
-			continue;
-		r.applied++;
-		if (dbh_migdir_find(md, row->name)) {
-			r.shared++;
-		} else {
-			r.missing++;
-			if (!r.first_missing ||
-			    strcmp(row->name, r.first_missing) < 0)
-				r.first_missing = row->name;
-		}
-	}
-	return r;
+				   p->e[i].name);
 }
 
 /* A folder that shares nothing with a non-empty history, or lacks most
  * of what was applied, is the wrong folder or the wrong database: refuse
  * before anything is applied to it. */
 static int check_related(const struct dbh_deploy_opts *o,
-			 const struct dbh_migdir *md, const struct relation *r,
-			 size_t pending, struct dbh_error *err)
+			 const struct dbh_migdir *md, const struct dbh_plan *p,
+			 struct dbh_error *err)
 {
-	if (o->allow_unrelated || pending == 0 || r->applied == 0 ||
-	    (r->shared > 0 && r->missing * 2 <= r->applied))
+	size_t missing = dbh_plan_missing(p);
+
+	if (o->allow_unrelated || p->to_apply == 0 || p->applied == 0 ||
+	    (p->shared > 0 && missing * 2 <= p->applied))
 		return 0;
-	if (r->shared == 0)
+	if (p->shared == 0)
 		dbh_error_set(err, DBH_EUSAGE,
 			      "the migrations folder and the database share no "
 			      "migration: wrong folder or wrong database?");
@@ -148,9 +101,9 @@ static int check_related(const struct dbh_deploy_opts *o,
 			 "The database has %zu applied migration%s, %zu of "
 			 "them missing in \"%s\" (first: %s); the folder "
 			 "holds %zu (first: %s), %zu of them pending.",
-			 r->applied, r->applied == 1 ? "" : "s", r->missing,
-			 o->dir, r->first_missing ? r->first_missing : "-",
-			 md->n, md->n ? md->m[0].name : "-", pending);
+			 p->applied, p->applied == 1 ? "" : "s", missing,
+			 o->dir, p->first_missing ? p->first_missing : "-",
+			 md->n, md->n ? md->m[0].name : "-", p->to_apply);
 	dbh_error_hint(err, "Check --dir and the database URL. If both are "
 			    "right, deploy again with --allow-unrelated.");
 	return DBH_EUSAGE;
@@ -177,12 +130,10 @@ static int add_applied(struct dbh_deploy_result *res, const char *name,
 /* --baseline NAME: every pending migration up to NAME is recorded as
  * applied without running it (the database already has it). */
 static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
-		    const struct dbh_history *h, const char *upto,
+		    const struct dbh_plan *p, const char *upto,
 		    const struct dbh_reporter *rep,
 		    struct dbh_deploy_result *res, struct dbh_error *err)
 {
-	const struct dbh_hrow *row;
-
 	if (!dbh_migdir_find(md, upto)) {
 		dbh_error_set(err, DBH_EUSAGE,
 			      "--baseline: no migration \"%s\" in \"%s\"", upto,
@@ -192,10 +143,10 @@ static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
 				    "20240101000000_init.");
 		return DBH_EUSAGE;
 	}
-	for (size_t i = 0; i < md->n; i++) {
-		struct dbh_migration *m = &md->m[i];
+	for (size_t i = 0; i < p->n && p->e[i].m; i++) {
+		struct dbh_migration *m = p->e[i].m;
 
-		if (dbh_history_state(h, m->name, &row) == DBH_PENDING) {
+		if (dbh_plan_applies(&p->e[i])) {
 			int ret = dbh_migration_load(m, err);
 
 			if (!ret)
@@ -216,25 +167,37 @@ static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
 	return 0;
 }
 
-/* Reads and checks every pending file before anything is applied, so a
- * broken file late in the list does not leave a half-done deploy. A
- * missing history (h->exists == 0) makes every migration pending. */
-static int load_pending(struct dbh_migdir *md, const struct dbh_history *h,
-			struct dbh_error *err)
+/* Reads and checks every file the plan applies before anything is
+ * applied, so a broken file late in the list does not leave a half-done
+ * deploy. */
+static int load_pending(const struct dbh_plan *p, struct dbh_error *err)
 {
-	const struct dbh_hrow *row;
-
-	for (size_t i = 0; i < md->n; i++) {
-		struct dbh_migration *m = &md->m[i];
+	for (size_t i = 0; i < p->n; i++) {
 		int ret;
 
-		if (dbh_history_state(h, m->name, &row) != DBH_PENDING)
+		if (!dbh_plan_applies(&p->e[i]))
 			continue;
-		ret = dbh_migration_load(m, err);
+		ret = dbh_migration_load(p->e[i].m, err);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/* Reads the history again (under the lock: another deploy may have
+ * applied some of what we saw pending) and plans from it, files compared. */
+static int replan(struct dbh_conn *c, struct dbh_migdir *md,
+		  struct dbh_history *h, struct dbh_plan *p,
+		  struct dbh_error *err)
+{
+	int ret;
+
+	dbh_plan_release(p);
+	dbh_history_release(h);
+	ret = dbh_history_read(c, h, err);
+	if (!ret)
+		ret = dbh_plan_make(md, h, 1, p, err);
+	return ret;
 }
 
 /* The slow path, with the lock held. */
@@ -242,54 +205,42 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 			 struct dbh_migdir *md, const struct dbh_reporter *rep,
 			 struct dbh_deploy_result *res, struct dbh_error *err)
 {
-	struct dbh_history h;
+	struct dbh_history h = {0};
+	struct dbh_plan p = {0};
 	struct dbh_apply_opts ao = {o->deadline, 5,
 				    o->cancel_at_deadline ? o->deadline : 0};
-	const struct dbh_hrow *row;
 	int ret;
 
 	ret = dbh_history_ensure(c, o->baseline != NULL, err);
-	if (ret)
-		return ret;
-	/* Read again under the lock: another deploy may have applied some
-	 * of what we saw pending. */
-	ret = dbh_history_read(c, &h, err);
-	if (ret)
-		return ret;
-	ret = check_failed(&h, err);
-	if (!ret && o->baseline)
-		ret = baseline(c, md, &h, o->baseline, rep, res, err);
-	if (ret)
-		goto out;
-	if (o->baseline) {
-		dbh_history_release(&h);
-		ret = dbh_history_read(c, &h, err);
-		if (ret)
-			return ret;
+	if (!ret)
+		ret = replan(c, md, &h, &p, err);
+	if (!ret)
+		ret = check_failed(&h, err);
+	if (!ret && o->baseline) {
+		ret = baseline(c, md, &p, o->baseline, rep, res, err);
+		if (!ret)
+			ret = replan(c, md, &h, &p, err);
 	}
-	warn_modified(md, &h, rep);
-	ret = load_pending(md, &h, err);
 	if (ret)
 		goto out;
-	for (size_t i = 0; i < md->n; i++) {
-		struct dbh_migration *m = &md->m[i];
+	warn_modified(&p, rep);
+	ret = load_pending(&p, err);
+	for (size_t i = 0; !ret && i < p.n; i++) {
+		struct dbh_migration *m = p.e[i].m;
 		double t0;
 
-		if (dbh_history_state(&h, m->name, &row) != DBH_PENDING)
+		if (!dbh_plan_applies(&p.e[i]))
 			continue;
 		dbh_report(rep, DBH_INFO, "Applying migration `%s`", m->name);
 		t0 = dbh_now();
 		ret = dbh_apply(c, m, &ao, rep, err);
-		if (ret) {
+		if (ret)
 			res->failed = strdup(m->name);
-			goto out;
-		}
-		if (add_applied(res, m->name, dbh_now() - t0, 0)) {
+		else if (add_applied(res, m->name, dbh_now() - t0, 0))
 			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-			goto out;
-		}
 	}
 out:
+	dbh_plan_release(&p);
 	dbh_history_release(&h);
 	return ret;
 }
@@ -336,7 +287,8 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 {
 	struct dbh_migdir md;
 	struct dbh_conn c;
-	struct dbh_history h;
+	struct dbh_history h = {0};
+	struct dbh_plan p = {0};
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -352,42 +304,36 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	ret = dbh_conn_open(&c, o->ci, &o->conn, err);
 	if (ret)
 		goto out_dir;
-	/* The fast path: one lean query, no lock. */
+	/* The fast path: one lean query, no lock, no file read (checking
+	 * 1000 checksums would cost every build more than the query; edited
+	 * migrations are reported by the next deploy that has work to do,
+	 * and always by `dbhook status`). */
 	ret = dbh_history_read_states(&c, &h, err);
+	if (!ret)
+		ret = dbh_plan_make(&md, &h, 0, &p, err);
 	if (ret)
 		goto out_conn;
-	if (h.exists) {
-		ret = check_failed(&h, err);
-		struct relation rel = relate(&md, &h);
-
-		res->pending = count_pending(&md, &h);
-		if (!ret)
-			ret = check_related(o, &md, &rel, res->pending, err);
-		if (!ret && res->pending == 0 && rel.missing)
-			dbh_report(rep, DBH_NOTE,
-				   "%zu migration%s of the database %s not in "
-				   "\"%s\" (first: %s); `dbhook status` lists "
-				   "them",
-				   rel.missing, rel.missing == 1 ? "" : "s",
-				   rel.missing == 1 ? "is" : "are", o->dir,
-				   rel.first_missing);
-		if (!ret && res->pending == 0 && !o->baseline) {
-			/* No file is read here: checking 1000 checksums
-			 * would cost every build more than the query. Edited
-			 * migrations are reported by the next deploy that has
-			 * work to do, and always by `dbhook status`. */
-			res->fast_path = 1;
-			report_summary(o, res, rep);
-		}
-	} else {
-		res->pending = md.n;
+	res->pending = p.to_apply;
+	ret = check_failed(&h, err);
+	if (!ret)
+		ret = check_related(o, &md, &p, err);
+	if (!ret && p.to_apply == 0 && dbh_plan_missing(&p))
+		dbh_report(rep, DBH_NOTE,
+			   "%zu migration%s of the database %s not in \"%s\" "
+			   "(first: %s); `dbhook status` lists them",
+			   dbh_plan_missing(&p),
+			   dbh_plan_missing(&p) == 1 ? "" : "s",
+			   dbh_plan_missing(&p) == 1 ? "is" : "are", o->dir,
+			   p.first_missing);
+	if (!ret && p.to_apply == 0 && !o->baseline) {
+		res->fast_path = 1;
+		report_summary(o, res, rep);
 	}
 	/* Before the lock and any DDL: a broken file changes nothing. */
 	if (!ret && !res->fast_path) {
 		dbh_migdir_report_odd(&md, rep);
-		ret = load_pending(&md, &h, err);
+		ret = load_pending(&p, err);
 	}
-	dbh_history_release(&h);
 	if (ret || res->fast_path)
 		goto out_conn;
 
@@ -406,6 +352,8 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	if (!ret)
 		report_summary(o, res, rep);
 out_conn:
+	dbh_plan_release(&p);
+	dbh_history_release(&h);
 	dbh_conn_close(&c);
 out_dir:
 	dbh_migdir_release(&md);

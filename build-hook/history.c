@@ -144,10 +144,10 @@ void dbh_history_release(struct dbh_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
-				  const struct dbh_hrow **row)
+enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
+				 const struct dbh_hrow **row)
 {
-	const struct dbh_hrow *failed = NULL;
+	const struct dbh_hrow *failed = NULL, *rolled = NULL;
 	size_t lo = 0, hi = h->n;
 
 	*row = NULL;
@@ -165,8 +165,10 @@ enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
 	     lo++) {
 		const struct dbh_hrow *r = &h->rows[h->by_name[lo]];
 
-		if (r->rolled_back_at)
+		if (r->rolled_back_at) {
+			rolled = r; /* rows of a name come oldest first */
 			continue;
+		}
 		if (r->finished_at) {
 			*row = r;
 			return DBH_APPLIED;
@@ -174,8 +176,8 @@ enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
 		if (!failed)
 			failed = r;
 	}
-	*row = failed;
-	return failed ? DBH_FAILED : DBH_PENDING;
+	*row = failed ? failed : rolled;
+	return failed ? DBH_FAILED : rolled ? DBH_ROLLED_BACK : DBH_PENDING;
 }
 
 /* Prisma does not count PostGIS's own tables when it decides whether a

@@ -126,22 +126,23 @@ static int plan(const struct dbh_opts *o, struct hook_run *run,
 	    dbh_status_collect(o->dir, &run->ci, &d.conn, rep, &st, &run->err);
 	if (ret)
 		return ret;
-	run->pending = calloc(st.n + 1, sizeof(*run->pending));
-	for (size_t i = 0; run->pending && i < st.n; i++)
-		if (st.e[i].state == DBH_S_PENDING)
-			run->pending[run->npending++] = strdup(st.e[i].name);
+	run->pending = calloc(st.plan.n + 1, sizeof(*run->pending));
+	for (size_t i = 0; run->pending && i < st.plan.n; i++)
+		if (dbh_plan_applies(&st.plan.e[i]))
+			run->pending[run->npending++] =
+			    strdup(st.plan.e[i].name);
 	if (run->npending == 0)
 		dbh_report(rep, DBH_INFO,
 			   "vercel-build: nothing to apply: all %zu "
 			   "migration%s applied",
-			   st.n, st.n == 1 ? " is" : "s are");
+			   st.md.n, st.md.n == 1 ? " is" : "s are");
 	else
 		dbh_report(rep, DBH_INFO,
 			   "vercel-build: %zu pending migration%s:",
 			   run->npending, run->npending == 1 ? "" : "s");
 	for (size_t i = 0; i < run->npending; i++)
 		dbh_report(rep, DBH_INFO, "  %s", run->pending[i]);
-	if (st.count[DBH_S_FAILED])
+	if (st.plan.blocking)
 		dbh_report(rep, DBH_WARN,
 			   "a failed migration blocks deploys: the real run "
 			   "would stop there (see `dbhook status`)");

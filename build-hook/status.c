@@ -9,52 +9,15 @@
 #include "dbhook/conn.h"
 #include "dbhook/history.h"
 #include "dbhook/migdir.h"
+#include "dbhook/plan.h"
 
-const char *dbh_sstate_name(enum dbh_sstate s)
+const char *dbh_state_name(enum dbh_state s)
 {
-	static const char *names[] = {"applied", "pending", "failed",
-				      "modified", "missing"};
+	static const char *const names[DBH_NSTATES] = {
+	    "applied", "pending",  "rolled_back",
+	    "failed",  "modified", "missing"};
 
 	return names[s];
-}
-
-static char *dup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static struct dbh_status_entry *add_entry(struct dbh_status *st,
-					  const char *name,
-					  enum dbh_sstate state,
-					  const struct dbh_hrow *row)
-{
-	struct dbh_status_entry *e = realloc(st->e, (st->n + 1) * sizeof(*e));
-
-	if (!e)
-		return NULL;
-	st->e = e;
-	e = &st->e[st->n];
-	memset(e, 0, sizeof(*e));
-	e->name = strdup(name);
-	e->state = state;
-	if (row) {
-		e->started_at = dup_opt(row->started_at);
-		e->finished_at = dup_opt(row->finished_at);
-		e->stored_sum = dup_opt(row->checksum);
-		if (state == DBH_S_FAILED && row->logs) {
-			const char *l = row->logs;
-
-			/* The first line that says something. */
-			if (strncmp(l, "A migration failed to apply.", 28) ==
-				0 &&
-			    strstr(l, "Database error:\n"))
-				l = strstr(l, "Database error:\n") + 16;
-			e->logs = strndup(l, strcspn(l, "\n"));
-		}
-	}
-	st->n++;
-	st->count[state]++;
-	return e;
 }
 
 /* Tables in the schema the history would live in (the URL's ?schema=,
@@ -84,87 +47,25 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		       const struct dbh_reporter *rep, struct dbh_status *st,
 		       struct dbh_error *err)
 {
-	struct dbh_migdir md;
 	struct dbh_conn c;
-	struct dbh_history h = {0};
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = dbh_migdir_open(dir, &md, err);
+	st->dir = dir;
+	ret = dbh_migdir_open(dir, &st->md, err);
 	if (ret)
 		return ret;
-	dbh_migdir_report_odd(&md, rep);
-	st->dir = strdup(dir);
+	dbh_migdir_report_odd(&st->md, rep);
 	ret = dbh_conn_open(&c, ci, co, err);
-	if (ret)
-		goto out_dir;
-	ret = dbh_history_read(&c, &h, err);
-	if (ret)
-		goto out_conn;
-	st->table_exists = h.exists;
-	if (!h.exists) {
-		ret = count_untracked(&c, &st->untracked_tables, err);
-		if (ret)
-			goto out_conn;
+	if (!ret) {
+		ret = dbh_history_read(&c, &st->h, err);
+		st->table_exists = st->h.exists;
+		if (!ret && !st->h.exists)
+			ret = count_untracked(&c, &st->untracked_tables, err);
+		dbh_conn_close(&c);
 	}
-	for (size_t i = 0; i < md.n; i++) {
-		struct dbh_migration *m = &md.m[i];
-		const struct dbh_hrow *row;
-		enum dbh_mstate ms = dbh_history_state(&h, m->name, &row);
-		enum dbh_sstate s = ms == DBH_APPLIED  ? DBH_S_APPLIED
-				    : ms == DBH_FAILED ? DBH_S_FAILED
-						       : DBH_S_PENDING;
-		struct dbh_status_entry *e;
-
-		if (dbh_migration_read(m) == 0 && s == DBH_S_APPLIED &&
-		    !dbh_checksum_matches(row->checksum, m->sql, m->len,
-					  m->checksum))
-			s = DBH_S_MODIFIED;
-		else if (!m->sql && s == DBH_S_APPLIED)
-			s = DBH_S_MODIFIED; /* migration.sql is gone */
-		e = add_entry(st, m->name, s, row);
-		if (!e) {
-			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-			goto out_conn;
-		}
-		if (m->sql)
-			memcpy(e->local_sum, m->checksum, sizeof(e->local_sum));
-	}
-	/* Applied in the database, absent here: each name once. */
-	for (size_t i = 0; i < h.n; i++) {
-		const struct dbh_hrow *r = &h.rows[i], *row;
-		int seen = 0;
-
-		if (!r->finished_at || r->rolled_back_at ||
-		    dbh_migdir_find(&md, r->name))
-			continue;
-		for (size_t j = 0; j < st->n && !seen; j++)
-			seen = strcmp(st->e[j].name, r->name) == 0;
-		if (seen)
-			continue;
-		dbh_history_state(&h, r->name, &row);
-		if (!add_entry(st, r->name, DBH_S_MISSING, row)) {
-			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-			goto out_conn;
-		}
-	}
-	/* A failed row whose folder is gone still blocks deploys. */
-	for (size_t i = 0; i < h.n; i++) {
-		const struct dbh_hrow *r = &h.rows[i];
-
-		if (r->finished_at || r->rolled_back_at ||
-		    dbh_migdir_find(&md, r->name))
-			continue;
-		if (!add_entry(st, r->name, DBH_S_FAILED, r)) {
-			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-			goto out_conn;
-		}
-	}
-out_conn:
-	dbh_history_release(&h);
-	dbh_conn_close(&c);
-out_dir:
-	dbh_migdir_release(&md);
+	if (!ret)
+		ret = dbh_plan_make(&st->md, &st->h, 1, &st->plan, err);
 	if (ret)
 		dbh_status_release(st);
 	return ret;
@@ -172,60 +73,93 @@ out_dir:
 
 void dbh_status_release(struct dbh_status *st)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->e[i].name);
-		free(st->e[i].started_at);
-		free(st->e[i].finished_at);
-		free(st->e[i].stored_sum);
-		free(st->e[i].logs);
-	}
-	free(st->e);
-	free(st->dir);
+	dbh_plan_release(&st->plan);
+	dbh_history_release(&st->h);
+	dbh_migdir_release(&st->md);
 	memset(st, 0, sizeof(*st));
 }
 
 int dbh_status_exit_code(const struct dbh_status *st)
 {
-	if (st->count[DBH_S_FAILED] || st->count[DBH_S_MODIFIED] ||
-	    st->count[DBH_S_MISSING])
+	const size_t *count = st->plan.count;
+
+	if (count[DBH_FAILED] || count[DBH_MODIFIED] || count[DBH_MISSING])
 		return DBH_EDRIFT;
-	if (st->count[DBH_S_PENDING])
+	if (st->plan.to_apply)
 		return DBH_EPENDING;
 	return DBH_OK;
 }
 
-static void render_group(const struct dbh_status *st, enum dbh_sstate s,
-			 const char *title, const struct dbh_reporter *rep)
+/* The first line of a failed row's logs that says something. */
+static void first_log_line(const struct dbh_hrow *row, char *out, size_t n)
 {
-	if (!st->count[s])
+	const char *l = row && row->logs ? row->logs : "";
+
+	if (strncmp(l, "A migration failed to apply.", 28) == 0 &&
+	    strstr(l, "Database error:\n"))
+		l = strstr(l, "Database error:\n") + 16;
+	snprintf(out, n, "%.*s", (int)strcspn(l, "\n"), l);
+}
+
+/* The checksum of the folder's file, "" when it is not readable. */
+static const char *local_sum(const struct dbh_plan_entry *e)
+{
+	return e->m && e->m->sql ? e->m->checksum : "";
+}
+
+static void render_entry(const struct dbh_plan_entry *e,
+			 const struct dbh_reporter *rep)
+{
+	char logs[512];
+
+	switch (e->state) {
+	case DBH_FAILED:
+		first_log_line(e->row, logs, sizeof(logs));
+		dbh_report(rep, DBH_INFO, "  %s (started %s)%s%s", e->name,
+			   e->row && e->row->started_at ? e->row->started_at
+							: "?",
+			   logs[0] ? ": " : "", logs);
+		break;
+	case DBH_MODIFIED:
+		if (!local_sum(e)[0])
+			dbh_report(rep, DBH_INFO,
+				   "  %s (migration.sql is missing)", e->name);
+		else
+			dbh_report(rep, DBH_INFO,
+				   "  %s (applied %.64s, now %.64s)", e->name,
+				   e->row->checksum ? e->row->checksum : "?",
+				   local_sum(e));
+		break;
+	case DBH_ROLLED_BACK:
+		dbh_report(rep, DBH_INFO,
+			   "  %s (its last attempt was rolled back: the next "
+			   "deploy applies it again)",
+			   e->name);
+		break;
+	default:
+		dbh_report(rep, DBH_INFO, "  %s", e->name);
+	}
+}
+
+/* The entries in state `s` (and `also`), under `title`. */
+static void render_group(const struct dbh_status *st, enum dbh_state s,
+			 enum dbh_state also, const char *title,
+			 const struct dbh_reporter *rep)
+{
+	if (!st->plan.count[s] && !st->plan.count[also])
 		return;
 	dbh_report(rep, DBH_INFO, "%s", "");
 	dbh_report(rep, DBH_INFO, "%s", title);
-	for (size_t i = 0; i < st->n; i++) {
-		const struct dbh_status_entry *e = &st->e[i];
-
-		if (e->state != s)
-			continue;
-		if (s == DBH_S_FAILED)
-			dbh_report(rep, DBH_INFO, "  %s (started %s)%s%s",
-				   e->name, e->started_at ? e->started_at : "?",
-				   e->logs ? ": " : "", e->logs ? e->logs : "");
-		else if (s == DBH_S_MODIFIED && !e->local_sum[0])
-			dbh_report(rep, DBH_INFO,
-				   "  %s (migration.sql is missing)", e->name);
-		else if (s == DBH_S_MODIFIED)
-			dbh_report(rep, DBH_INFO,
-				   "  %s (applied %.64s, now %.64s)", e->name,
-				   e->stored_sum, e->local_sum);
-		else
-			dbh_report(rep, DBH_INFO, "  %s", e->name);
-	}
+	for (size_t i = 0; i < st->plan.n; i++)
+		if (st->plan.e[i].state == s || st->plan.e[i].state == also)
+			render_entry(&st->plan.e[i], rep);
 }
 
 void dbh_status_render(const struct dbh_status *st,
 		       const struct dbh_reporter *rep)
 {
-	size_t local = st->n - st->count[DBH_S_MISSING];
+	const size_t *count = st->plan.count;
+	size_t local = st->md.n;
 
 	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", local,
 		   local == 1 ? "" : "s", st->dir);
@@ -238,38 +172,38 @@ void dbh_status_render(const struct dbh_status *st,
 				 "refuse it until you baseline "
 				 "(deploy --baseline NAME)."
 			       : ".");
-	render_group(st, DBH_S_FAILED,
+	render_group(st, DBH_FAILED, DBH_FAILED,
 		     "Failed migrations (they block deploys; see `dbhook "
 		     "resolve`):",
 		     rep);
-	render_group(st, DBH_S_MODIFIED,
+	render_group(st, DBH_MODIFIED, DBH_MODIFIED,
 		     "Modified since they were applied (the change will never "
 		     "run; put it in a new migration):",
 		     rep);
 	render_group(
-	    st, DBH_S_MISSING,
+	    st, DBH_MISSING, DBH_MISSING,
 	    "Applied in the database but missing from this folder:", rep);
-	render_group(st, DBH_S_PENDING, "Not yet applied:", rep);
+	render_group(st, DBH_PENDING, DBH_ROLLED_BACK, "Not yet applied:", rep);
 	dbh_report(rep, DBH_INFO, "%s", "");
 	switch (dbh_status_exit_code(st)) {
 	case DBH_OK:
 		dbh_report(rep, DBH_INFO,
 			   "Database schema is up to date! (%zu applied)",
-			   st->count[DBH_S_APPLIED]);
+			   count[DBH_APPLIED]);
 		break;
 	case DBH_EPENDING:
 		dbh_report(rep, DBH_INFO,
 			   "%zu migration%s pending; run `dbhook deploy` to "
 			   "apply.",
-			   st->count[DBH_S_PENDING],
-			   st->count[DBH_S_PENDING] == 1 ? " is" : "s are");
+			   st->plan.to_apply,
+			   st->plan.to_apply == 1 ? " is" : "s are");
 		break;
 	default:
 		dbh_report(rep, DBH_INFO,
 			   "The history needs attention: %zu failed, %zu "
 			   "modified, %zu missing locally, %zu pending.",
-			   st->count[DBH_S_FAILED], st->count[DBH_S_MODIFIED],
-			   st->count[DBH_S_MISSING], st->count[DBH_S_PENDING]);
+			   count[DBH_FAILED], count[DBH_MODIFIED],
+			   count[DBH_MISSING], st->plan.to_apply);
 	}
 }
 
@@ -284,31 +218,36 @@ char *dbh_status_json(const struct dbh_status *st)
 	cJSON_AddBoolToObject(root, "history_table", st->table_exists);
 	cJSON_AddNumberToObject(root, "exit_code", dbh_status_exit_code(st));
 	counts = cJSON_AddObjectToObject(root, "counts");
-	for (int s = 0; s < 5 && counts; s++)
-		cJSON_AddNumberToObject(counts, dbh_sstate_name(s),
-					(double)st->count[s]);
+	for (int s = 0; s < DBH_NSTATES && counts; s++)
+		cJSON_AddNumberToObject(counts,
+					dbh_state_name((enum dbh_state)s),
+					(double)st->plan.count[s]);
 	list = cJSON_AddArrayToObject(root, "migrations");
-	for (size_t i = 0; i < st->n && list; i++) {
-		const struct dbh_status_entry *e = &st->e[i];
+	for (size_t i = 0; i < st->plan.n && list; i++) {
+		const struct dbh_plan_entry *e = &st->plan.e[i];
+		const struct dbh_hrow *r = e->row;
 		cJSON *o = cJSON_CreateObject();
+		char logs[512];
 
 		if (!o)
 			break;
 		cJSON_AddStringToObject(o, "name", e->name);
-		cJSON_AddStringToObject(o, "state", dbh_sstate_name(e->state));
-		if (e->started_at)
-			cJSON_AddStringToObject(o, "started_at", e->started_at);
-		if (e->finished_at)
+		cJSON_AddStringToObject(o, "state", dbh_state_name(e->state));
+		if (r && r->started_at)
+			cJSON_AddStringToObject(o, "started_at", r->started_at);
+		if (r && r->finished_at)
 			cJSON_AddStringToObject(o, "finished_at",
-						e->finished_at);
-		if (e->stored_sum)
+						r->finished_at);
+		if (r && r->checksum)
 			cJSON_AddStringToObject(o, "checksum_applied",
-						e->stored_sum);
-		if (e->local_sum[0])
+						r->checksum);
+		if (local_sum(e)[0])
 			cJSON_AddStringToObject(o, "checksum_local",
-						e->local_sum);
-		if (e->logs)
-			cJSON_AddStringToObject(o, "error", e->logs);
+						local_sum(e));
+		first_log_line(e->state == DBH_FAILED ? r : NULL, logs,
+			       sizeof(logs));
+		if (logs[0])
+			cJSON_AddStringToObject(o, "error", logs);
 		cJSON_AddItemToArray(list, o);
 	}
 	out = cJSON_Print(root);

@@ -104,6 +104,21 @@ is "$(json_field "$OUT" '.counts.failed')" 1 "JSON counts failed"
 admin "$db" "UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = '20240104000000_four'" >/dev/null
 run "$DBHOOK" status --dir "$M"
 is "$RC" 4 "rolled-back attempt: pending again (exit 4)"
+like "$OUT" '^  20240104000000_four \(its last attempt was rolled back: the next deploy applies it again\)$' \
+	"a rolled-back attempt has its own state in the text"
+like "$OUT" '^1 migration is pending; ' "and counts as to apply"
+run "$DBHOOK" status --json --dir "$M"
+is "$(json_field "$OUT" '[.migrations[] | select(.name == "20240104000000_four") | .state] | .[0]')" rolled_back \
+	"JSON: state rolled_back"
+is "$(json_field "$OUT" '.counts.rolled_back'):$(json_field "$OUT" '.counts.pending')" 1:0 "JSON counts: rolled_back 1, pending 0"
+# One plan: the hook's dry run lists the same migration as to apply.
+run env VERCEL_ENV=production MIGRATE_DATABASE_URL="$DATABASE_URL_DIRECT" "$VERCEL_BUILD" --dry-run --dir "$M" -- true
+like "$OUT" '^vercel-build: 1 pending migration:$' "dry run: the same count"
+like "$OUT" '^  20240104000000_four$' "dry run: the same migration"
+run "$DBHOOK" deploy --dir "$M"
+like "$OUT" '^Applying migration `20240104000000_four`$' "deploy applies it again"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 0 "then it is applied"
 
 # A database with tables but no history.
 db2=$(newdb)

@@ -32,7 +32,19 @@ struct dbh_history {
 	size_t n;
 };
 
-enum dbh_mstate { DBH_PENDING, DBH_APPLIED, DBH_FAILED };
+/* A migration's state: one enum for the history, the plan, status and
+ * the report. */
+enum dbh_state {
+	DBH_APPLIED,	 /* recorded as applied (in a plan: file unchanged) */
+	DBH_PENDING,	 /* never applied */
+	DBH_ROLLED_BACK, /* its last attempt was rolled back (a failed atomic
+			  * attempt, or resolve --rolled-back): the next
+			  * deploy applies it again */
+	DBH_FAILED,	 /* a failed row: blocks deploys until resolved */
+	DBH_MODIFIED,	 /* plan only: applied, file changed or gone since */
+	DBH_MISSING,	 /* plan only: applied, no folder here */
+	DBH_NSTATES
+};
 
 /* Reads every row with one query. A missing table is not an error
  * (exists = 0). Release with dbh_history_release. */
@@ -45,10 +57,11 @@ int dbh_history_read_states(struct dbh_conn *c, struct dbh_history *h,
 			    struct dbh_error *err);
 void dbh_history_release(struct dbh_history *h);
 
-/* The state of migration `name`, and the row that decided it (the applied
- * row, else the failed row, else NULL). */
-enum dbh_mstate dbh_history_state(const struct dbh_history *h, const char *name,
-				  const struct dbh_hrow **row);
+/* The state of migration `name` (applied, pending, rolled back or
+ * failed), and the row that decided it (the applied row, else the failed
+ * row, else the last rolled-back row, else NULL). */
+enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
+				 const struct dbh_hrow **row);
 
 /* Creates the table (Prisma's exact DDL) when it is missing. Unless
  * `allow_nonempty`, a schema that already holds other tables is refused as

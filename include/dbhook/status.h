@@ -1,6 +1,7 @@
 /* status.h - what is applied, pending, failed, modified or missing.
  *
- * Read-only: one connection, no lock, no DDL.
+ * Read-only: one connection, no lock, no DDL. The states come from the
+ * one plan (plan.h); this file renders them as text or JSON.
  */
 #ifndef DBHOOK_STATUS_H
 #define DBHOOK_STATUS_H
@@ -9,37 +10,23 @@
 
 #include "dbhook/conn.h"
 #include "dbhook/error.h"
+#include "dbhook/history.h"
 #include "dbhook/log.h"
+#include "dbhook/migdir.h"
+#include "dbhook/plan.h"
 #include "dbhook/url.h"
 
-enum dbh_sstate {
-	DBH_S_APPLIED,	/* recorded as applied, file unchanged */
-	DBH_S_PENDING,	/* in the folder, not applied */
-	DBH_S_FAILED,	/* a failed row blocks deploys */
-	DBH_S_MODIFIED, /* applied, but the file changed (or is gone) since */
-	DBH_S_MISSING	/* applied in the database, no folder here */
-};
-
-struct dbh_status_entry {
-	char *name; /* owned */
-	enum dbh_sstate state;
-	char *started_at;   /* owned, or NULL */
-	char *finished_at;  /* owned, or NULL */
-	char *stored_sum;   /* owned, or NULL */
-	char local_sum[65]; /* "" when the file is not readable */
-	char *logs;	    /* first line of a failed row's logs, owned */
-};
-
 struct dbh_status {
-	char *dir; /* owned */
-	int table_exists;
-	int untracked_tables;	    /* tables present without history */
-	struct dbh_status_entry *e; /* folder order, then missing ones */
-	size_t n;
-	size_t count[5]; /* per enum dbh_sstate */
+	const char *dir;      /* borrowed */
+	int table_exists;     /* the history table exists */
+	int untracked_tables; /* tables present without history */
+	struct dbh_migdir md; /* owned, as are h and plan */
+	struct dbh_history h;
+	struct dbh_plan plan;
 };
 
-/* Collects the status. Returns 0 or an exit code with `err` filled. */
+/* Collects the status. Returns 0 or an exit code with `err` filled;
+ * release a collected status with dbh_status_release. */
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		       const struct dbh_connect_opts *co,
 		       const struct dbh_reporter *rep, struct dbh_status *st,
@@ -57,6 +44,7 @@ void dbh_status_render(const struct dbh_status *st,
  * of memory. */
 char *dbh_status_json(const struct dbh_status *st);
 
-const char *dbh_sstate_name(enum dbh_sstate s);
+/* "applied", "pending", "rolled_back", "failed", "modified", "missing". */
+const char *dbh_state_name(enum dbh_state s);
 
 #endif
