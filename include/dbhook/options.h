@@ -122,7 +122,7 @@ enum dbh_parsed dbh_options_parse(const struct dbh_program *prog, int argc,
 				  char **argv, const struct dbh_command **cmd,
 				  struct dbh_opts *o, struct dbh_error *err);
 
-/* The help of `cmd`, or of the program when `cmd` is NULL or its only
+/* The help of `cmd`, or of the program (help.c) when `cmd` is NULL or its only
  * command has no name. Returns a string the caller frees, or NULL when
  * out of memory. */
 char *dbh_options_help(const struct dbh_program *prog,
@@ -133,6 +133,12 @@ int dbh_options_given(const struct dbh_opts *o, enum dbh_opt id);
 
 /* Whether command `c` takes option `id`. */
 int dbh_options_takes(const struct dbh_command *c, enum dbh_opt id);
+
+/* "-q, --quiet" or "--dir DIR": option `id` as help lists it. */
+void dbh_options_label(enum dbh_opt id, char *buf, size_t bufsz);
+
+/* The help text of option `id`. */
+const char *dbh_options_text(enum dbh_opt id);
 
 /* "--name" of option `id`, for messages. */
 const char *dbh_options_name(enum dbh_opt id, char *buf, size_t bufsz);
