@@ -185,9 +185,13 @@ int dbh_cli_deploy(const struct dbh_opts *o)
 		d.baseline = o->baseline;
 		d.probe_pooler = o->probe_pooler;
 		d.allow_unrelated = o->allow_unrelated;
+		d.dry_run = o->dry_run;
 		d.deadline = d.conn.deadline;
 		ret = dbh_deploy(&d, &rep, &res, &err);
 		dbh_deploy_result_release(&res);
+		if (!ret && o->dry_run)
+			dbh_report(&rep, DBH_RESULT,
+				   "Dry run: nothing was changed.");
 	}
 	dbh_conninfo_release(&ci);
 	return done(o, ret, &err);

@@ -26,6 +26,10 @@
 		DBH_O_CONNECT_TIMEOUT, NULL                                    \
 	}
 
+#define DRY_RUN_HELP                                                           \
+	"show what would be applied (the files are read and checked); change " \
+	"nothing"
+
 static const struct dbh_cmd_option status_opts[] = {
     {DBH_O_DIR, NULL},
     {DBH_O_URL_ENV, NULL},
@@ -42,6 +46,7 @@ static const struct dbh_cmd_option deploy_opts[] = {
     {DBH_O_PROBE_POOLER, NULL},
     {DBH_O_ALLOW_UNRELATED, NULL},
     {DBH_O_BASELINE, NULL},
+    {DBH_O_DRY_RUN, DRY_RUN_HELP},
     END};
 
 static const struct dbh_cmd_option resolve_opts[] = {
@@ -73,6 +78,8 @@ static const struct dbh_cmd_option run_opts[] = {
     {DBH_O_STMT_LOCK_TIMEOUT, NULL},
     {DBH_O_ALLOW_UNRELATED, NULL},
     {DBH_O_BASELINE, NULL},
+    {DBH_O_DRY_RUN, DRY_RUN_HELP},
+    {DBH_O_YES, NULL},
     END};
 
 static const struct dbh_cmd_option profiles_opts[] = {{DBH_O_CONFIG, NULL},

@@ -274,6 +274,17 @@ static void report_summary(const struct dbh_deploy_opts *o,
 		   "applied.");
 }
 
+/* --dry-run: what the run would apply, in order. */
+static void report_dry_run(const struct dbh_plan *p,
+			   const struct dbh_reporter *rep)
+{
+	dbh_report(rep, DBH_RESULT, "%zu migration%s to apply:", p->to_apply,
+		   p->to_apply == 1 ? "" : "s");
+	for (size_t i = 0; i < p->n; i++)
+		if (dbh_plan_applies(&p->e[i]))
+			dbh_report(rep, DBH_RESULT, "  %s", p->e[i].name);
+}
+
 /* A wait of `want` seconds, cut to what is left of the run's budget. */
 static double budget(double want, double deadline)
 {
@@ -338,6 +349,10 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		goto out_conn;
 
 	ret = dbh_check_pooler(&c, &o->conn, rep, err);
+	if (!ret && o->dry_run) {
+		report_dry_run(&p, rep);
+		goto out_conn;
+	}
 	if (!ret)
 		ret = dbh_conn_setup(&c, o->stmt_lock_timeout_ms, err);
 	if (ret)

@@ -116,6 +116,9 @@ static const struct option_def defs[DBH_O_END] = {
 		      "read the URL from file descriptor N (automation)"},
     [DBH_O_PASSWORD_FD] = {"password-fd", 0, "N", K_FD, AT(password_fd),
 			   "read the password from file descriptor N"},
+    [DBH_O_YES] = {"yes", 0, NULL, K_FLAG, AT(yes),
+		   "apply without asking (on a terminal, run shows what is "
+		   "pending and asks first)"},
     [DBH_O_QUIET] = {"quiet", 'q', NULL, K_FLAG, AT(quiet),
 		     "print errors, warnings and the outcome only"},
     [DBH_O_HELP] = {"help", 'h', NULL, K_FLAG, 0, "show this help and exit"},

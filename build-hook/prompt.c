@@ -102,6 +102,23 @@ static long read_line(int fd, char *buf, size_t bufsz, const sigset_t *waitmask)
 	return (long)len;
 }
 
+int dbh_prompt_confirm(const char *question)
+{
+	char answer[16];
+	int fd = open(TTY, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	long n;
+
+	if (fd < 0)
+		return 0;
+	/* Echo stays on: nothing secret is typed. Ctrl-C ends the program
+	 * by default, with the terminal as it was. */
+	n = write_str(fd, question) == 0
+		? read_line(fd, answer, sizeof(answer), NULL)
+		: -3;
+	close(fd);
+	return n > 0 && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 /* Reads one line from the terminal `fd` with echo off, after writing
  * `prompt`; the terminal is restored however the read ends. Returns
  * read_line's result (-4 when interrupted), the signal in *sig. */

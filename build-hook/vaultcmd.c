@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "dbh_config.h"
 #if DBH_HAVE_PRCTL
@@ -18,6 +19,7 @@
 #endif
 
 #include "dbhook/args.h"
+#include "dbhook/clock.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
 #include "dbhook/lock.h"
@@ -43,7 +45,7 @@ struct vopts {
 	const char *dir;
 	const char *baseline;
 	int allow_unrelated;
-	int check, quiet, url_fd, password_fd;
+	int check, quiet, url_fd, password_fd, dry_run, yes;
 	uint64_t scrypt_n;
 	double lock_timeout, stmt_lock_timeout, timeout;
 	int connect_timeout;
@@ -86,6 +88,8 @@ static int opts_init(struct vopts *o, const char *cmd,
 	o->baseline = in->baseline;
 	o->allow_unrelated = in->allow_unrelated;
 	o->check = in->check;
+	o->dry_run = in->dry_run;
+	o->yes = in->yes;
 	o->quiet = in->quiet;
 	o->url_fd = in->url_fd;
 	o->password_fd = in->password_fd;
@@ -398,6 +402,43 @@ static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
 	return DBH_EUSAGE;
 }
 
+/* On a terminal, before applying: what is pending (a dry run of the same
+ * deploy), then a question. Returns -1 to go on, else the exit code (0
+ * when nothing is pending or the answer is no). */
+static int confirm(const struct vopts *o, const struct dbh_conninfo *ci,
+		   struct dbh_deploy_opts *d, const struct dbh_reporter *rep,
+		   struct dbh_error *err)
+{
+	struct dbh_deploy_result res;
+	char question[400], clean[400], target[300];
+	size_t pending;
+	int ret;
+
+	d->dry_run = 1;
+	ret = dbh_deploy(d, rep, &res, err);
+	pending = res.pending;
+	dbh_deploy_result_release(&res);
+	d->dry_run = 0;
+	if (ret || pending == 0)
+		return ret;
+	dbh_conninfo_target(ci, target, sizeof(target));
+	snprintf(question, sizeof(question),
+		 "Apply %s to %s%s%.64s (profile %s)? [y/N] ",
+		 pending == 1 ? "this migration" : "these migrations", target,
+		 dbh_conninfo_get(ci, "dbname") ? "/" : "",
+		 dbh_conninfo_get(ci, "dbname") ? dbh_conninfo_get(ci, "dbname")
+						: "",
+		 o->profile);
+	dbh_log_sanitize(question, clean, sizeof(clean)); /* a name may hold
+							   * anything */
+	if (dbh_prompt_confirm(clean))
+		return -1;
+	dbh_report(rep, DBH_RESULT,
+		   "Nothing was applied. Run `dbhook run --yes` to apply "
+		   "without the question.");
+	return 0;
+}
+
 int dbh_vaultcmd_run(const struct dbh_opts *in)
 {
 	struct vopts o;
@@ -478,8 +519,20 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	d.baseline = o.baseline;
 	d.allow_unrelated = o.allow_unrelated;
 	d.deadline = d.conn.deadline;
+	d.dry_run = o.dry_run;
+	if (!o.dry_run && !o.yes && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO)) {
+		ret = confirm(&o, &ci, &d, &rep, &err);
+		if (ret != -1)
+			goto out;
+		/* The think time at the question is not the run's budget. */
+		d.conn.deadline = o.timeout > 0 ? dbh_now() + o.timeout : 0;
+		d.deadline = d.conn.deadline;
+	}
 	ret = dbh_deploy(&d, &rep, &res, &err);
 	dbh_deploy_result_release(&res);
+	if (!ret && o.dry_run)
+		dbh_report(&rep, DBH_RESULT, "Dry run: nothing was changed.");
 out:
 	dbh_secret_wipe(pw, sizeof(pw));
 	dbh_secret_free(url);

@@ -134,4 +134,31 @@ is "$RC" 0 "nothing pending, migrations missing locally: exit 0"
 like "$ERR" "^dbhook: note: $((nex - 1)) migrations of the database are not in \"$WORK/most\" \(first: .*\); .dbhook status --dir $WORK/most. lists them\$" \
 	"a no-op with migrations missing locally says so in one line"
 
+# --dry-run: every check and the files read, then what would be applied;
+# nothing changes (not even the history table is created).
+dbd=$(newdb)
+D=$WORK/dry
+mkmig "$D" 20240101000000_a 'CREATE TABLE a (id int);'
+mkmig "$D" 20240102000000_b 'CREATE TABLE b (id int);'
+run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dry-run --dir "$D"
+is "$RC" 0 "deploy --dry-run: exit 0"
+is "$OUT" "Datasource: postgresql://$TEST_DB_USER:***@127.0.0.1:$TEST_PG_PORT/$dbd
+2 migrations found in $D
+2 migrations to apply:
+  20240101000000_a
+  20240102000000_b
+Dry run: nothing was changed." "deploy --dry-run: what would be applied, in order"
+is "$(admin "$dbd" "SELECT to_regclass('_prisma_migrations') IS NULL AND to_regclass('a') IS NULL")" t \
+	"deploy --dry-run: nothing created"
+mkdir "$D/20240103000000_empty"
+run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dry-run --dir "$D"
+is "$RC" 2 "deploy --dry-run: a pending folder without migration.sql is refused as the real run would"
+like "$ERR" '20240103000000_empty/migration.sql": No such file' "and named"
+rmdir "$D/20240103000000_empty"
+run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dir "$D"
+is "$RC" 0 "the real deploy after the dry run"
+run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" -q deploy --dry-run --dir "$D"
+is "$OUT" "No pending migrations to apply.
+Dry run: nothing was changed." "deploy --dry-run with nothing pending (quiet)"
+
 finish

@@ -106,10 +106,29 @@ for s in "$VP1" "$URL1" "$TEST_DB_PASSWORD" "$TEST_DB_PASSWORD_ENC" "127.0.0.1" 
 done
 
 # ---- run on a terminal ----------------------------------------------------
+# It shows what is pending and asks; "n" applies nothing.
+cat >"$WORK/run0.pty" <<EOF
+expect Password for profile "production":
+send $VP1
+expect [y/N]
+send n
+expect Nothing was applied.
+EOF
+pty "$WORK/run0.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
+is "$RC" 0 "run on a terminal, answered no: exit 0"
+like "$OUT" '^5 migrations to apply:$' "run shows how many are pending"
+like "$OUT" '^  20240105093000_init$' "and their names"
+like "$OUT" "^Apply these migrations to 127\.0\.0\.1:$TEST_PG_PORT/$db1 \(profile production\)\? \[y/N\] n\$" \
+	"then asks, naming the database and the profile"
+like "$OUT" '^Nothing was applied\. Run `dbhook run --yes --dir [^`]*` to apply without the question\.$' "no: nothing applied, and how to skip the question"
+is "$(admin "$db1" "SELECT to_regclass('_prisma_migrations') IS NULL")" t "answered no: nothing applied (no history table either)"
+# "y" applies.
 cat >"$WORK/run1.pty" <<EOF
 expect Password for profile "production":
 echo-state
 send $VP1
+expect [y/N]
+send y
 expect All migrations have been successfully applied.
 EOF
 pty "$WORK/run1.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"

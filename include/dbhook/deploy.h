@@ -39,6 +39,8 @@ struct dbh_deploy_opts {
 					* let the live probe decide */
 	int allow_unrelated; /* apply even when the folder and the history
 			      * look unrelated (wrong folder or database) */
+	int dry_run;	     /* every check, the files read, then stop: say what
+			      * would be applied; no lock, no DDL */
 };
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o);

@@ -41,6 +41,7 @@ enum dbh_opt {
 	DBH_O_SCRYPT_N,
 	DBH_O_URL_FD,
 	DBH_O_PASSWORD_FD,
+	DBH_O_YES,
 	DBH_O_QUIET,
 	DBH_O_HELP,
 	DBH_O_VERSION,
@@ -65,6 +66,7 @@ struct dbh_opts {
 	double unreachable_timeout; /* seconds, default 20 */
 	int connect_timeout;	    /* whole seconds (2 at least); 0 = unset */
 	int probe_pooler, allow_unrelated, json, quiet, strict, dry_run, check;
+	int yes;		     /* run: no confirmation question */
 	int url_fd, password_fd;     /* -1 when not given */
 	unsigned long long scrypt_n; /* 0 when not given */
 	char **words;		     /* new's NAME; vercel-build's command */

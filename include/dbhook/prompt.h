@@ -23,6 +23,12 @@
 int dbh_prompt_secret(const char *prompt, char *buf, size_t bufsz,
 		      struct dbh_error *err);
 
+/* Asks `question` on /dev/tty (echo on) and reads one line. Returns 1
+ * for an answer starting with y or Y, 0 for anything else (an empty
+ * line, end of input); DBH_EUSAGE is never returned: with no terminal
+ * the answer is 0. */
+int dbh_prompt_confirm(const char *question);
+
 /* Writes a line of text to /dev/tty (e.g. "passwords do not match"); does
  * nothing when there is no terminal. */
 void dbh_prompt_say(const char *text);
