@@ -216,6 +216,7 @@ static const char hook_footer[] =
     "  DBHOOK_LIBCURL         the libcurl to load for HTTP\n"
     "  DBHOOK_HTTP_DEBUG=1    trace HTTP headers (tokens redacted)\n"
     "  NO_COLOR               no colour on a terminal\n"
+    "  CI, TERM=dumb          one line per migration, no live line\n"
     "  PGSSLMODE, PGGSSENCMODE  libpq's own defaults instead of dbhook's\n"
     "                         (sslmode=require for remote hosts, no GSSAPI)\n"
     "  PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK  deploy without the advisory "

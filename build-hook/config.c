@@ -42,6 +42,7 @@ void dbh_config_load(void)
 	    first(text("VERCEL_PROJECT_PRODUCTION_URL"), text("VERCEL_URL"));
 	v = text("GITHUB_ACTIONS");
 	cfg.github_actions = v && strcmp(v, "true") == 0;
+	cfg.ci = text("CI") != NULL;
 	cfg.npm_event = text("npm_lifecycle_event");
 	cfg.strict = flag("MIGRATE_STRICT");
 	cfg.notify_url = text("MIGRATE_NOTIFY_URL");
@@ -62,6 +63,7 @@ void dbh_config_load(void)
 	cfg.advisory_lock_off = v && strcmp(v, "0") != 0;
 	cfg.no_color = text("NO_COLOR") != NULL;
 	cfg.home = text("HOME");
+	cfg.term = text("TERM");
 	loaded = 1;
 }
 

@@ -225,19 +225,27 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 		goto out;
 	warn_modified(&p, rep);
 	ret = load_pending(&p, err);
-	for (size_t i = 0; !ret && i < p.n; i++) {
+	for (size_t i = 0, k = 0; !ret && i < p.n; i++) {
 		struct dbh_migration *m = p.e[i].m;
 		double t0;
 
 		if (!dbh_plan_applies(&p.e[i]))
 			continue;
-		dbh_report(rep, DBH_INFO, "Applying migration `%s`", m->name);
+		/* One line per migration, after it; on a terminal a live
+		 * line that also shows the one running now. */
+		dbh_report(rep, DBH_LIVE,
+			   "[%zu/%zu] Applying migration `%s`...", ++k,
+			   p.to_apply, m->name);
 		t0 = dbh_now();
 		ret = dbh_apply(c, m, &ao, rep, err);
 		if (ret)
 			res->failed = strdup(m->name);
 		else if (add_applied(res, m->name, dbh_now() - t0, 0))
 			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
+		else
+			dbh_report(rep, DBH_STEP,
+				   "Applied migration `%s` (%.0f ms)", m->name,
+				   (dbh_now() - t0) * 1000);
 	}
 out:
 	dbh_plan_release(&p);
@@ -245,30 +253,23 @@ out:
 	return ret;
 }
 
-static void report_summary(const struct dbh_deploy_opts *o,
-			   const struct dbh_deploy_result *res,
+static void report_summary(const struct dbh_deploy_result *res,
 			   const struct dbh_reporter *rep)
 {
 	size_t ran = 0;
+	double seconds = 0;
 
 	for (size_t i = 0; i < res->napplied; i++)
-		ran += !res->applied[i].baselined;
+		if (!res->applied[i].baselined) {
+			ran++;
+			seconds += res->applied[i].seconds;
+		}
 	if (ran == 0) {
 		dbh_report(rep, DBH_RESULT, "No pending migrations to apply.");
 		return;
 	}
-	dbh_report(rep, DBH_INFO, "%s", "");
-	dbh_report(rep, DBH_INFO, "The following migration%s been applied:",
-		   ran == 1 ? " has" : "s have");
-	dbh_report(rep, DBH_INFO, "%s", "");
-	dbh_report(rep, DBH_INFO, "%s/", o->dir);
-	for (size_t i = 0; i < res->napplied; i++)
-		if (!res->applied[i].baselined)
-			dbh_report(rep, DBH_INFO,
-				   "  └─ %s/ (%.0f ms)\n    └─ migration.sql",
-				   res->applied[i].name,
-				   res->applied[i].seconds * 1000);
-	dbh_report(rep, DBH_INFO, "%s", "");
+	dbh_report(rep, DBH_INFO, "%zu migration%s applied in %.0f ms.", ran,
+		   ran == 1 ? "" : "s", seconds * 1000);
 	dbh_report(rep, DBH_RESULT,
 		   "All migrations have been successfully "
 		   "applied.");
@@ -338,7 +339,7 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 			   p.first_missing);
 	if (!ret && p.to_apply == 0 && !o->baseline) {
 		res->fast_path = 1;
-		report_summary(o, res, rep);
+		report_summary(res, rep);
 	}
 	/* Before the lock and any DDL: a broken file changes nothing. */
 	if (!ret && !res->fast_path) {
@@ -365,7 +366,7 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	if (!dbh_conn_lost(&c))
 		dbh_lock_release(&c);
 	if (!ret)
-		report_summary(o, res, rep);
+		report_summary(res, rep);
 out_conn:
 	dbh_plan_release(&p);
 	dbh_history_release(&h);

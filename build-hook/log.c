@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 static const char *log_prog = "dbhook";
@@ -71,6 +72,50 @@ static const char *colour_of(FILE *f, const char *label)
 	return NULL;
 }
 
+/* ---- the live line ---- */
+
+static int live_shown; /* a live line is on the screen, unfinished */
+
+/* A live line only on a terminal that is no CI log and can overwrite. */
+static int live_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0) {
+		const struct dbh_config *c = dbh_config();
+
+		ok = isatty(STDOUT_FILENO) && !c->ci && !c->github_actions &&
+		     !(c->term && strcmp(c->term, "dumb") == 0);
+	}
+	return ok;
+}
+
+/* Clears the live line before anything else is printed. */
+static void end_live(void)
+{
+	if (live_shown) {
+		fputs("\r\033[K", stdout);
+		fflush(stdout);
+		live_shown = 0;
+	}
+}
+
+/* One screen row, cut to the terminal's width so \r can rewrite it. */
+static void print_live(const char *line)
+{
+	struct winsize ws;
+	char clean[4096];
+	int width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col
+			? ws.ws_col - 1
+			: 79;
+
+	dbh_log_sanitize(line, clean, sizeof(clean));
+	clean[strcspn(clean, "\n")] = '\0';
+	printf("\r\033[K%.*s", width, clean);
+	fflush(stdout);
+	live_shown = 1;
+}
+
 /* Prints `text` with `label` before each of its lines. */
 static void print_lines(FILE *f, const char *label, const char *text)
 {
@@ -78,6 +123,7 @@ static void print_lines(FILE *f, const char *label, const char *text)
 	const char *p = clean;
 	const char *colour = colour_of(f, label);
 
+	end_live();
 	dbh_log_sanitize(text, clean, sizeof(clean));
 	while (*p) {
 		const char *nl = strchr(p, '\n');
@@ -120,6 +166,7 @@ static void print_info(const char *line)
 	char clean[4096];
 	const char *p = clean;
 
+	end_live();
 	dbh_log_sanitize(line, clean, sizeof(clean));
 	for (;;) {
 		const char *nl = strchr(p, '\n');
@@ -150,6 +197,15 @@ static void emit_print(void *ctx, enum dbh_level level, const char *line)
 	case DBH_NOTE:
 		if (!quiet_flag)
 			print_lines(stderr, "note", line);
+		break;
+	case DBH_LIVE:
+	case DBH_STEP:
+		if (quiet_flag)
+			break;
+		if (live_ok())
+			print_live(line);
+		else if (level == DBH_STEP)
+			print_info(line);
 		break;
 	case DBH_WARN:
 		print_lines(stderr, "warning", line);
@@ -183,6 +239,7 @@ static void print_annotation(const struct dbh_error *err)
 
 void dbh_log_error(const struct dbh_error *err)
 {
+	end_live();
 	fflush(stdout);
 	print_lines(stderr, "error", err->message[0] ? err->message : "failed");
 	if (err->where[0]) {

@@ -49,12 +49,12 @@ check_round() {
 	done
 	is "${bad# }" "" "round $round: all $N concurrent deploys exit 0"
 	is "${errs# }" "" "round $round: no deploy printed an error"
-	is "$(count_runs '^The following migrations? (has|have) been applied:')" 1 \
+	is "$(count_runs '^[0-9]+ migrations? applied in [0-9]+ ms\.$')" 1 \
 		"round $round: exactly one deploy applied the migrations"
 	is "$(count_runs '^No pending migrations to apply\.$')" $((N - 1)) \
 		"round $round: the $((N - 1)) others found nothing pending"
 	for name in "$@"; do
-		is "$(count_runs "└─ $name/")" 1 \
+		is "$(count_runs "^Applied migration \`$name\`")" 1 \
 			"round $round: $name is listed as applied by one deploy only"
 	done
 	WAITED=$(count_runs '^Waiting for the migration lock \(held by ')

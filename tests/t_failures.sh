@@ -24,14 +24,14 @@ mkmig "$M" 20240103000000_later 'CREATE TABLE later (id int);'
 
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 1 "failing migration: exit 1"
-like "$OUT" 'Applying migration `20240101000000_base`' "the first migration ran"
+like "$OUT" 'Applied migration `20240101000000_base`' "the first migration ran"
 like "$ERR" '^dbhook: error: migration "20240102000000_broken" failed: syntax error at or near "SELEC"$' \
 	"error names the migration and the server's message"
 like "$ERR" "^dbhook: detail: at .*/20240102000000_broken/migration.sql:4:1 \(SQLSTATE 42601\)\$" \
 	"error shows file:line:col and SQLSTATE"
 like "$ERR" '^dbhook: hint: Nothing of this migration was applied: it ran in one transaction\.' \
 	"hint says nothing was applied"
-unlike "$OUT" 'Applying migration `20240103000000_later`' "later migrations are not attempted"
+unlike "$OUT" 'Applied migration `20240103000000_later`' "later migrations are not attempted"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename IN ('half', 'after_typo', 'later')")" 0 \
 	"nothing of the failed migration (or later ones) exists"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = 'base'")" 1 "the earlier migration is kept"
@@ -76,8 +76,8 @@ CREATE TABLE after_typo (id int);
 SQL
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "fixed file: deploy exits 0"
-like "$OUT" 'Applying migration `20240102000000_broken`' "the fixed migration is applied"
-like "$OUT" 'Applying migration `20240103000000_later`' "then the later one"
+like "$OUT" 'Applied migration `20240102000000_broken`' "the fixed migration is applied"
+like "$OUT" 'Applied migration `20240103000000_later`' "then the later one"
 is "$(admin "$db" "SELECT count(*) FROM half")" 1 "its data is there once"
 is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE migration_name = '20240102000000_broken' AND finished_at IS NOT NULL AND rolled_back_at IS NULL")" 1 \
 	"exactly one applied row for it"

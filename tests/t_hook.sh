@@ -448,7 +448,7 @@ VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") PATH="$RBIN:$SYSPATH
 cd "$WORK" || exit 1
 is "$RC" 0 "build script calling vercel-build, via npm run build: exit 0 (terminates)"
 is "$(rows "$db")" "$APPLIED2" "npm run build: migrations applied"
-is "$(printf '%s\n' "$OUT" | grep -c '^Applying migration')" 2 "npm run build: each migration applied once"
+is "$(printf '%s\n' "$OUT" | grep -c '^Applied migration')" 2 "npm run build: each migration applied once"
 is "$(cat "$MARK" 2>/dev/null)" built "npm run build: the marker shows one build"
 is "$(wc -l <"$REC.npm")" 1 "npm run build: npm was not started again"
 
@@ -460,7 +460,7 @@ VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") FAKES=$RBIN PROJ_DIR
 is "$RC" 0 "vercel-build with a build script that calls vercel-build: exit 0 (terminates)"
 like "$ERR" 'warning: the package.json "build" script runs vercel-build itself' "it says why it does not use that script"
 is "$(rows "$db")" "$APPLIED2" "vercel-build entry: migrations applied"
-is "$(printf '%s\n' "$OUT" | grep -c '^Applying migration')" 2 "vercel-build entry: each migration applied once"
+is "$(printf '%s\n' "$OUT" | grep -c '^Applied migration')" 2 "vercel-build entry: each migration applied once"
 check "vercel-build entry: npm was not started (no loop)" [ ! -e "$REC.npm" ]
 check "vercel-build entry: at most one build" [ "$(wc -l <"$MARK" 2>/dev/null || echo 0)" -le 1 ]
 
@@ -477,7 +477,7 @@ rm -f "$REC.npm"
 VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") FAKES=$RBIN PROJ_DIR=$RP2 hook
 is "$RC" 0 "hidden recursion: exit 0 (terminates)"
 is "$(rows "$db")" "$APPLIED2" "hidden recursion: migrations applied"
-is "$(printf '%s\n' "$OUT" | grep -c '^Applying migration')" 2 "hidden recursion: each migration applied once"
+is "$(printf '%s\n' "$OUT" | grep -c '^Applied migration')" 2 "hidden recursion: each migration applied once"
 like "$OUT" 'skipping migrations: this build was started by vercel-build itself' "hidden recursion: the inner run says why it skips"
 is "$(cat "$MARK" 2>/dev/null)" built "hidden recursion: the marker shows one build"
 is "$(wc -l <"$REC.npm" 2>/dev/null)" 1 "hidden recursion: npm ran once"

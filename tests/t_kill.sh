@@ -96,7 +96,7 @@ is "$RC" 4 "(a) status: the migration is pending (exit 4)"
 mkmig "$WORK/a" $K "$FAST"
 DATABASE_URL_DIRECT=$(url_for "$db") run "$DBHOOK" deploy --dir "$WORK/a"
 is "$RC" 0 "(a) the next deploy exits 0"
-like "$OUT" "└─ $K/" "(a) it applied the migration"
+like "$OUT" "Applied migration \`$K\`" "(a) it applied the migration"
 is "$(rows "$db")" "$K|true|false" "(a) applied exactly once, no other row"
 is "$(has_table "$db" k1)$(has_table "$db" k2)" tt "(a) k1 and k2 exist"
 

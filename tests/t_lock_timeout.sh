@@ -95,7 +95,7 @@ like "$ERR" "^dbhook: detail: Advisory lock 72707369 is held by pid $HOLDER, app
 	"stderr: the detail names the lock, the holder's pid and application_name"
 like "$ERR" "^dbhook: hint: .*raise --lock-timeout.*end it with: SELECT pg_terminate_backend\\($HOLDER\\);\$" \
 	"stderr: the hint gives the command with the holder's real pid"
-unlike "$OUT" 'Applying migration' "nothing was attempted"
+unlike "$OUT" 'Applied migration' "nothing was attempted"
 is "$(has_table "$db" widgets)" f "the pending migration was not applied"
 is "$(has_table "$db" _prisma_migrations)" f \
 	"nothing was written: the history table is created under the lock only"
@@ -175,7 +175,7 @@ is "$RC" 0 "the deploy succeeds once the blocking transaction ends"
 like "$ERR" "^dbhook: warning: migration \"$A2\": .*lock timeout.* \(SQLSTATE 55P03\); nothing was applied; retrying in [0-9]+ s \(attempt 2\)" \
 	"stderr: a warning with SQLSTATE 55P03 says nothing was applied and it retries"
 unlike "$ERR" 'error:' "no error printed"
-like "$OUT" "└─ $A2/" "stdout lists the migration as applied"
+like "$OUT" "Applied migration \`$A2\`" "stdout lists the migration as applied"
 is "$(has_note "$db")" 1 "the column exists"
 is "$(rows "$db")" "$A1|true|false
 $A2|true|false" "history: one applied row for it, no failed or rolled-back row (retries add no rows)"
@@ -214,7 +214,7 @@ like "$(admin "$db" "SELECT logs FROM _prisma_migrations WHERE migration_name = 
 blocker_end
 DATABASE_URL_DIRECT=$URL run "$DBHOOK" deploy --dir "$WORK/t"
 is "$RC" 0 "after the blocker ends, a plain deploy exits 0"
-like "$OUT" "└─ $A2/" "it applied the migration"
+like "$OUT" "Applied migration \`$A2\`" "it applied the migration"
 is "$(has_note "$db")" 1 "the column exists"
 is "$(rows "$db")" "$A1|true|false
 $A2|false|true

@@ -124,7 +124,7 @@ like "$ERR" '--baseline: no migration "20240199999999_nope"' "unknown baseline n
 run "$DBHOOK" deploy --dir "$M3" --baseline 20240101000000_items
 is "$RC" 0 "--baseline: exit 0"
 like "$OUT" 'Baselined migration `20240101000000_items` \(recorded as applied, not run\)' "baseline line"
-like "$OUT" 'Applying migration `20240102000000_more`' "later migrations applied"
+like "$OUT" 'Applied migration `20240102000000_more`' "later migrations applied"
 is "$(admin "$db3" "SELECT logs = '' AND started_at = finished_at AND applied_steps_count = 0 FROM _prisma_migrations WHERE migration_name = '20240101000000_items'")" \
 	t "baselined row as Prisma's resolve --applied writes it"
 is "$(admin "$db3" "SELECT count(*) FROM pg_tables WHERE tablename = 'more'")" 1 "the rest ran"

@@ -42,7 +42,7 @@ pty() { # pty SCRIPT CMD... : runs CMD on a pty, typing SCRIPT's answers
 	shift
 	run "$PTYDRIVE" -t 90 -s "$script" -- "$@"
 	# Messages may be coloured on a terminal: match the plain text.
-	OUT=$(printf '%s\n' "$OUT" | sed $'s/\e\\[[0-9;]*m//g')
+	OUT=$(printf '%s\n' "$OUT" | sed $'s/\e\\[[0-9;]*[mK]//g')
 }
 
 lacks() { # lacks TEXT NEEDLE NAME : NEEDLE (fixed string) is not in TEXT
@@ -131,13 +131,15 @@ expect [y/N]
 send y
 expect All migrations have been successfully applied.
 EOF
-pty "$WORK/run1.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$M"
+pty "$WORK/run1.pty" env -u CI -u GITHUB_ACTIONS -C "$WORK/app" TERM=xterm "$DBHOOK" run --dir "$M"
 is "$RC" 0 "run on a terminal: exit 0"
 like "$OUT" '^Password for profile "production": \[ptydrive: echo off\]' "run asks the password with echo off"
 lacks "$OUT" "$VP1" "the typed password does not appear"
 like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$db1\$" "run shows the datasource redacted"
 like "$OUT" '^\[ptydrive: exit 0, echo on\]$' "echo is back on after run"
 is "$(applied "$db1")" 5 "run decrypted the URL and deployed the migrations"
+like "$OUT" '\[1/5\] Applying migration `20240105093000_init`\.\.\.' "on a terminal: a live progress line"
+unlike "$OUT" '^Applied migration `[^`]*` \([0-9]+ ms\)$' "instead of one line per migration (each step overwrites the last)"
 
 # --password-fd 0 on a terminal: what is typed is not echoed either.
 cat >"$WORK/fd0.pty" <<EOF

@@ -101,7 +101,7 @@ run env MIGRATE_SUPABASE_RESTORE=1 DATABASE_URL_DIRECT="$(supabase_url "$db" "$P
 is "$RC" 0 "paused project restored: deploy exits 0"
 like "$OUT" "Supabase project $REF is paused: restoring it \(MIGRATE_SUPABASE_RESTORE=1\)" "says it restores"
 like "$OUT" "Supabase project $REF is healthy" "says when it is healthy"
-like "$OUT" 'Applying migration `20240101000000_woken`' "then migrates"
+like "$OUT" 'Applied migration `20240101000000_woken`' "then migrates"
 is "$(nget POST "/v1/projects/$REF/restore")" 1 "one restore request"
 is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" 1 "the migration is applied"
 kill "$HTTPD_PID" 2>/dev/null

@@ -15,6 +15,7 @@ struct dbh_config {
 	const char *project_url; /* VERCEL_PROJECT_PRODUCTION_URL, else
 				    VERCEL_URL */
 	int github_actions;	 /* GITHUB_ACTIONS=true: annotations */
+	int ci;			 /* CI set: a log, no live terminal line */
 	const char *npm_event;	 /* npm_lifecycle_event: the running script */
 	/* vercel-build */
 	int strict;		/* MIGRATE_STRICT */
@@ -36,6 +37,7 @@ struct dbh_config {
 				  value but 0 */
 	/* The terminal and the home folder */
 	int no_color;	  /* NO_COLOR */
+	const char *term; /* TERM: "dumb" cannot rewrite a line */
 	const char *home; /* HOME */
 };
 

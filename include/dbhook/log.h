@@ -14,7 +14,11 @@ enum dbh_level {
 	DBH_INFO,   /* a progress line: stdout */
 	DBH_RESULT, /* the outcome of a run: stdout, also when quiet */
 	DBH_NOTE,   /* a remark worth seeing: stderr, "prog: note: " */
-	DBH_WARN    /* something is wrong but the run goes on: stderr */
+	DBH_WARN,   /* something is wrong but the run goes on: stderr */
+	DBH_LIVE,   /* a live status line on a terminal, overwritten by the
+		     * next line; nothing when not on one (CI, a file) */
+	DBH_STEP    /* one step of a long run: a line of stdout, or on a
+		     * terminal the live line */
 };
 
 /* How the core reports progress. `emit` receives one line without the
