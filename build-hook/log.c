@@ -90,28 +90,38 @@ static int live_ok(void)
 	return ok;
 }
 
-/* Clears the live line before anything else is printed. */
+/* The width the live line may use: the terminal's, less one column so
+ * the cursor never wraps (\r must return to the line's own start). */
+static int live_width(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1
+		   ? ws.ws_col - 1
+		   : 79;
+}
+
+/* Clears the live line before anything else is printed. Spaces, not an
+ * escape sequence: plain on every terminal, and NO_COLOR stays true. */
 static void end_live(void)
 {
 	if (live_shown) {
-		fputs("\r\033[K", stdout);
+		printf("\r%*s\r", live_width(), "");
 		fflush(stdout);
 		live_shown = 0;
 	}
 }
 
-/* One screen row, cut to the terminal's width so \r can rewrite it. */
+/* One screen row, cut to the terminal's width so \r can rewrite it,
+ * padded so it covers what the last one left. */
 static void print_live(const char *line)
 {
-	struct winsize ws;
 	char clean[4096];
-	int width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col
-			? ws.ws_col - 1
-			: 79;
+	int width = live_width();
 
 	dbh_log_sanitize(line, clean, sizeof(clean));
 	clean[strcspn(clean, "\n")] = '\0';
-	printf("\r\033[K%.*s", width, clean);
+	printf("\r%-*.*s", width, width, clean);
 	fflush(stdout);
 	live_shown = 1;
 }
