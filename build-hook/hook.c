@@ -55,6 +55,8 @@ static int in_list(const char *list, const char *env)
 /* Step 1: migrate or not, and why (one line). */
 static int decide(const struct dbh_opts *o, struct hook_run *run)
 {
+	const char *url;
+
 	run->environment = dbh_config()->environment;
 	if (dbh_handoff_inside()) {
 		snprintf(run->reason, sizeof(run->reason),
@@ -76,7 +78,8 @@ static int decide(const struct dbh_opts *o, struct hook_run *run)
 			 run->environment, o->environments);
 		return 0;
 	}
-	if (!dbh_config_var(o->url_env) || !*dbh_config_var(o->url_env)) {
+	url = dbh_config_var(o->url_env);
+	if (!url || !*url) {
 		snprintf(run->reason, sizeof(run->reason),
 			 "%s is not set for the \"%s\" environment (the "
 			 "variable looked at: %s, %s)",

@@ -6,17 +6,13 @@
 
 #include "dbhook/checksum.h"
 
-static int add(struct dbh_plan *p, const char *name, enum dbh_state s,
-	       struct dbh_migration *m, const struct dbh_hrow *row)
+/* The entries array is sized once (every folder migration and every
+ * history row at most), so the no-op path costs one allocation. */
+static void add(struct dbh_plan *p, const char *name, enum dbh_state s,
+		struct dbh_migration *m, const struct dbh_hrow *row)
 {
-	struct dbh_plan_entry *e = realloc(p->e, (p->n + 1) * sizeof(*e));
-
-	if (!e)
-		return -1;
-	p->e = e;
 	p->e[p->n++] = (struct dbh_plan_entry){name, s, m, row};
 	p->count[s]++;
-	return 0;
 }
 
 /* An applied migration whose file changed since, or is gone. */
@@ -43,6 +39,9 @@ int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 	size_t local;
 
 	memset(p, 0, sizeof(*p));
+	p->e = malloc((md->n + h->n + 1) * sizeof(*p->e));
+	if (!p->e)
+		return dbh_error_set(err, DBH_EFAILED, "out of memory");
 	for (size_t i = 0; i < md->n; i++) {
 		struct dbh_migration *m = &md->m[i];
 		const struct dbh_hrow *row;
@@ -50,8 +49,7 @@ int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 
 		if (s == DBH_APPLIED && checksums && modified(m, row))
 			s = DBH_MODIFIED;
-		if (add(p, m->name, s, m, row))
-			goto oom;
+		add(p, m->name, s, m, row);
 	}
 	local = p->n;
 	for (size_t i = 0; i < h->n; i++) {
@@ -64,12 +62,10 @@ int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 			continue;
 		/* Applied here and absent from the folder; a failed row whose
 		 * folder is gone still blocks deploys. */
-		if (dbh_history_state(h, r->name, &row) == DBH_APPLIED) {
-			if (add(p, r->name, DBH_MISSING, NULL, row))
-				goto oom;
-		} else if (add(p, r->name, DBH_FAILED, NULL, row)) {
-			goto oom;
-		}
+		if (dbh_history_state(h, r->name, &row) == DBH_APPLIED)
+			add(p, r->name, DBH_MISSING, NULL, row);
+		else
+			add(p, r->name, DBH_FAILED, NULL, row);
 	}
 	p->to_apply = p->count[DBH_PENDING] + p->count[DBH_ROLLED_BACK];
 	p->applied = p->count[DBH_APPLIED] + p->count[DBH_MODIFIED] +
@@ -81,9 +77,6 @@ int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 		     strcmp(p->e[i].name, p->first_missing) < 0))
 			p->first_missing = p->e[i].name;
 	return 0;
-oom:
-	dbh_plan_release(p);
-	return dbh_error_set(err, DBH_EFAILED, "out of memory");
 }
 
 void dbh_plan_release(struct dbh_plan *p)

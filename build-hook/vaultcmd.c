@@ -37,18 +37,12 @@
 #define TRIES 3
 #define LOCK_WAIT_S 30
 
+/* A vault command's options: the parsed ones, and what follows from them
+ * (the profile, the config file's path). */
 struct vopts {
+	const struct dbh_opts *a; /* as parsed (options.c) */
 	const char *cmd;
-	const char *profile;
-	const char *config;
-	const char *delete;
-	const char *dir;
-	const char *baseline;
-	int allow_unrelated;
-	int check, quiet, url_fd, password_fd, dry_run, yes;
-	uint64_t scrypt_n;
-	double lock_timeout, stmt_lock_timeout, timeout;
-	int connect_timeout;
+	const char *profile; /* the default filled in */
 	char path[4096];
 };
 
@@ -80,36 +74,22 @@ static int opts_init(struct vopts *o, const char *cmd,
 	struct dbh_error err;
 
 	memset(o, 0, sizeof(*o));
+	o->a = in;
 	o->cmd = cmd;
 	o->profile = in->profile;
-	o->config = in->config;
-	o->delete = in->delete_profile;
-	o->dir = in->dir;
-	o->baseline = in->baseline;
-	o->allow_unrelated = in->allow_unrelated;
-	o->check = in->check;
-	o->dry_run = in->dry_run;
-	o->yes = in->yes;
-	o->quiet = in->quiet;
-	o->url_fd = in->url_fd;
-	o->password_fd = in->password_fd;
-	o->scrypt_n = in->scrypt_n;
-	o->lock_timeout = in->lock_timeout;
-	o->stmt_lock_timeout = in->stmt_lock_timeout;
-	o->timeout = in->timeout;
-	o->connect_timeout = in->connect_timeout;
-	if (o->delete &&(o->profile || o->check || o->url_fd >= 0 ||
-			 o->password_fd >= 0 || o->scrypt_n))
+	if (o->a->delete_profile &&
+	    (o->profile || o->a->check || o->a->url_fd >= 0 ||
+	     o->a->password_fd >= 0 || o->a->scrypt_n))
 		return usage_error(o,
 				   "--delete takes no other option than "
 				   "--config%s",
 				   "");
 	if (!o->profile)
 		o->profile = DEFAULT_PROFILE;
-	if (o->config) {
-		if (strlen(o->config) >= sizeof(o->path))
+	if (o->a->config) {
+		if (strlen(o->a->config) >= sizeof(o->path))
 			return usage_error(o, "--config: path too long%s", "");
-		snprintf(o->path, sizeof(o->path), "%s", o->config);
+		snprintf(o->path, sizeof(o->path), "%s", o->a->config);
 	} else {
 		dbh_error_clear(&err);
 		if (dbh_vault_default_path(o->path, sizeof(o->path), &err))
@@ -152,13 +132,13 @@ static int ask_url(const struct vopts *o, char *url, size_t urlsz,
 		 "Direct database URL for profile \"%s\" (input hidden): ",
 		 o->profile);
 	for (int i = 1;; i++) {
-		int ret = o->url_fd >= 0
-			      ? dbh_read_secret_fd(o->url_fd, "the URL", url,
+		int ret = o->a->url_fd >= 0
+			      ? dbh_read_secret_fd(o->a->url_fd, "the URL", url,
 						   urlsz, err)
 			      : dbh_prompt_secret(prompt, url, urlsz, err);
 
 		if (ret) {
-			if (o->url_fd < 0)
+			if (o->a->url_fd < 0)
 				dbh_error_hint(
 				    err, "Run dbhook setup in a terminal, "
 					 "or give the URL on a file "
@@ -175,7 +155,7 @@ static int ask_url(const struct vopts *o, char *url, size_t urlsz,
 			dbh_conninfo_release(ci);
 		}
 		dbh_secret_wipe(url, urlsz);
-		if (o->url_fd >= 0 || i == TRIES)
+		if (o->a->url_fd >= 0 || i == TRIES)
 			return ret;
 		dbh_log_error(err);
 		dbh_report(rep, DBH_WARN, "try again (%d %s left)", TRIES - i,
@@ -198,9 +178,9 @@ static int ask_new_password(const struct vopts *o, char *pw, size_t pwsz,
 	for (int i = 1; i <= TRIES; i++) {
 		const char *why = NULL;
 
-		if (o->password_fd >= 0) {
-			ret = dbh_read_secret_fd(o->password_fd, "the password",
-						 pw, pwsz, err);
+		if (o->a->password_fd >= 0) {
+			ret = dbh_read_secret_fd(o->a->password_fd,
+						 "the password", pw, pwsz, err);
 		} else {
 			ret = dbh_prompt_secret(prompt, pw, pwsz, err);
 			if (!ret && strlen(pw) >= PW_MIN)
@@ -218,14 +198,14 @@ static int ask_new_password(const struct vopts *o, char *pw, size_t pwsz,
 		if (strlen(pw) < PW_MIN)
 			why = "the password is too short (at least 8 "
 			      "characters)";
-		else if (o->password_fd < 0 && strcmp(pw, again) != 0)
+		else if (o->a->password_fd < 0 && strcmp(pw, again) != 0)
 			why = "the passwords do not match";
 		dbh_secret_wipe(again, sizeof(again));
 		if (!why)
 			return 0;
 		dbh_secret_wipe(pw, pwsz);
 		ret = dbh_error_set(err, DBH_EUSAGE, "%s", why);
-		if (o->password_fd >= 0)
+		if (o->a->password_fd >= 0)
 			break;
 		if (i < TRIES)
 			dbh_report(rep, DBH_WARN, "%s; try again (%d %s left)",
@@ -277,10 +257,10 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 		return fail(&err);
 	ret = dbh_vault_load(o->path, &v, NULL, &err);
 	if (!ret) {
-		if (dbh_vault_remove(&v, o->delete)) {
+		if (dbh_vault_remove(&v, o->a->delete_profile)) {
 			ret = dbh_error_set(&err, DBH_EUSAGE,
 					    "no profile \"%s\" in \"%s\"",
-					    o->delete, o->path);
+					    o->a->delete_profile, o->path);
 			dbh_error_hint(&err, "List them with `dbhook "
 					     "profiles`.");
 		} else {
@@ -291,8 +271,8 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 	dbh_vault_unlock(lockfd);
 	if (ret)
 		return fail(&err);
-	dbh_report(rep, DBH_INFO, "Deleted profile \"%s\" from %s", o->delete,
-		   o->path);
+	dbh_report(rep, DBH_INFO, "Deleted profile \"%s\" from %s",
+		   o->a->delete_profile, o->path);
 	return 0;
 }
 
@@ -310,10 +290,10 @@ int dbh_vaultcmd_setup(const struct dbh_opts *in)
 	ret = opts_init(&o, "setup", in);
 	if (ret)
 		return ret;
-	rep = dbh_log_reporter(o.quiet);
+	rep = dbh_log_reporter(o.a->quiet);
 	dbh_error_clear(&err);
 	protect_process();
-	if (o.delete)
+	if (o.a->delete_profile)
 		return delete_profile(&o, &rep);
 	/* Refuse a bad existing file before asking anything. */
 	ret = dbh_vault_load(o.path, &v, &missing, &err);
@@ -321,8 +301,8 @@ int dbh_vaultcmd_setup(const struct dbh_opts *in)
 		return fail(&err);
 	existed = dbh_vault_find(&v, o.profile) != NULL;
 	dbh_vault_release(&v);
-	if (o.scrypt_n)
-		kdf.N = o.scrypt_n;
+	if (o.a->scrypt_n)
+		kdf.N = o.a->scrypt_n;
 	memset(url, 0, sizeof(url));
 	memset(pw, 0, sizeof(pw));
 
@@ -331,7 +311,7 @@ int dbh_vaultcmd_setup(const struct dbh_opts *in)
 		goto out;
 	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
 	report_notes(&ci, &rep, o.profile);
-	if (o.check) {
+	if (o.a->check) {
 		struct dbh_conn c;
 		struct dbh_connect_opts co = {0};
 		char app[96], target[300];
@@ -456,7 +436,7 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	ret = opts_init(&o, "run", in);
 	if (ret)
 		return ret;
-	rep = dbh_log_reporter(o.quiet);
+	rep = dbh_log_reporter(o.a->quiet);
 	dbh_error_clear(&err);
 	memset(pw, 0, sizeof(pw));
 	protect_process();
@@ -472,16 +452,16 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	if (!ret) { /* the folder too: a wrong --dir costs no password */
 		struct dbh_migdir md;
 
-		ret = dbh_migdir_open(o.dir ? o.dir : dbh_migdir_default(), &md,
-				      &err);
+		ret = dbh_migdir_open(
+		    o.a->dir ? o.a->dir : dbh_migdir_default(), &md, &err);
 		if (!ret)
 			dbh_migdir_release(&md);
 	}
 	if (ret)
 		goto out;
 
-	if (o.password_fd >= 0) {
-		ret = dbh_read_secret_fd(o.password_fd, "the password", pw,
+	if (o.a->password_fd >= 0) {
+		ret = dbh_read_secret_fd(o.a->password_fd, "the password", pw,
 					 sizeof(pw), &err);
 	} else {
 		snprintf(prompt, sizeof(prompt),
@@ -508,30 +488,31 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
 
 	dbh_deploy_opts_init(&d);
-	d.dir = o.dir ? o.dir : dbh_migdir_default();
+	d.dir = o.a->dir ? o.a->dir : dbh_migdir_default();
 	d.ci = &ci;
 	d.conn.app_name = dbh_app_name(app, sizeof(app));
-	d.conn.deadline = o.timeout > 0 ? dbh_now() + o.timeout : 0;
-	d.conn.connect_timeout = o.connect_timeout;
+	d.conn.deadline = o.a->timeout > 0 ? dbh_now() + o.a->timeout : 0;
+	d.conn.connect_timeout = o.a->connect_timeout;
 	d.conn.rep = &rep;
-	d.lock_timeout_s = o.lock_timeout;
-	d.stmt_lock_timeout_ms = (int)(o.stmt_lock_timeout * 1000);
-	d.baseline = o.baseline;
-	d.allow_unrelated = o.allow_unrelated;
+	d.lock_timeout_s = o.a->lock_timeout;
+	d.stmt_lock_timeout_ms = (int)(o.a->stmt_lock_timeout * 1000);
+	d.baseline = o.a->baseline;
+	d.allow_unrelated = o.a->allow_unrelated;
 	d.deadline = d.conn.deadline;
-	d.dry_run = o.dry_run;
-	if (!o.dry_run && !o.yes && isatty(STDIN_FILENO) &&
+	d.dry_run = o.a->dry_run;
+	if (!o.a->dry_run && !o.a->yes && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO)) {
 		ret = confirm(&o, &ci, &d, &rep, &err);
 		if (ret != -1)
 			goto out;
 		/* The think time at the question is not the run's budget. */
-		d.conn.deadline = o.timeout > 0 ? dbh_now() + o.timeout : 0;
+		d.conn.deadline =
+		    o.a->timeout > 0 ? dbh_now() + o.a->timeout : 0;
 		d.deadline = d.conn.deadline;
 	}
 	ret = dbh_deploy(&d, &rep, &res, &err);
 	dbh_deploy_result_release(&res);
-	if (!ret && o.dry_run)
+	if (!ret && o.a->dry_run)
 		dbh_report(&rep, DBH_RESULT, "Dry run: nothing was changed.");
 out:
 	dbh_secret_wipe(pw, sizeof(pw));
@@ -558,7 +539,7 @@ int dbh_vaultcmd_profiles(const struct dbh_opts *in)
 	ret = dbh_vault_load(o.path, &v, NULL, &err);
 	if (ret)
 		return fail(&err);
-	rep = dbh_log_reporter(o.quiet);
+	rep = dbh_log_reporter(o.a->quiet);
 	for (size_t i = 0; i < v.n; i++) /* the result: kept by --quiet */
 		dbh_report(&rep, DBH_RESULT, "%s", v.p[i].name);
 	if (v.n == 0)
