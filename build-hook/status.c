@@ -1,4 +1,5 @@
 /* status.c - comparing the folder with the history table. */
+#include "dbhook/secrets.h"
 #include "dbhook/status.h"
 
 #include <cjson/cJSON.h>
@@ -250,6 +251,7 @@ char *dbh_status_json(const struct dbh_status *st)
 			cJSON_AddStringToObject(o, "error", logs);
 		cJSON_AddItemToArray(list, o);
 	}
+	dbh_secrets_scrub_json(root); /* a failed row's logs are the server's */
 	out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;
