@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "dbh_config.h"
+#include "dbhook/alloc.h"
 #include "dbhook/config.h"
 #include "dbhook/error.h"
 
@@ -200,7 +201,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	} else {
 		dbh_sbuf_addn(&x->rs->body, data, n);
 	}
-	return x->rs->body.oom ? 0 : n;
+	return n;
 }
 
 static double parse_retry_after(const char *v)
@@ -338,16 +339,16 @@ enum dbh_http_result dbh_http_send(const struct dbh_http_request *rq,
 	for (const char *const *p = rq->headers; p && *p; p++) {
 		struct curl_slist *n = C.slist_append(hdrs, *p);
 
-		if (!n) {
-			C.slist_free_all(hdrs);
-			snprintf(rs->why, sizeof(rs->why), "out of memory");
-			return DBH_HTTP_FAILED;
-		}
+		if (!n) /* it only copies the string */
+			dbh_oom();
 		hdrs = n;
 	}
+	/* NULL: out of memory, or libcurl's global start-up failed (its TLS
+	 * library); it does not say which, so this is an ordinary failure. */
 	if (!(h = C.easy_init())) {
 		C.slist_free_all(hdrs);
-		snprintf(rs->why, sizeof(rs->why), "out of memory");
+		snprintf(rs->why, sizeof(rs->why),
+			 "libcurl could not start a transfer");
 		return DBH_HTTP_FAILED;
 	}
 	set_options(h, rq, hdrs, &x, ebuf);
@@ -356,10 +357,7 @@ enum dbh_http_result dbh_http_send(const struct dbh_http_request *rq,
 	res = classify(rc);
 	if (rc == CURLE_WRITE_ERROR && x.too_big)
 		res = DBH_HTTP_TOO_BIG;
-	if (rs->body.oom) {
-		res = DBH_HTTP_FAILED;
-		snprintf(rs->why, sizeof(rs->why), "out of memory");
-	} else if (res != DBH_HTTP_OK) {
+	if (res != DBH_HTTP_OK) {
 		snprintf(rs->why, sizeof(rs->why), "%s",
 			 ebuf[0] ? ebuf : C.easy_strerror(rc));
 	}
@@ -392,14 +390,16 @@ char *dbh_http_url_part(const char *url, enum dbh_http_part part, int decode)
 	char *v = NULL, *copy = NULL;
 	CURLU *u;
 
-	if (!url || dbh_http_load(NULL, 0) || !(u = C.url()))
+	if (!url || dbh_http_load(NULL, 0))
 		return NULL;
+	if (!(u = C.url())) /* an empty handle: only memory can fail */
+		dbh_oom();
 	if (C.url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
 		CURLUE_OK &&
 	    C.url_get(u, parts[part], &v, decode ? CURLU_URLDECODE : 0) ==
 		CURLUE_OK &&
 	    v)
-		copy = strdup(v);
+		copy = dbh_xstrdup(v);
 	if (v)
 		C.free(v);
 	C.url_cleanup(u);

@@ -1,27 +1,21 @@
 /* sbuf.c - see sbuf.h. */
 #include "dbhook/sbuf.h"
 
-#include <stdlib.h>
+#include "dbhook/alloc.h"
+
+#include <stdint.h>
 #include <string.h>
 
 void dbh_sbuf_addn(struct dbh_sbuf *b, const char *p, size_t n)
 {
-	if (b->oom)
-		return;
+	if (n > SIZE_MAX / 2 - b->len)
+		dbh_oom(); /* no string of that size can be held */
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 128;
-		char *s;
 
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s) {
-			free(b->s);
-			b->s = NULL;
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
+		b->s = dbh_xrealloc(b->s, cap, 1);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, p, n);

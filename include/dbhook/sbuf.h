@@ -1,11 +1,11 @@
 /* sbuf.h - a growable string for building messages and payloads.
  *
  *   struct dbh_sbuf b = {0};
- *   dbh_sbuf_add(&b, "x"); ...; if (b.oom) ...; use b.s; free(b.s);
+ *   dbh_sbuf_add(&b, "x"); ...; use b.s; free(b.s);
  *
- * After an allocation failure `oom` is set, `s` is freed (NULL) and every
- * later call does nothing, so callers check once at the end. The caller
- * owns `s` and frees it.
+ * Growth goes through alloc.h: running out of memory ends the program, so
+ * there is nothing to check. `s` stays NULL until something is added; the
+ * caller owns it and frees it.
  */
 #ifndef DBHOOK_SBUF_H
 #define DBHOOK_SBUF_H
@@ -15,6 +15,8 @@
 struct dbh_sbuf {
 	char *s; /* NUL-terminated once anything was added, owned */
 	size_t len, cap;
+	/* Always 0: kept until url.c and notify.c, which still read it,
+	 * are converted to alloc.h. */
 	int oom;
 };
 
