@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/sqlscan.h"
@@ -133,28 +134,27 @@ static int is_lock_failure(const char *state)
 
 /* Builds "INSERT …;\n<file>\n;\nUPDATE …". The newline after the file
  * ends a trailing -- comment; dbh_migration_load has refused files that
- * end inside a block comment or quote, which would swallow the UPDATE. */
+ * end inside a block comment or quote, which would swallow the UPDATE.
+ * NULL when libpq cannot quote the name: out of memory, or a name that is
+ * not valid in the client encoding (libpq does not say which, so its
+ * message is passed on instead of ending the program). */
 static char *atomic_message(struct dbh_conn *c, const struct dbh_migration *m,
 			    const char *id, long *prefix_chars)
 {
 	char *name = PQescapeLiteral(c->pg, m->name, strlen(m->name));
-	char *prefix = NULL, *msg = NULL;
+	char *prefix, *msg;
 
 	if (!name)
 		return NULL;
-	if (asprintf(&prefix,
-		     "INSERT INTO %s (id, checksum, started_at, migration_name)"
-		     " VALUES ('%s', '%s', now(), %s);\n",
-		     c->table, id, m->checksum, name) < 0)
-		prefix = NULL;
-	if (prefix &&
-	    asprintf(&msg,
-		     "%s%s\n;\nUPDATE %s SET finished_at = clock_timestamp(), "
-		     "applied_steps_count = 1 WHERE id = '%s'",
-		     prefix, m->sql, c->table, id) < 0)
-		msg = NULL;
-	if (prefix)
-		*prefix_chars = dbh_utf8_chars(prefix, strlen(prefix));
+	prefix = dbh_xasprintf(
+	    "INSERT INTO %s (id, checksum, started_at, migration_name)"
+	    " VALUES ('%s', '%s', now(), %s);\n",
+	    c->table, id, m->checksum, name);
+	msg = dbh_xasprintf(
+	    "%s%s\n;\nUPDATE %s SET finished_at = clock_timestamp(), "
+	    "applied_steps_count = 1 WHERE id = '%s'",
+	    prefix, m->sql, c->table, id);
+	*prefix_chars = dbh_utf8_chars(prefix, strlen(prefix));
 	free(prefix);
 	PQfreemem(name);
 	return msg;
@@ -266,8 +266,14 @@ int dbh_apply(struct dbh_conn *c, const struct dbh_migration *m,
 
 		dbh_uuid4(id);
 		msg = atomic_message(c, m, id, &prefix_chars);
-		if (!msg)
-			return dbh_error_set(err, DBH_EFAILED, "out of memory");
+		if (!msg) {
+			const char *why = PQerrorMessage(c->pg);
+
+			return dbh_error_set(
+			    err, DBH_EFAILED,
+			    "cannot quote the name \"%s\": %.*s", m->name,
+			    (int)strcspn(why, "\n"), why);
+		}
 		res = dbh_conn_exec_watch(c, msg, o->cancel_at, m->name, rep,
 					  &timed_out);
 		free(msg);

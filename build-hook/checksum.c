@@ -1,6 +1,8 @@
 /* checksum.c - SHA-256 checksums with Prisma's tolerant comparison. */
 #include "dbhook/checksum.h"
 
+#include "dbhook/alloc.h"
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +50,13 @@ void dbh_checksum(const void *data, size_t len, char out[DBH_CHECKSUM_LEN + 1])
 
 /* The file with every CRLF turned into LF (to_crlf == 0), or with every LF
  * turned into CRLF (to_crlf == 1; like Prisma, even an LF that already
- * follows a CR). Returns a malloc'd copy and its length, or NULL when out
- * of memory. */
+ * follows a CR). Returns a malloc'd copy and its length. */
 static char *convert(const char *data, size_t len, int to_crlf, size_t *outlen)
 {
 	size_t cap = to_crlf ? len * 2 + 1 : len + 1;
-	char *out = malloc(cap);
+	char *out = dbh_xmalloc(cap);
 	size_t o = 0;
 
-	if (!out)
-		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		if (to_crlf && data[i] == '\n') {
 			out[o++] = '\r';
@@ -102,8 +101,6 @@ int dbh_checksum_matches(const char *stored, const void *data, size_t len,
 		size_t clen = 0;
 		char *copy = convert(data, len, to_crlf, &clen);
 
-		if (!copy)
-			return 0;
 		found = matches_one(stored, padded, copy, clen);
 		free(copy);
 	}

@@ -89,8 +89,7 @@ static int run_status(const struct dbh_opts *o, const char *dir,
 	if (o->json) {
 		char *json = dbh_status_json(&st);
 
-		if (json)
-			printf("%s\n", json);
+		printf("%s\n", json);
 		free(json);
 	} else {
 		dbh_status_render(&st, rep);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dbh_config.h"
+#include "dbhook/alloc.h"
 #include "dbhook/cli.h"
 #include "dbhook/hook.h"
 #include "dbhook/log.h"
@@ -96,7 +97,8 @@ static const char exit_codes[] =
     "  3  the database could not be reached, authenticated or locked in "
     "time\n"
     "  4  status: migrations are pending\n"
-    "  5  status: failed, modified or missing-locally migrations\n";
+    "  5  status: failed, modified or missing-locally migrations\n"
+    "  6  out of memory\n";
 
 static const struct dbh_command dbhook_commands[] = {
     {"status", NULL, "what is applied, pending, failed, modified, missing",
@@ -235,6 +237,7 @@ static const char hook_footer[] =
     "  3  the database could not be reached, authenticated or locked in "
     "time\n"
     "     (--strict)\n"
+    "  6  out of memory (even without --strict)\n"
     "  126, 127  the build command could not be run\n";
 
 static const struct dbh_command hook_commands[] = {
@@ -347,13 +350,10 @@ int dbh_main(const char *program, int argc, char **argv)
 	char *help;
 
 	dbh_log_init(p->name);
+	dbh_oom_set_program(p->name);
 	switch (dbh_options_parse(p, argc, argv, &cmd, &o, &err)) {
 	case DBH_PARSED_HELP:
 		help = dbh_options_help(p, cmd);
-		if (!help) {
-			fprintf(stderr, "%s: out of memory\n", p->name);
-			return DBH_EUSAGE;
-		}
 		fputs(help, stdout);
 		free(help);
 		return DBH_OK;

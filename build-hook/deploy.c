@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/apply.h"
 #include "dbhook/conn.h"
 #include "dbhook/history.h"
@@ -109,22 +110,17 @@ static int check_related(const struct dbh_deploy_opts *o,
 	return DBH_EUSAGE;
 }
 
-static int add_applied(struct dbh_deploy_result *res, const char *name,
-		       double seconds, int baselined)
+static void add_applied(struct dbh_deploy_result *res, const char *name,
+			double seconds, int baselined)
 {
 	struct dbh_applied *a =
-	    realloc(res->applied, (res->napplied + 1) * sizeof(*a));
+	    dbh_xrealloc(res->applied, res->napplied + 1, sizeof(*a));
 
-	if (!a)
-		return -1;
 	res->applied = a;
-	a[res->napplied].name = strdup(name);
+	a[res->napplied].name = dbh_xstrdup(name);
 	a[res->napplied].seconds = seconds;
 	a[res->napplied].baselined = baselined;
-	if (!a[res->napplied].name)
-		return -1;
 	res->napplied++;
-	return 0;
 }
 
 /* --baseline NAME: every pending migration up to NAME is recorded as
@@ -157,9 +153,7 @@ static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
 				   "Baselined migration `%s` (recorded as "
 				   "applied, not run)",
 				   m->name);
-			if (add_applied(res, m->name, 0, 1))
-				return dbh_error_set(err, DBH_EFAILED,
-						     "out of memory");
+			add_applied(res, m->name, 0, 1);
 		}
 		if (strcmp(m->name, upto) == 0)
 			break;
@@ -196,7 +190,7 @@ static int replan(struct dbh_conn *c, struct dbh_migdir *md,
 	dbh_history_release(h);
 	ret = dbh_history_read(c, h, err);
 	if (!ret)
-		ret = dbh_plan_make(md, h, 1, p, err);
+		dbh_plan_make(md, h, 1, p);
 	return ret;
 }
 
@@ -238,14 +232,14 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 			   p.to_apply, m->name);
 		t0 = dbh_now();
 		ret = dbh_apply(c, m, &ao, rep, err);
-		if (ret)
-			res->failed = strdup(m->name);
-		else if (add_applied(res, m->name, dbh_now() - t0, 0))
-			ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-		else
+		if (ret) {
+			res->failed = dbh_xstrdup(m->name);
+		} else {
+			add_applied(res, m->name, dbh_now() - t0, 0);
 			dbh_report(rep, DBH_STEP,
 				   "Applied migration `%s` (%.0f ms)", m->name,
 				   (dbh_now() - t0) * 1000);
+		}
 	}
 out:
 	dbh_plan_release(&p);
@@ -321,10 +315,9 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	 * migrations are reported by the next deploy that has work to do,
 	 * and always by `dbhook status`). */
 	ret = dbh_history_read_states(&c, &h, err);
-	if (!ret)
-		ret = dbh_plan_make(&md, &h, 0, &p, err);
 	if (ret)
 		goto out_conn;
+	dbh_plan_make(&md, &h, 0, &p);
 	res->pending = p.to_apply;
 	ret = check_failed(&h, err);
 	if (!ret)

@@ -1,6 +1,8 @@
 /* history.c - reading and creating _prisma_migrations. */
 #include "dbhook/history.h"
 
+#include "dbhook/alloc.h"
+
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,24 +20,20 @@ static int cmp_index(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
-static int index_by_name(struct dbh_history *h, struct dbh_error *err)
+static void index_by_name(struct dbh_history *h)
 {
-	h->by_name = malloc((h->n + 1) * sizeof(*h->by_name));
-	if (!h->by_name) {
-		dbh_history_release(h);
-		return dbh_error_set(err, DBH_EFAILED, "out of memory");
-	}
+	h->by_name = dbh_xcalloc(h->n + 1, sizeof(*h->by_name));
 	for (size_t i = 0; i < h->n; i++)
 		h->by_name[i] = i;
 	sort_rows = h->rows;
 	qsort(h->by_name, h->n, sizeof(*h->by_name), cmp_index);
-	return 0;
 }
 
 static char *dup_or_null(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) ? NULL
-					  : strdup(PQgetvalue(res, row, col));
+	return PQgetisnull(res, row, col)
+		   ? NULL
+		   : dbh_xstrdup(PQgetvalue(res, row, col));
 }
 
 /* Timestamps as ISO 8601 in UTC, whatever the server's TimeZone. */
@@ -92,11 +90,7 @@ static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 	}
 	h->exists = 1;
 	n = PQntuples(res);
-	h->rows = calloc((size_t)n + 1, sizeof(*h->rows));
-	if (!h->rows) {
-		PQclear(res);
-		return dbh_error_set(err, DBH_EFAILED, "out of memory");
-	}
+	h->rows = dbh_xcalloc((size_t)n + 1, sizeof(*h->rows));
 	for (int i = 0; i < n; i++) {
 		struct dbh_hrow *r = &h->rows[i];
 
@@ -107,14 +101,20 @@ static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 		r->rolled_back_at = dup_or_null(res, i, 4);
 		r->logs = dup_or_null(res, i, 5);
 		h->n++;
+		/* Prisma's table declares these NOT NULL; a table made by
+		 * hand without that is refused, not read half. */
 		if (!r->name || !r->checksum || !r->started_at) {
 			PQclear(res);
 			dbh_history_release(h);
-			return dbh_error_set(err, DBH_EFAILED, "out of memory");
+			return dbh_error_set(err, DBH_EFAILED,
+					     "%s has a row without a name, "
+					     "checksum or started_at",
+					     c->table);
 		}
 	}
 	PQclear(res);
-	return index_by_name(h, err);
+	index_by_name(h);
+	return 0;
 }
 
 int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
@@ -194,8 +194,15 @@ int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 	char *lit = PQescapeLiteral(c->pg, c->schema, strlen(c->schema));
 	int exists, others;
 
-	if (!lit)
-		return dbh_error_set(err, DBH_EFAILED, "out of memory");
+	/* NULL: out of memory, or a schema name that is not valid in the
+	 * client encoding; libpq does not say which, its message does. */
+	if (!lit) {
+		const char *why = PQerrorMessage(c->pg);
+
+		return dbh_error_set(err, DBH_EFAILED,
+				     "cannot quote the schema name: %.*s",
+				     (int)strcspn(why, "\n"), why);
+	}
 	snprintf(
 	    sql, sizeof(sql),
 	    "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dbh_config.h"
+#include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
 #include "dbhook/conn.h"
@@ -129,11 +130,11 @@ static int plan(const struct dbh_opts *o, struct hook_run *run,
 	    dbh_status_collect(o->dir, &run->ci, &d.conn, rep, &st, &run->err);
 	if (ret)
 		return ret;
-	run->pending = calloc(st.plan.n + 1, sizeof(*run->pending));
-	for (size_t i = 0; run->pending && i < st.plan.n; i++)
+	run->pending = dbh_xcalloc(st.plan.n + 1, sizeof(*run->pending));
+	for (size_t i = 0; i < st.plan.n; i++)
 		if (dbh_plan_applies(&st.plan.e[i]))
 			run->pending[run->npending++] =
-			    strdup(st.plan.e[i].name);
+			    dbh_xstrdup(st.plan.e[i].name);
 	if (run->npending == 0)
 		dbh_report(rep, DBH_INFO,
 			   "vercel-build: nothing to apply: all %zu "

@@ -1,5 +1,6 @@
 /* newmig.c - creating a migration folder. */
 #include "dbhook/newmig.h"
+#include "dbhook/alloc.h"
 #include "dbhook/fileio.h"
 
 #include <ctype.h>
@@ -135,10 +136,7 @@ int dbh_new_migration(const char *dir, const char *name, char **path_out,
 					     "cannot create \"%s\": %s", folder,
 					     strerror(errno));
 	}
-	if (asprintf(path_out, "%s/migration.sql", folder) < 0) {
-		*path_out = NULL;
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	}
+	*path_out = dbh_xasprintf("%s/migration.sql", folder);
 	fd = open(*path_out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		dbh_error_set(err, DBH_EUSAGE, "cannot create \"%s\": %s",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/checksum.h"
 
 /* The entries array is sized once (every folder migration and every
@@ -33,15 +34,13 @@ static int listed(const struct dbh_plan *p, size_t from, const char *name)
 	return 0;
 }
 
-int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
-		  int checksums, struct dbh_plan *p, struct dbh_error *err)
+void dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
+		   int checksums, struct dbh_plan *p)
 {
 	size_t local;
 
 	memset(p, 0, sizeof(*p));
-	p->e = malloc((md->n + h->n + 1) * sizeof(*p->e));
-	if (!p->e)
-		return dbh_error_set(err, DBH_EFAILED, "out of memory");
+	p->e = dbh_xmalloc((md->n + h->n + 1) * sizeof(*p->e));
 	for (size_t i = 0; i < md->n; i++) {
 		struct dbh_migration *m = &md->m[i];
 		const struct dbh_hrow *row;
@@ -76,7 +75,6 @@ int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 		    (!p->first_missing ||
 		     strcmp(p->e[i].name, p->first_missing) < 0))
 			p->first_missing = p->e[i].name;
-	return 0;
 }
 
 void dbh_plan_release(struct dbh_plan *p)

@@ -1,5 +1,4 @@
 /* status.c - comparing the folder with the history table. */
-#include "dbhook/secrets.h"
 #include "dbhook/status.h"
 
 #include <cjson/cJSON.h>
@@ -7,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/conn.h"
 #include "dbhook/history.h"
 #include "dbhook/migdir.h"
 #include "dbhook/plan.h"
+#include "dbhook/secrets.h"
 
 const char *dbh_state_name(enum dbh_state s)
 {
@@ -66,7 +67,7 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		dbh_conn_close(&c);
 	}
 	if (!ret)
-		ret = dbh_plan_make(&st->md, &st->h, 1, &st->plan, err);
+		dbh_plan_make(&st->md, &st->h, 1, &st->plan);
 	if (ret)
 		dbh_status_release(st);
 	return ret;
@@ -208,51 +209,61 @@ void dbh_status_render(const struct dbh_status *st,
 	}
 }
 
+/* cJSON returns NULL from a create or add call with valid arguments only
+ * when memory ran out: no half-built document is printed. */
+static cJSON *need(cJSON *item)
+{
+	if (!item)
+		dbh_oom();
+	return item;
+}
+
+static void add_string(cJSON *o, const char *key, const char *value)
+{
+	need(cJSON_AddStringToObject(o, key, value));
+}
+
 char *dbh_status_json(const struct dbh_status *st)
 {
-	cJSON *root = cJSON_CreateObject(), *list, *counts;
-	char *out = NULL;
+	cJSON *root = need(cJSON_CreateObject()), *list, *counts;
+	char *out;
 
-	if (!root)
-		return NULL;
-	cJSON_AddStringToObject(root, "directory", st->dir);
-	cJSON_AddBoolToObject(root, "history_table", st->table_exists);
-	cJSON_AddNumberToObject(root, "exit_code", dbh_status_exit_code(st));
-	counts = cJSON_AddObjectToObject(root, "counts");
-	for (int s = 0; s < DBH_NSTATES && counts; s++)
-		cJSON_AddNumberToObject(counts,
-					dbh_state_name((enum dbh_state)s),
-					(double)st->plan.count[s]);
-	list = cJSON_AddArrayToObject(root, "migrations");
-	for (size_t i = 0; i < st->plan.n && list; i++) {
+	add_string(root, "directory", st->dir);
+	need(cJSON_AddBoolToObject(root, "history_table", st->table_exists));
+	need(cJSON_AddNumberToObject(root, "exit_code",
+				     dbh_status_exit_code(st)));
+	counts = need(cJSON_AddObjectToObject(root, "counts"));
+	for (int s = 0; s < DBH_NSTATES; s++)
+		need(cJSON_AddNumberToObject(counts,
+					     dbh_state_name((enum dbh_state)s),
+					     (double)st->plan.count[s]));
+	list = need(cJSON_AddArrayToObject(root, "migrations"));
+	for (size_t i = 0; i < st->plan.n; i++) {
 		const struct dbh_plan_entry *e = &st->plan.e[i];
 		const struct dbh_hrow *r = e->row;
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = need(cJSON_CreateObject());
 		char logs[512];
 
-		if (!o)
-			break;
-		cJSON_AddStringToObject(o, "name", e->name);
-		cJSON_AddStringToObject(o, "state", dbh_state_name(e->state));
+		add_string(o, "name", e->name);
+		add_string(o, "state", dbh_state_name(e->state));
 		if (r && r->started_at)
-			cJSON_AddStringToObject(o, "started_at", r->started_at);
+			add_string(o, "started_at", r->started_at);
 		if (r && r->finished_at)
-			cJSON_AddStringToObject(o, "finished_at",
-						r->finished_at);
+			add_string(o, "finished_at", r->finished_at);
 		if (r && r->checksum)
-			cJSON_AddStringToObject(o, "checksum_applied",
-						r->checksum);
+			add_string(o, "checksum_applied", r->checksum);
 		if (local_sum(e)[0])
-			cJSON_AddStringToObject(o, "checksum_local",
-						local_sum(e));
+			add_string(o, "checksum_local", local_sum(e));
 		first_log_line(e->state == DBH_FAILED ? r : NULL, logs,
 			       sizeof(logs));
 		if (logs[0])
-			cJSON_AddStringToObject(o, "error", logs);
-		cJSON_AddItemToArray(list, o);
+			add_string(o, "error", logs);
+		cJSON_AddItemToArray(list, o); /* links, allocates nothing */
 	}
 	dbh_secrets_scrub_json(root); /* a failed row's logs are the server's */
-	out = cJSON_Print(root);
+	out = cJSON_Print(root);      /* a valid tree: NULL is out of memory */
+	if (!out)
+		dbh_oom();
 	cJSON_Delete(root);
 	return out;
 }

@@ -125,8 +125,7 @@ enum dbh_parsed dbh_options_parse(const struct dbh_program *prog, int argc,
 				  struct dbh_opts *o, struct dbh_error *err);
 
 /* The help of `cmd`, or of the program (help.c) when `cmd` is NULL or its only
- * command has no name. Returns a string the caller frees, or NULL when
- * out of memory. */
+ * command has no name. Returns a string the caller frees. */
 char *dbh_options_help(const struct dbh_program *prog,
 		       const struct dbh_command *cmd);
 

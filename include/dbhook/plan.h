@@ -37,9 +37,9 @@ struct dbh_plan {
 /* Builds the plan of folder `md` against history `h` (borrowed: both must
  * outlive the plan). With `checksums`, the files of applied migrations
  * are read and compared (status); a deploy's no-op path passes 0 and
- * reads no file. Returns 0, or DBH_EFAILED when out of memory. */
-int dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
-		  int checksums, struct dbh_plan *p, struct dbh_error *err);
+ * reads no file. */
+void dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
+		   int checksums, struct dbh_plan *p);
 void dbh_plan_release(struct dbh_plan *p);
 
 /* Whether a deploy applies this entry: pending or rolled back. */

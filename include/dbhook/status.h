@@ -40,8 +40,7 @@ int dbh_status_exit_code(const struct dbh_status *st);
 void dbh_status_render(const struct dbh_status *st,
 		       const struct dbh_reporter *rep);
 
-/* The same facts as JSON (malloc'd string, caller frees), or NULL when out
- * of memory. */
+/* The same facts as JSON (malloc'd string, caller frees). */
 char *dbh_status_json(const struct dbh_status *st);
 
 /* "applied", "pending", "rolled_back", "failed", "modified", "missing". */
