@@ -1,6 +1,7 @@
 /* handoff.c - choosing the build command `vercel-build` hands off to, and
  * exec'ing it. */
 #include "dbhook/handoff.h"
+#include "dbhook/alloc.h"
 #include "dbhook/config.h"
 #include "dbhook/fileio.h"
 
@@ -9,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,20 +92,6 @@ const char *dbh_handoff_framework(const char *slug)
 	return NULL;
 }
 
-static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
-
 /* Words a shell would take as they are; anything else is single-quoted in
  * the display so the line can be pasted into a shell. */
 static int shell_safe(const char *w)
@@ -144,7 +130,7 @@ static char *join_display(char *const *argv)
 		}
 		dbh_sbuf_add(&b, "'");
 	}
-	if (!b.s && !b.oom)
+	if (!b.s)
 		dbh_sbuf_add(&b, "");
 	return b.s;
 }
@@ -176,9 +162,7 @@ static char **split_words(const char *cmd)
 		while (*p && *p != ' ')
 			p++;
 	}
-	argv = calloc(n + 1, sizeof(*argv));
-	if (!argv)
-		return NULL;
+	argv = dbh_xcalloc(n + 1, sizeof(*argv));
 	for (p = cmd; *p;) {
 		size_t len;
 
@@ -187,12 +171,7 @@ static char **split_words(const char *cmd)
 		if (!*p)
 			break;
 		len = strcspn(p, " ");
-		argv[i] = strndup(p, len);
-		if (!argv[i]) {
-			free_argv(argv);
-			return NULL;
-		}
-		i++;
+		argv[i++] = dbh_xstrndup(p, len);
 		p += len;
 	}
 	return argv;
@@ -200,18 +179,10 @@ static char **split_words(const char *cmd)
 
 static char **copy_argv(int argc, char **words)
 {
-	char **argv = calloc((size_t)argc + 1, sizeof(*argv));
-	int i;
+	char **argv = dbh_xcalloc((size_t)argc + 1, sizeof(*argv));
 
-	if (!argv)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		argv[i] = strdup(words[i]);
-		if (!argv[i]) {
-			free_argv(argv);
-			return NULL;
-		}
-	}
+	for (int i = 0; i < argc; i++)
+		argv[i] = dbh_xstrdup(words[i]);
 	return argv;
 }
 
@@ -225,10 +196,10 @@ static const char *base_name(const char *path)
 static char *join_path(const char *dir, const char *name)
 {
 	if (!dir || strcmp(dir, ".") == 0)
-		return strdup(name);
-	return xasprintf("%s%s%s", dir,
-			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
-			 name);
+		return dbh_xstrdup(name);
+	return dbh_xasprintf("%s%s%s", dir,
+			     dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+			     name);
 }
 
 static int exists(const char *dir, const char *name)
@@ -237,8 +208,6 @@ static int exists(const char *dir, const char *name)
 	struct stat st;
 	int r;
 
-	if (!path)
-		return 0;
 	r = stat(path, &st) == 0;
 	free(path);
 	return r;
@@ -271,12 +240,7 @@ static int slurp(const char *path, char **out, const struct dbh_reporter *rep)
 		close(fd);
 		return -1;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		dbh_report(rep, DBH_WARN, "out of memory reading \"%s\"", path);
-		return -1;
-	}
+	buf = dbh_xmalloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 
@@ -323,14 +287,15 @@ static cJSON *read_json(const char *dir, const char *name, const char *skipped,
 	int r;
 
 	*absent = 0;
-	if (!path)
-		return NULL;
 	r = slurp(path, &text, rep);
 	if (r != 0) {
 		*absent = r == 1;
 		free(path);
 		return NULL;
 	}
+	/* cJSON returns NULL for invalid JSON and when memory runs out
+	 * alike; taken as invalid JSON (what it nearly always is), the file
+	 * is skipped with a warning. */
 	j = cJSON_ParseWithOpts(text, &end, 1);
 	if (!j) {
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;
@@ -399,7 +364,6 @@ struct scan {
 	struct scan_slot *slots;
 	size_t mask;	      /* number of slots - 1 */
 	const char *found_in; /* the script whose text calls vercel-build */
-	int oom;	      /* out of memory: the answer is unknown */
 };
 
 /* What one script's text runs, in order: for each script it runs the
@@ -442,11 +406,7 @@ static void scan_init(struct scan *s, const cJSON *scripts)
 		n++;
 	while (size < 2 * n) /* at most half full */
 		size *= 2;
-	s->slots = calloc(size, sizeof(*s->slots));
-	if (!s->slots) {
-		s->oom = 1;
-		return;
-	}
+	s->slots = dbh_xcalloc(size, sizeof(*s->slots));
 	s->mask = size - 1;
 	for (m = scripts->child; m; m = m->next) {
 		struct scan_slot *slot;
@@ -493,19 +453,11 @@ static const char *script_text(const struct scan *s, const char *name)
 	return slot ? slot->item->valuestring : NULL;
 }
 
-static void refs_add(struct scan *s, struct scan_refs *r,
-		     struct scan_slot *slot)
+static void refs_add(struct scan_refs *r, struct scan_slot *slot)
 {
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		struct scan_slot **v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v) {
-			s->oom = 1;
-			return;
-		}
-		r->v = v;
-		r->cap = cap;
+		r->cap = r->cap ? 2 * r->cap : 8;
+		r->v = dbh_xrealloc(r->v, r->cap, sizeof(*r->v));
 	}
 	r->v[r->n++] = slot;
 }
@@ -527,7 +479,7 @@ static void refs_add_script(struct scan *s, struct scan_refs *r,
 		snprintf(variant, sizeof(variant), fmt[k], name);
 		slot = scan_find(s, variant);
 		if (slot)
-			refs_add(s, r, slot);
+			refs_add(r, slot);
 	}
 }
 
@@ -703,10 +655,8 @@ static int text_refs(struct scan *s, const char *text, int depth,
 			int have;
 
 			p = read_word(p, word, sizeof(word), &have);
-			if (have &&
-			    n < (int)(sizeof(words) / sizeof(words[0])) &&
-			    (words[n] = strdup(word)) != NULL)
-				n++;
+			if (have && n < (int)(sizeof(words) / sizeof(words[0])))
+				words[n++] = dbh_xstrdup(word);
 			continue;
 		}
 		/* The end of a simple command. */
@@ -733,21 +683,16 @@ struct scan_frame {
  * them call vercel-build, directly or through the scripts they run? Depth
  * first, in the order the commands run, like the scripts themselves;
  * scripts seen already (a cycle, or reached twice) are skipped. Sets
- * s->found_in to the script whose own text calls vercel-build. Returns 0
- * with s->oom set when memory ran out. */
+ * s->found_in to the script whose own text calls vercel-build. */
 static int script_runs_self(struct scan *s, const char *name)
 {
 	struct scan_frame *stack;
 	size_t depth = 1, cap = 16;
 	int found = 0;
 
-	stack = calloc(cap, sizeof(*stack));
-	if (!stack) {
-		s->oom = 1;
-		return 0;
-	}
+	stack = dbh_xcalloc(cap, sizeof(*stack));
 	refs_add_script(s, &stack[0].refs, name);
-	while (depth > 0 && !s->oom) {
+	while (depth > 0) {
 		struct scan_frame *f = &stack[depth - 1];
 		struct scan_slot *next;
 
@@ -767,27 +712,20 @@ static int script_runs_self(struct scan *s, const char *name)
 			continue; /* a cycle of scripts, or seen already */
 		next->seen = 1;
 		if (depth == cap) {
-			struct scan_frame *more =
-			    realloc(stack, 2 * cap * sizeof(*stack));
-
-			if (!more) {
-				s->oom = 1;
-				break;
-			}
-			stack = more;
 			cap *= 2;
+			stack = dbh_xrealloc(stack, cap, sizeof(*stack));
 		}
 		memset(&stack[depth], 0, sizeof(stack[depth]));
 		stack[depth].script = next;
 		if (text_refs(s, next->item->valuestring, 0,
 			      &stack[depth].refs))
-			refs_add(s, &stack[depth].refs, NULL);
+			refs_add(&stack[depth].refs, NULL);
 		depth++;
 	}
 	while (depth > 0)
 		free(stack[--depth].refs.v);
 	free(stack);
-	return found && !s->oom;
+	return found;
 }
 
 /* Nonzero when we run inside package.json script `ev` (npm sets
@@ -895,32 +833,19 @@ void dbh_handoff_release(struct dbh_handoff *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static int oom(struct dbh_error *err)
-{
-	return dbh_error_set(err, DBH_EUSAGE,
-			     "out of memory choosing the build command");
-}
-
 /* Sets display, and bin_dir for commands no package manager runs. */
-static int finish(struct dbh_handoff *h, const char *dir, struct dbh_error *err)
+static void finish(struct dbh_handoff *h, const char *dir)
 {
 	char *bin, real[PATH_MAX];
 	struct stat st;
 
-	if (!h->argv || !h->source)
-		return oom(err);
 	h->display = join_display(h->argv);
-	if (!h->display)
-		return oom(err);
 	if (h->kind == DBH_HANDOFF_SCRIPT)
-		return 0;
+		return;
 	bin = join_path(dir, "node_modules/.bin");
-	if (!bin)
-		return oom(err);
 	if (stat(bin, &st) == 0 && S_ISDIR(st.st_mode) && realpath(bin, real))
-		h->bin_dir = strdup(real);
+		h->bin_dir = dbh_xstrdup(real);
 	free(bin);
-	return 0;
 }
 
 /* The "framework" of vercel.json, else of .vercel/project.json's settings.
@@ -971,7 +896,7 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	const char *slug = NULL, *from = NULL, *cmd;
 	cJSON *pkg = NULL, *vj = NULL;
 	struct scan s = {0};
-	int absent = 0, ret = 0;
+	int absent = 0;
 
 	memset(h, 0, sizeof(*h));
 
@@ -990,8 +915,9 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		}
 		h->kind = DBH_HANDOFF_ARGS;
 		h->argv = copy_argv(argc, argv);
-		h->source = strdup("command after --");
-		return finish(h, dir, err);
+		h->source = dbh_xstrdup("command after --");
+		finish(h, dir);
+		return 0;
 	}
 
 	pkg = read_json(dir, "package.json", skipped, rep, &absent);
@@ -1001,10 +927,6 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		int self;
 
 		scan_init(&s, cJSON_GetObjectItemCaseSensitive(pkg, "scripts"));
-		if (s.oom) {
-			ret = oom(err);
-			goto out;
-		}
 		build = script_text(&s, "build");
 		while (build && (*build == ' ' || *build == '\t'))
 			build++;
@@ -1022,18 +944,13 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			    "not handing off, the rest of that script is "
 			    "the build",
 			    ev);
-			h->source = xasprintf(
+			h->source = dbh_xasprintf(
 			    "no build command: the package.json \"%s\" script "
 			    "that runs vercel-build goes on with the build",
 			    ev);
-			ret = h->source ? 0 : oom(err);
 			goto out;
 		}
 		self = build && *build && script_runs_self(&s, "build");
-		if (s.oom) {
-			ret = oom(err);
-			goto out;
-		}
 		if (!build || !*build) {
 			why_none = "no \"build\" script in package.json";
 		} else if (self) {
@@ -1049,12 +966,11 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 					   "the rest of that script is the "
 					   "build",
 					   ev);
-				h->source = xasprintf(
+				h->source = dbh_xasprintf(
 				    "no build command: the package.json "
 				    "\"%s\" script that runs vercel-build "
 				    "goes on with the build",
 				    ev);
-				ret = h->source ? 0 : oom(err);
 				goto out;
 			}
 			if (!s.found_in || strcmp(s.found_in, "build") == 0)
@@ -1076,23 +992,14 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			choose_manager(dir, pkg, pm, sizeof(pm), why,
 				       sizeof(why), rep);
 			h->kind = DBH_HANDOFF_SCRIPT;
-			h->argv = calloc(4, sizeof(*h->argv));
-			if (h->argv) {
-				h->argv[0] = strdup(pm);
-				h->argv[1] = strdup("run");
-				h->argv[2] = strdup("build");
-				if (!h->argv[0] || !h->argv[1] || !h->argv[2]) {
-					free(h->argv[0]);
-					free(h->argv[1]);
-					free(h->argv[2]);
-					free(h->argv);
-					h->argv = NULL;
-				}
-			}
-			h->source = xasprintf(
+			h->argv = dbh_xcalloc(4, sizeof(*h->argv));
+			h->argv[0] = dbh_xstrdup(pm);
+			h->argv[1] = dbh_xstrdup("run");
+			h->argv[2] = dbh_xstrdup("build");
+			h->source = dbh_xasprintf(
 			    "package.json \"build\" script via %s (%s)", pm,
 			    why);
-			ret = finish(h, dir, err);
+			finish(h, dir);
 			goto out;
 		}
 	} else if (absent) {
@@ -1102,10 +1009,9 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	}
 
 	if (!find_framework(dir, rep, &vj, &slug, &from)) {
-		h->source = xasprintf("no build command: %s and no "
-				      "\"framework\" in vercel.json",
-				      why_none);
-		ret = h->source ? 0 : oom(err);
+		h->source = dbh_xasprintf("no build command: %s and no "
+					  "\"framework\" in vercel.json",
+					  why_none);
 		goto out;
 	}
 	cmd = dbh_handoff_framework(slug);
@@ -1115,21 +1021,20 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			   "default build command; give the build command "
 			   "after --",
 			   from, slug);
-		h->source = xasprintf("no build command: %s and no known "
-				      "default for framework \"%s\"",
-				      why_none, slug);
-		ret = h->source ? 0 : oom(err);
+		h->source = dbh_xasprintf("no build command: %s and no known "
+					  "default for framework \"%s\"",
+					  why_none, slug);
 		goto out;
 	}
 	h->kind = DBH_HANDOFF_FRAMEWORK;
 	h->argv = split_words(cmd);
-	h->source = xasprintf("framework \"%s\" in %s", slug, from);
-	ret = finish(h, dir, err);
+	h->source = dbh_xasprintf("framework \"%s\" in %s", slug, from);
+	finish(h, dir);
 out:
 	scan_free(&s);
 	cJSON_Delete(pkg);
 	cJSON_Delete(vj);
-	return ret;
+	return 0;
 }
 
 int dbh_handoff_inside(void)
@@ -1174,7 +1079,7 @@ static char *saved_env(const char *name)
 {
 	const char *v = dbh_config_var(name);
 
-	return v ? strdup(v) : NULL;
+	return v ? dbh_xstrdup(v) : NULL;
 }
 
 /* PATH with `dir` first, unless it is first already. */
@@ -1183,10 +1088,10 @@ static char *path_with(const char *dir, const char *path)
 	size_t n = strlen(dir);
 
 	if (!path || !*path)
-		return strdup(dir);
+		return dbh_xstrdup(dir);
 	if (strncmp(path, dir, n) == 0 && (path[n] == ':' || !path[n]))
-		return strdup(path);
-	return xasprintf("%s:%s", dir, path);
+		return dbh_xstrdup(path);
+	return dbh_xasprintf("%s:%s", dir, path);
 }
 
 static void exec_hint(const struct dbh_handoff *h, struct dbh_error *err)
@@ -1243,8 +1148,7 @@ int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
 	if (h->bin_dir) {
 		old_path = saved_env("PATH");
 		new_path = path_with(h->bin_dir, old_path);
-		if (new_path)
-			setenv("PATH", new_path, 1);
+		setenv("PATH", new_path, 1);
 	}
 	keep = keep_env();
 	for (i = 0; !keep && i < N_DBHOOK_ONLY; i++) {
