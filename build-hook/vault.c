@@ -5,6 +5,7 @@
  * never a silently different result.
  */
 #include "dbhook/vault.h"
+#include "dbhook/alloc.h"
 #include "dbhook/config.h"
 #include "dbhook/fileio.h"
 
@@ -78,13 +79,12 @@ static size_t b64_len(size_t n)
 	return 4 * ((n + 2) / 3);
 }
 
-/* Encodes into a malloc'd string, or NULL. */
+/* Encodes into a malloc'd string. */
 static char *b64_encode(const unsigned char *in, size_t n)
 {
-	char *out = malloc(b64_len(n) + 1);
+	char *out = dbh_xmalloc(b64_len(n) + 1);
 
-	if (out)
-		EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 	return out;
 }
 
@@ -112,9 +112,7 @@ static int b64_decode(const char *s, size_t slen, unsigned char **out,
 			     (c >= '0' && c <= '9') || c == '+' || c == '/'))
 			return -1;
 	}
-	buf = malloc(slen / 4 * 3 + 1);
-	if (!buf)
-		return -1;
+	buf = dbh_xmalloc(slen / 4 * 3 + 1);
 	n = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)slen);
 	if (n < 0 || (size_t)n < pad) {
 		free(buf);
@@ -122,7 +120,7 @@ static int b64_decode(const char *s, size_t slen, unsigned char **out,
 	}
 	*outlen = (size_t)n - pad;
 	again = b64_encode(buf, *outlen);
-	same = again && strlen(again) == slen && memcmp(again, s, slen) == 0;
+	same = strlen(again) == slen && memcmp(again, s, slen) == 0;
 	free(again);
 	if (!same) {
 		free(buf);
@@ -321,13 +319,11 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 		return damaged(err, what, 0, "the file is larger than 1 MiB");
 	if (memchr(buf, '\0', len))
 		return damaged(err, what, 0, "the file holds a NUL byte");
-	line = malloc(LINE_MAX_LEN + 1);
-	if (!line)
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
+	line = dbh_xmalloc(LINE_MAX_LEN + 1);
 	while (pos < len && !ret) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t ll = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		struct dbh_vault_profile rec, *grown;
+		struct dbh_vault_profile rec;
 		const char *why;
 
 		lineno++;
@@ -384,13 +380,7 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 			ret = damaged(err, what, lineno, "too many profiles");
 			break;
 		}
-		grown = realloc(v->p, (v->n + 1) * sizeof(*v->p));
-		if (!grown) {
-			free(rec.ct);
-			ret = dbh_error_set(err, DBH_EUSAGE, "out of memory");
-			break;
-		}
-		v->p = grown;
+		v->p = dbh_xrealloc(v->p, v->n + 1, sizeof(*v->p));
 		v->p[v->n++] = rec;
 	}
 	free(line);
@@ -418,14 +408,11 @@ static int record_head(const struct dbh_vault_profile *p, char *out,
 {
 	char *salt = b64_encode(p->salt, sizeof(p->salt));
 	char *nonce = b64_encode(p->nonce, sizeof(p->nonce));
-	int n = -1;
+	int n = snprintf(out, outsz,
+			 "profile %s scrypt N=%" PRIu64
+			 " r=%u p=%u salt=%s nonce=%s",
+			 p->name, p->kdf.N, p->kdf.r, p->kdf.p, salt, nonce);
 
-	if (salt && nonce)
-		n = snprintf(out, outsz,
-			     "profile %s scrypt N=%" PRIu64
-			     " r=%u p=%u salt=%s nonce=%s",
-			     p->name, p->kdf.N, p->kdf.r, p->kdf.p, salt,
-			     nonce);
 	free(salt);
 	free(nonce);
 	return n < 0 || (size_t)n >= outsz ? -1 : n;
@@ -451,9 +438,7 @@ char *dbh_vault_format(const struct dbh_vault *v)
 
 	for (size_t i = 0; i < v->n; i++)
 		cap += sizeof(head) + b64_len(v->p[i].ctlen) + 64;
-	out = malloc(cap);
-	if (!out)
-		return NULL;
+	out = dbh_xmalloc(cap);
 	len = (size_t)snprintf(out, cap, "%s %d\n%s\n", DBH_VAULT_MAGIC,
 			       DBH_VAULT_VERSION, COMMENT);
 	for (size_t i = 0; i < v->n; i++) {
@@ -461,7 +446,7 @@ char *dbh_vault_format(const struct dbh_vault *v)
 		char *ct = b64_encode(p->ct, p->ctlen);
 		char *tag = b64_encode(p->tag, sizeof(p->tag));
 
-		if (!ct || !tag || record_head(p, head, sizeof(head)) < 0) {
+		if (record_head(p, head, sizeof(head)) < 0) {
 			free(ct);
 			free(tag);
 			free(out);
@@ -534,8 +519,8 @@ static int gcm(int enc, const unsigned char *key, const unsigned char *nonce,
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, ok = 0;
 
-	if (!ctx)
-		return -1;
+	if (!ctx) /* an empty context: only memory can fail */
+		dbh_oom();
 	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) !=
 		1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
@@ -596,12 +581,11 @@ int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 		return dbh_error_set(err, DBH_EUSAGE,
 				     "cannot get random bytes from OpenSSL");
 	aadlen = make_aad(&p, aad, sizeof(aad));
-	p.ct = malloc(len);
+	if (aadlen < 0) /* cannot happen: a name is at most 64 bytes */
+		return dbh_error_set(err, DBH_EUSAGE,
+				     "the profile's record is too long");
+	p.ct = dbh_xmalloc(len);
 	p.ctlen = len;
-	if (aadlen < 0 || !p.ct) {
-		free(p.ct);
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	}
 	if (derive(password, p.salt, &p.kdf, key)) {
 		dbh_error_set(err, DBH_EUSAGE,
 			      "cannot derive the key (scrypt N=%" PRIu64
@@ -616,8 +600,7 @@ int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 	}
 	if (dbh_vault_put(v, &p)) {
 		dbh_error_set(err, DBH_EUSAGE,
-			      "out of memory, or the file already holds %d "
-			      "profiles",
+			      "the file already holds %d profiles",
 			      DBH_VAULT_PROFILES_MAX);
 		goto out;
 	}
@@ -633,14 +616,9 @@ int dbh_vault_put(struct dbh_vault *v, struct dbh_vault_profile *p)
 	struct dbh_vault_profile *slot = dbh_vault_find(v, p->name);
 
 	if (!slot) {
-		struct dbh_vault_profile *grown;
-
 		if (v->n >= DBH_VAULT_PROFILES_MAX)
 			return -1;
-		grown = realloc(v->p, (v->n + 1) * sizeof(*v->p));
-		if (!grown)
-			return -1;
-		v->p = grown;
+		v->p = dbh_xrealloc(v->p, v->n + 1, sizeof(*v->p));
 		slot = &v->p[v->n++];
 	} else {
 		free(slot->ct);
@@ -667,11 +645,10 @@ int dbh_vault_open(const struct dbh_vault *v, const char *name,
 	if (ret)
 		return ret;
 	aadlen = make_aad(p, aad, sizeof(aad));
-	out = malloc(p->ctlen + 1);
-	if (aadlen < 0 || !out) {
-		free(out);
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	}
+	if (aadlen < 0) /* cannot happen: a name is at most 64 bytes */
+		return dbh_error_set(err, DBH_EUSAGE,
+				     "profile \"%s\": record too long", name);
+	out = dbh_xmalloc(p->ctlen + 1);
 	if (derive(password, p->salt, &p->kdf, key)) {
 		free(out);
 		dbh_error_set(err, DBH_EUSAGE,
@@ -836,11 +813,7 @@ int dbh_vault_load(const char *path, struct dbh_vault *v, int *missing,
 		close(fd);
 		return ret;
 	}
-	buf = malloc(DBH_VAULT_FILE_MAX + 2);
-	if (!buf) {
-		close(fd);
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	}
+	buf = dbh_xmalloc(DBH_VAULT_FILE_MAX + 2);
 	for (;;) {
 		ssize_t n = read(fd, buf + len, DBH_VAULT_FILE_MAX + 1 - len);
 
@@ -940,8 +913,9 @@ int dbh_vault_save(const char *path, const struct dbh_vault *v,
 		return file_error(err, path, "examine");
 	}
 	text = dbh_vault_format(v);
-	if (!text)
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
+	if (!text) /* cannot happen: a name is at most 64 bytes */
+		return dbh_error_set(err, DBH_EUSAGE,
+				     "a profile's record is too long");
 	ret = dbh_write_atomic(path, text, strlen(text), 0600,
 			       DBH_WRITE_REPLACE, "config file", err);
 	dbh_secret_free(text);
@@ -988,19 +962,17 @@ static char *package_name(const char *dir)
 	f = fopen(path, "re");
 	if (!f)
 		return NULL;
-	buf = malloc(DBH_VAULT_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		return NULL;
-	}
+	buf = dbh_xmalloc(DBH_VAULT_FILE_MAX + 1);
 	n = fread(buf, 1, DBH_VAULT_FILE_MAX, f);
 	fclose(f);
 	buf[n] = '\0';
+	/* NULL for invalid JSON and for want of memory alike: either way
+	 * the folder name is used instead. */
 	root = cJSON_Parse(buf);
 	free(buf);
 	item = cJSON_GetObjectItemCaseSensitive(root, "name");
 	if (cJSON_IsString(item) && item->valuestring)
-		name = strdup(item->valuestring);
+		name = dbh_xstrdup(item->valuestring);
 	cJSON_Delete(root);
 	return name;
 }

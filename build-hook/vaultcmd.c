@@ -233,9 +233,8 @@ static int store(const struct vopts *o, struct dbh_vault_profile *sealed,
 	if (!ret) {
 		if (dbh_vault_put(&v, sealed))
 			ret = dbh_error_set(err, DBH_EUSAGE,
-					    "cannot add profile \"%s\": out of "
-					    "memory, or the file holds %d "
-					    "profiles",
+					    "cannot add profile \"%s\": the "
+					    "file holds %d profiles already",
 					    o->profile, DBH_VAULT_PROFILES_MAX);
 		else
 			ret = dbh_vault_save(o->path, &v, err);

@@ -87,7 +87,8 @@ int dbh_vault_valid_name(const char *name);
 int dbh_vault_parse(const char *buf, size_t len, const char *what,
 		    struct dbh_vault *v, struct dbh_error *err);
 
-/* The file text (malloc'd, caller frees), or NULL when out of memory. */
+/* The file text (malloc'd, caller frees), or NULL when a record does not
+ * fit its line (never for a profile parsed or sealed here). */
 char *dbh_vault_format(const struct dbh_vault *v);
 
 void dbh_vault_release(struct dbh_vault *v);
@@ -116,7 +117,7 @@ int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 
 /* Moves `p` (sealed into another vault) into `v`, replacing a profile of
  * the same name in place or appending it; `p->ct` changes owner (it is
- * set to NULL). Returns 0, or -1 when out of memory or `v` is full. */
+ * set to NULL). Returns 0, or -1 when `v` is full. */
 int dbh_vault_put(struct dbh_vault *v, struct dbh_vault_profile *p);
 
 /* Decrypts profile `name`. On success *secret_out is a malloc'd, NUL
