@@ -30,6 +30,8 @@
 #include "dbhook/prompt.h"
 #include "dbhook/url.h"
 #include "dbhook/vault.h"
+#include "dbhook/vaultcrypt.h"
+#include "dbhook/vaultfile.h"
 
 #define DEFAULT_PROFILE "production"
 #define PW_MIN 8

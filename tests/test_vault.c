@@ -8,6 +8,8 @@
  */
 #include "dbhook/config.h"
 #include "dbhook/vault.h"
+#include "dbhook/vaultcrypt.h"
+#include "dbhook/vaultfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -19,10 +19,11 @@
  * "end" line catches a file truncated at a line boundary. README.md
  * ("Vault file format") documents it for users.
  *
- * This module never prints and never reads the terminal: errors go to a
- * struct dbh_error (exit code DBH_EUSAGE for every vault problem). Secrets
- * (passwords, keys, decrypted URLs) are wiped before their memory is
- * released.
+ * This header is the format and the profiles in memory (vault.c); the
+ * encryption is in vaultcrypt.h, the file on disk in vaultfile.h. None of
+ * them prints or reads the terminal: errors go to a struct dbh_error (exit
+ * code DBH_EUSAGE for every vault problem). Secrets (passwords, keys,
+ * decrypted URLs) are wiped before their memory is released.
  */
 #ifndef DBHOOK_VAULT_H
 #define DBHOOK_VAULT_H
@@ -56,13 +57,6 @@ struct dbh_vault_kdf {
 #define DBH_VAULT_MIN_N (UINT64_C(1) << 15)
 #define DBH_VAULT_MAX_N (UINT64_C(1) << 20)
 
-/* Bounds on a file's stored KDF parameters. `run` always uses the
- * defaults (NULL); only the unit tests pass lower ones, so their
- * thousands of corrupted files derive a key cheaply. */
-struct dbh_vault_limits {
-	uint64_t min_N, max_N;
-};
-
 struct dbh_vault_profile {
 	char name[DBH_VAULT_NAME_MAX + 1];
 	struct dbh_vault_kdf kdf;
@@ -87,6 +81,12 @@ int dbh_vault_valid_name(const char *name);
 int dbh_vault_parse(const char *buf, size_t len, const char *what,
 		    struct dbh_vault *v, struct dbh_error *err);
 
+/* The associated data that authenticates profile `p` (vaultcrypt.c):
+ * "dbhook-vault 1\nprofile NAME scrypt N=.. r=.. p=.. salt=.. nonce=..".
+ * Returns its length, or -1 when it does not fit `outsz` (600 bytes
+ * always do: a name is at most 64 bytes). */
+int dbh_vault_aad(const struct dbh_vault_profile *p, char *out, size_t outsz);
+
 /* The file text (malloc'd, caller frees), or NULL when a record does not
  * fit its line (never for a profile parsed or sealed here). */
 char *dbh_vault_format(const struct dbh_vault *v);
@@ -100,75 +100,15 @@ struct dbh_vault_profile *dbh_vault_find(const struct dbh_vault *v,
 /* Removes profile `name`; returns 0, or -1 when there is none. */
 int dbh_vault_remove(struct dbh_vault *v, const char *name);
 
-/* Checks stored KDF parameters against `lim` (NULL: the defaults).
- * DBH_EUSAGE with a message naming the profile when they are unsafe
- * (N too small) or too costly. */
-int dbh_vault_check_kdf(const struct dbh_vault_profile *p,
-			const struct dbh_vault_limits *lim,
-			struct dbh_error *err);
-
-/* Encrypts `secret` under `password` as profile `name`, replacing a
- * profile of that name (in place) or appending one. `kdf` NULL means the
- * default; otherwise N must be a power of two from 2 to DBH_VAULT_MAX_N
- * (tests use small ones; the command line enforces DBH_VAULT_MIN_N). */
-int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
-		   const char *secret, const struct dbh_vault_kdf *kdf,
-		   struct dbh_error *err);
-
 /* Moves `p` (sealed into another vault) into `v`, replacing a profile of
  * the same name in place or appending it; `p->ct` changes owner (it is
  * set to NULL). Returns 0, or -1 when `v` is full. */
 int dbh_vault_put(struct dbh_vault *v, struct dbh_vault_profile *p);
-
-/* Decrypts profile `name`. On success *secret_out is a malloc'd, NUL
- * terminated copy (release it with dbh_secret_free). Unknown profile,
- * unsafe parameters, and the one message for a wrong password or a
- * changed file ("cannot decrypt profile \"P\": wrong password or the
- * file was changed"): DBH_EUSAGE. */
-int dbh_vault_open(const struct dbh_vault *v, const char *name,
-		   const char *password, const struct dbh_vault_limits *lim,
-		   char **secret_out, struct dbh_error *err);
 
 /* Wipes and frees a NUL-terminated secret. NULL is fine. */
 void dbh_secret_free(char *s);
 
 /* Wipes `len` bytes (explicit_bzero and OPENSSL_cleanse). */
 void dbh_secret_wipe(void *p, size_t len);
-
-/* ---- the file ---- */
-
-/* Reads and parses the file at `path`. Refuses a symbolic link, anything
- * but a regular file, a file owned by another user, and a file readable
- * or writable by group or others (as ssh does; the hint gives the chmod
- * that fixes it). A missing file sets *missing = 1 and returns 0 with `v`
- * empty when `missing` is not NULL, else it is an error. */
-int dbh_vault_load(const char *path, struct dbh_vault *v, int *missing,
-		   struct dbh_error *err);
-
-/* Serialises concurrent writers of `path`: an exclusive flock(2) on the
- * folder that holds it, waited for up to `timeout_s` seconds. Returns 0
- * and sets *lockfd (release with dbh_vault_unlock), or DBH_EUSAGE. */
-int dbh_vault_lock(const char *path, double timeout_s, int *lockfd,
-		   struct dbh_error *err);
-void dbh_vault_unlock(int lockfd);
-
-/* Writes `v` to `path` atomically: a temporary file in the same folder
- * (mode 0600 whatever the umask), fsync, rename over `path`, fsync of
- * the folder. Refuses when `path` is a symbolic link or not a regular
- * file. Callers hold dbh_vault_lock around load + change + save. */
-int dbh_vault_save(const char *path, const struct dbh_vault *v,
-		   struct dbh_error *err);
-
-/* ---- where the file is ---- */
-
-/* The <app> of the default file name: package.json's "name" in `dir`,
- * else the folder name of `dir`, reduced to [A-Za-z0-9._-] (other runs
- * become '-', leading dots and dashes are dropped), "app" when nothing
- * is left. Writes into `out` (at most outsz - 1 characters). */
-void dbh_vault_app_name(const char *dir, char *out, size_t outsz);
-
-/* "$HOME/.<app>-migrate-config" for the current directory. Returns 0, or
- * DBH_EUSAGE when neither HOME nor the password database names a home. */
-int dbh_vault_default_path(char *out, size_t outsz, struct dbh_error *err);
 
 #endif
