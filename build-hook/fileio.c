@@ -1,6 +1,7 @@
 /* fileio.c - atomic file writes (see fileio.h). */
 #include "dbhook/fileio.h"
 
+#include "dbhook/alloc.h"
 #include "dbhook/config.h"
 
 #include <errno.h>
@@ -21,6 +22,15 @@ void dbh_dir_of(const char *path, char *out, size_t outsz)
 		snprintf(out, outsz, "/");
 	else
 		snprintf(out, outsz, "%.*s", (int)(slash - path), path);
+}
+
+char *dbh_path_join(const char *dir, const char *name)
+{
+	if (!dir || strcmp(dir, ".") == 0)
+		return dbh_xstrdup(name);
+	return dbh_xasprintf("%s%s%s", dir,
+			     dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+			     name);
 }
 
 static int has(const char *dir, const char *name)

@@ -1,27 +1,25 @@
-/* handoff.c - choosing the build command `vercel-build` hands off to, and
- * exec'ing it. */
+/* handoff.c - choosing the build command `vercel-build` hands off to:
+ * the words after --, package.json's "build" script through the package
+ * manager of the lockfile, or the framework preset's default (handoff.h).
+ * The scripts are walked in pkgscripts.c, the JSON files read by
+ * jsonfile.c, and the exec is in handoffexec.c. */
 #include "dbhook/handoff.h"
 #include "dbhook/alloc.h"
 #include "dbhook/config.h"
 #include "dbhook/fileio.h"
+#include "dbhook/jsonfile.h"
+#include "dbhook/pkgscripts.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "dbhook/sbuf.h"
 
 #define SELF "vercel-build"
-#define JSON_MAX (8u << 20) /* larger "JSON" files are not config files */
-#define SCAN_DEPTH 8	    /* `sh -c` inside `sh -c` followed this deep */
 
 /* Default build commands of Vercel's framework presets, from
  * settings.buildCommand.value in @vercel/frameworks. Presets whose default
@@ -193,18 +191,9 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static char *join_path(const char *dir, const char *name)
-{
-	if (!dir || strcmp(dir, ".") == 0)
-		return dbh_xstrdup(name);
-	return dbh_xasprintf("%s%s%s", dir,
-			     dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
-			     name);
-}
-
 static int exists(const char *dir, const char *name)
 {
-	char *path = join_path(dir, name);
+	char *path = dbh_path_join(dir, name);
 	struct stat st;
 	int r;
 
@@ -213,535 +202,12 @@ static int exists(const char *dir, const char *name)
 	return r;
 }
 
-/* Reads `path` into a NUL-terminated buffer. Returns 0 (free *out), 1 when
- * it does not exist, -1 after a warning naming the file. */
-static int slurp(const char *path, char **out, const struct dbh_reporter *rep)
-{
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-	int fd;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 1;
-		dbh_report(rep, DBH_WARN, "cannot read \"%s\": %s; ignoring it",
-			   path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > JSON_MAX) {
-		dbh_report(rep, DBH_WARN,
-			   "\"%s\" is not a regular file under 8 MiB; "
-			   "ignoring it",
-			   path);
-		close(fd);
-		return -1;
-	}
-	buf = dbh_xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	return 0;
-}
-
-/* Line and column (1-based; the column counts UTF-8 characters) of byte
- * `off` in `text`. */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off && text[i]; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			(*col)++;
-		}
-	}
-}
-
-/* Parses <dir>/<name> as a JSON object. Returns the object (free it with
- * cJSON_Delete), or NULL: file absent (*absent = 1), or a warning was
- * reported that names the file, the line:column and `skipped` (what is not
- * used because of it). */
-static cJSON *read_json(const char *dir, const char *name, const char *skipped,
-			const struct dbh_reporter *rep, int *absent)
-{
-	const char *end = NULL;
-	char *path = join_path(dir, name), *text;
-	cJSON *j;
-	int r;
-
-	*absent = 0;
-	r = slurp(path, &text, rep);
-	if (r != 0) {
-		*absent = r == 1;
-		free(path);
-		return NULL;
-	}
-	/* cJSON returns NULL for invalid JSON and when memory runs out
-	 * alike; taken as invalid JSON (what it nearly always is), the file
-	 * is skipped with a warning. */
-	j = cJSON_ParseWithOpts(text, &end, 1);
-	if (!j) {
-		size_t off = end && end >= text ? (size_t)(end - text) : 0;
-		char near[40];
-		size_t n = 0;
-		int line, col;
-
-		if (off > strlen(text))
-			off = strlen(text);
-		/* cJSON points one past a token it could not start (a '}'
-		 * after a trailing comma); at a line end, step back onto it. */
-		if (off > 0 && (text[off] == '\n' || text[off] == '\r') &&
-		    !strchr(" \t\r\n", text[off - 1]))
-			off--;
-		line_col(text, off, &line, &col);
-		while (text[off + n] && text[off + n] != '\n' &&
-		       text[off + n] != '\r' && n < 16)
-			n++;
-		/* Do not cut a UTF-8 character in two. */
-		while (n > 0 && text[off + n] &&
-		       ((unsigned char)text[off + n] & 0xc0) == 0x80)
-			n--;
-		if (n)
-			snprintf(near, sizeof(near), "near \"%.*s\"", (int)n,
-				 text + off);
-		else
-			snprintf(near, sizeof(near), "at the %s",
-				 text[off] ? "end of the line" : "end of file");
-		dbh_report(rep, DBH_WARN,
-			   "%s:%d:%d: invalid JSON %s; ignoring %s (%s)", path,
-			   line, col, near, name, skipped);
-		free(text);
-		free(path);
-		return NULL;
-	}
-	free(text);
-	if (!cJSON_IsObject(j)) {
-		dbh_report(rep, DBH_WARN,
-			   "\"%s\" is JSON but not an object; ignoring it (%s)",
-			   path, skipped);
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	free(path);
-	return j;
-}
-
-/* Following package.json scripts to find a call of vercel-build.
- *
- * Every script is examined at most once (its slot's `seen`), and names are
- * looked up in a hash table: scripts that call each other, in cycles or
- * all of them each other, cost one look at each script, so the walk is
- * linear in the size of "scripts", and a chain of any length is followed
- * to its end. The walk keeps its own stack (no recursion per script), so a
- * long chain cannot exhaust the C stack either. */
-struct scan_slot {
-	const cJSON *item; /* a member of "scripts", or NULL: a free slot */
-	int seen;	   /* its text was examined by this walk */
-};
-
-struct scan {
-	const cJSON *scripts; /* package.json "scripts", or NULL */
-	/* The members of "scripts" by name (open addressing); of members
-	 * with the same name the first wins, as with
-	 * cJSON_GetObjectItemCaseSensitive. NULL when there are none. */
-	struct scan_slot *slots;
-	size_t mask;	      /* number of slots - 1 */
-	const char *found_in; /* the script whose text calls vercel-build */
-};
-
-/* What one script's text runs, in order: for each script it runs the
- * slots of "pre<name>", "<name>" and "post<name>" that exist (as npm runs
- * them); a NULL entry, always the last, is vercel-build itself. */
-struct scan_refs {
-	struct scan_slot **v;
-	size_t n, cap;
-};
-
-static size_t name_hash(const char *name)
-{
-	size_t h = 2166136261u; /* FNV-1a */
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h;
-}
-
-/* The slot of `name`, or the free slot where it would go. */
-static struct scan_slot *slot_for(const struct scan *s, const char *name)
-{
-	size_t i = name_hash(name) & s->mask;
-
-	while (s->slots[i].item && strcmp(s->slots[i].item->string, name) != 0)
-		i = (i + 1) & s->mask;
-	return &s->slots[i];
-}
-
-static void scan_init(struct scan *s, const cJSON *scripts)
-{
-	const cJSON *m;
-	size_t n = 0, size = 16;
-
-	memset(s, 0, sizeof(*s));
-	s->scripts = scripts;
-	if (!cJSON_IsObject(scripts))
-		return;
-	for (m = scripts->child; m; m = m->next)
-		n++;
-	while (size < 2 * n) /* at most half full */
-		size *= 2;
-	s->slots = dbh_xcalloc(size, sizeof(*s->slots));
-	s->mask = size - 1;
-	for (m = scripts->child; m; m = m->next) {
-		struct scan_slot *slot;
-
-		if (!m->string)
-			continue;
-		slot = slot_for(s, m->string);
-		if (!slot->item)
-			slot->item = m;
-	}
-}
-
-static void scan_free(struct scan *s)
-{
-	free(s->slots);
-	s->slots = NULL;
-}
-
-/* Forgets what a walk saw, for another walk over the same scripts. */
-static void scan_forget(struct scan *s)
-{
-	size_t i;
-
-	for (i = 0; s->slots && i <= s->mask; i++)
-		s->slots[i].seen = 0;
-	s->found_in = NULL;
-}
-
-/* The slot of the script `name` when it is a string, else NULL. */
-static struct scan_slot *scan_find(const struct scan *s, const char *name)
-{
-	struct scan_slot *slot;
-
-	if (!s->slots || !name)
-		return NULL;
-	slot = slot_for(s, name);
-	return cJSON_IsString(slot->item) ? slot : NULL;
-}
-
-static const char *script_text(const struct scan *s, const char *name)
-{
-	const struct scan_slot *slot = scan_find(s, name);
-
-	return slot ? slot->item->valuestring : NULL;
-}
-
-static void refs_add(struct scan_refs *r, struct scan_slot *slot)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 8;
-		r->v = dbh_xrealloc(r->v, r->cap, sizeof(*r->v));
-	}
-	r->v[r->n++] = slot;
-}
-
-/* The script `name` is run: "pre<name>", "<name>" and "post<name>", as npm
- * runs them. */
-static void refs_add_script(struct scan *s, struct scan_refs *r,
-			    const char *name)
-{
-	static const char *const fmt[] = {"pre%s", "%s", "post%s"};
-	char variant[300];
-	size_t k;
-
-	if (strlen(name) > 255)
-		return;
-	for (k = 0; k < sizeof(fmt) / sizeof(fmt[0]); k++) {
-		struct scan_slot *slot;
-
-		snprintf(variant, sizeof(variant), fmt[k], name);
-		slot = scan_find(s, variant);
-		if (slot)
-			refs_add(r, slot);
-	}
-}
-
-static int text_refs(struct scan *s, const char *text, int depth,
-		     struct scan_refs *out);
-
 static int in_list(const char *w, const char *const *list)
 {
 	for (; *list; list++)
 		if (strcmp(w, *list) == 0)
 			return 1;
 	return 0;
-}
-
-static int is_assignment(const char *w)
-{
-	const char *p = w;
-
-	if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-	      (*p >= 'a' && *p <= 'z')))
-		return 0;
-	while (*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-	       (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-		p++;
-	return *p == '=';
-}
-
-/* One simple command, as unquoted words: does it run vercel-build? The
- * scripts it runs (`npm run NAME`, ...) are added to `out`. */
-static int command_refs(struct scan *s, char **w, int n, int depth,
-			struct scan_refs *out)
-{
-	static const char *const wrappers[] = {
-	    "env",   "exec",	  "time",   "nohup", "command", "nice",
-	    "sudo",  "cross-env", "dotenv", "npx",   "pnpx",	"bunx",
-	    "xargs", "timeout",	  "stdbuf", NULL};
-	static const char *const shells[] = {"sh",  "bash", "dash",
-					     "zsh", "ksh",  NULL};
-	static const char *const managers[] = {"npm", "pnpm", "yarn", "bun",
-					       NULL};
-	static const char *const run_words[] = {"run", "run-script", "rum",
-						"urn", NULL};
-	static const char *const exec_words[] = {"exec", "x", "dlx", NULL};
-	static const char *const npm_scripts[] = {"start", "test", "stop",
-						  "restart", NULL};
-	const char *base;
-	int i = 0;
-
-	while (i < n && is_assignment(w[i]))
-		i++;
-	if (i == n)
-		return 0;
-	base = base_name(w[i]);
-	if (strcmp(base, SELF) == 0)
-		return 1;
-	if (in_list(base, wrappers)) {
-		/* Whatever the wrapper's options, vercel-build among its
-		 * words is the command it runs. */
-		for (i++; i < n; i++)
-			if (strcmp(base_name(w[i]), SELF) == 0)
-				return 1;
-		return 0;
-	}
-	if (in_list(base, shells)) {
-		for (i++; i + 1 < n; i++)
-			if (w[i][0] == '-' && w[i][1] != '-' &&
-			    strchr(w[i], 'c'))
-				return text_refs(s, w[i + 1], depth + 1, out);
-		return 0;
-	}
-	if (in_list(base, managers)) {
-		int npm = strcmp(base, "npm") == 0;
-
-		for (i++; i < n && w[i][0] == '-'; i++)
-			;
-		if (i == n)
-			return 0;
-		if (in_list(w[i], run_words)) {
-			for (i++; i < n && w[i][0] == '-'; i++)
-				;
-			if (i < n)
-				refs_add_script(s, out, w[i]);
-			return 0;
-		}
-		if (in_list(w[i], exec_words)) {
-			for (i++; i < n; i++)
-				if (strcmp(base_name(w[i]), SELF) == 0)
-					return 1;
-			return 0;
-		}
-		if (npm) {
-			if (in_list(w[i], npm_scripts))
-				refs_add_script(s, out, w[i]);
-			return 0;
-		}
-		/* yarn/pnpm/bun NAME: the script NAME, else the binary. */
-		if (script_text(s, w[i])) {
-			refs_add_script(s, out, w[i]);
-			return 0;
-		}
-		return strcmp(base_name(w[i]), SELF) == 0;
-	}
-	return 0;
-}
-
-/* Shell metacharacters that end a word; "$(" ends one too. */
-static int word_end(const char *p)
-{
-	return strchr(" \t\r;&|()`\n", *p) || (p[0] == '$' && p[1] == '(');
-}
-
-/* Reads one shell word at `p` into `word` (quotes removed, backslashes
- * applied, truncated to `wsz`). Sets *have when there was a word (even an
- * empty '' one). Returns the position after it. */
-static const char *read_word(const char *p, char *word, size_t wsz, int *have)
-{
-	size_t len = 0;
-	char q = 0;
-
-	*have = 0;
-	while (*p) {
-		if (!q && word_end(p))
-			break;
-		if (!q && (*p == '\'' || *p == '"')) {
-			q = *p++;
-			*have = 1;
-			continue;
-		}
-		if (q && *p == q) {
-			q = 0;
-			p++;
-			continue;
-		}
-		if (*p == '\\' && q != '\'' && p[1]) {
-			p++;
-			if (*p == '\n') { /* a line continuation */
-				p++;
-				continue;
-			}
-		}
-		if (len + 1 < wsz)
-			word[len++] = *p;
-		*have = 1;
-		p++;
-	}
-	word[len] = '\0';
-	return p;
-}
-
-/* A small shell lexer: words split into simple commands at ; & | ( ) `
- * $( and newlines, comments skipped. Good enough to see which programs a
- * package.json script starts. Returns 1 at the first command that runs
- * vercel-build; the scripts run before it are added to `out`. `depth`
- * counts `sh -c` texts inside texts. */
-static int text_refs(struct scan *s, const char *text, int depth,
-		     struct scan_refs *out)
-{
-	char *words[64];
-	char word[1024];
-	const char *p = text;
-	int n = 0, found = 0;
-
-	if (depth > SCAN_DEPTH)
-		return 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r')
-			p++;
-		if (*p == '#') {
-			while (*p && *p != '\n')
-				p++;
-		}
-		if (*p && !word_end(p)) {
-			int have;
-
-			p = read_word(p, word, sizeof(word), &have);
-			if (have && n < (int)(sizeof(words) / sizeof(words[0])))
-				words[n++] = dbh_xstrdup(word);
-			continue;
-		}
-		/* The end of a simple command. */
-		if (n > 0) {
-			found = command_refs(s, words, n, depth, out);
-			while (n > 0)
-				free(words[--n]);
-		}
-		if (found || !*p)
-			break;
-		p += (p[0] == '$') ? 2 : 1;
-	}
-	return found;
-}
-
-/* A script being examined: what its text runs, and how far we are. */
-struct scan_frame {
-	const struct scan_slot *script; /* NULL: the walk's start */
-	struct scan_refs refs;
-	size_t next;
-};
-
-/* Runs "pre<name>", "<name>" and "post<name>" as npm does: does any of
- * them call vercel-build, directly or through the scripts they run? Depth
- * first, in the order the commands run, like the scripts themselves;
- * scripts seen already (a cycle, or reached twice) are skipped. Sets
- * s->found_in to the script whose own text calls vercel-build. */
-static int script_runs_self(struct scan *s, const char *name)
-{
-	struct scan_frame *stack;
-	size_t depth = 1, cap = 16;
-	int found = 0;
-
-	stack = dbh_xcalloc(cap, sizeof(*stack));
-	refs_add_script(s, &stack[0].refs, name);
-	while (depth > 0) {
-		struct scan_frame *f = &stack[depth - 1];
-		struct scan_slot *next;
-
-		if (f->next == f->refs.n) {
-			free(f->refs.v);
-			depth--;
-			continue;
-		}
-		next = f->refs.v[f->next++];
-		if (!next) { /* this script's text calls vercel-build */
-			s->found_in =
-			    f->script ? f->script->item->string : NULL;
-			found = 1;
-			break;
-		}
-		if (next->seen)
-			continue; /* a cycle of scripts, or seen already */
-		next->seen = 1;
-		if (depth == cap) {
-			cap *= 2;
-			stack = dbh_xrealloc(stack, cap, sizeof(*stack));
-		}
-		memset(&stack[depth], 0, sizeof(stack[depth]));
-		stack[depth].script = next;
-		if (text_refs(s, next->item->valuestring, 0,
-			      &stack[depth].refs))
-			refs_add(&stack[depth].refs, NULL);
-		depth++;
-	}
-	while (depth > 0)
-		free(stack[--depth].refs.v);
-	free(stack);
-	return found;
-}
-
-/* Nonzero when we run inside package.json script `ev` (npm sets
- * npm_lifecycle_event), that script calls vercel-build, and it has more
- * commands chained after it ("&&", ";", "||"). */
-static int script_goes_on(struct scan *s, const char *ev)
-{
-	const char *text = ev ? script_text(s, ev) : NULL;
-	int calls;
-
-	if (!text)
-		return 0;
-	calls = script_runs_self(s, ev);
-	scan_forget(s); /* a walk of its own: the caller walks from scratch */
-	return calls &&
-	       (strstr(text, "&&") || strchr(text, ';') || strstr(text, "||"));
 }
 
 /* Whether `dir` holds any lockfile. */
@@ -842,7 +308,7 @@ static void finish(struct dbh_handoff *h, const char *dir)
 	h->display = join_display(h->argv);
 	if (h->kind == DBH_HANDOFF_SCRIPT)
 		return;
-	bin = join_path(dir, "node_modules/.bin");
+	bin = dbh_path_join(dir, "node_modules/.bin");
 	if (stat(bin, &st) == 0 && S_ISDIR(st.st_mode) && realpath(bin, real))
 		h->bin_dir = dbh_xstrdup(real);
 	free(bin);
@@ -859,7 +325,7 @@ static int find_framework(const char *dir, const struct dbh_reporter *rep,
 	int absent;
 
 	*doc = NULL;
-	j = read_json(dir, "vercel.json", skipped, rep, &absent);
+	j = dbh_json_read(dir, "vercel.json", skipped, rep, &absent);
 	if (j && (f = cJSON_GetObjectItemCaseSensitive(j, "framework"))) {
 		*doc = j;
 		*from = "vercel.json";
@@ -874,7 +340,7 @@ static int find_framework(const char *dir, const struct dbh_reporter *rep,
 		return 0; /* null: "Other", no framework default */
 	}
 	cJSON_Delete(j);
-	j = read_json(dir, ".vercel/project.json", skipped, rep, &absent);
+	j = dbh_json_read(dir, ".vercel/project.json", skipped, rep, &absent);
 	f = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(j, "settings"), "framework");
 	*doc = j;
@@ -895,7 +361,7 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	const char *why_none = "no \"build\" script in package.json";
 	const char *slug = NULL, *from = NULL, *cmd;
 	cJSON *pkg = NULL, *vj = NULL;
-	struct scan s = {0};
+	struct dbh_pkgscripts s = {0};
 	int absent = 0;
 
 	memset(h, 0, sizeof(*h));
@@ -920,17 +386,18 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		return 0;
 	}
 
-	pkg = read_json(dir, "package.json", skipped, rep, &absent);
+	pkg = dbh_json_read(dir, "package.json", skipped, rep, &absent);
 	if (pkg) {
 		const char *build;
 		char where[256];
 		int self;
 
-		scan_init(&s, cJSON_GetObjectItemCaseSensitive(pkg, "scripts"));
-		build = script_text(&s, "build");
+		dbh_pkgscripts_init(
+		    &s, cJSON_GetObjectItemCaseSensitive(pkg, "scripts"));
+		build = dbh_pkgscripts_text(&s, "build");
 		while (build && (*build == ' ' || *build == '\t'))
 			build++;
-		if (script_goes_on(&s, dbh_config()->npm_event)) {
+		if (dbh_pkgscripts_goes_on(&s, dbh_config()->npm_event)) {
 			/* e.g. "vercel-build": "vercel-build && next build",
 			 * which Vercel prefers to "build": what follows us in
 			 * that script is the build; handing off too would
@@ -950,15 +417,14 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			    ev);
 			goto out;
 		}
-		self = build && *build && script_runs_self(&s, "build");
+		self = build && *build && dbh_pkgscripts_runs_self(&s, "build");
 		if (!build || !*build) {
 			why_none = "no \"build\" script in package.json";
 		} else if (self) {
 			const char *ev = dbh_config()->npm_event;
-			const struct scan_slot *evs = scan_find(&s, ev);
 
 			/* `ev` is one of the scripts the walk went through. */
-			if (evs && evs->seen) {
+			if (dbh_pkgscripts_walked(&s, ev)) {
 				dbh_report(rep, DBH_NOTE,
 					   "running inside the package.json "
 					   "\"%s\" script, which calls "
@@ -1031,176 +497,8 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 	h->source = dbh_xasprintf("framework \"%s\" in %s", slug, from);
 	finish(h, dir);
 out:
-	scan_free(&s);
+	dbh_pkgscripts_free(&s);
 	cJSON_Delete(pkg);
 	cJSON_Delete(vj);
 	return 0;
-}
-
-int dbh_handoff_inside(void)
-{
-	return dbh_config()->inside_handoff;
-}
-
-/* Variables only dbhook reads, all of them secrets, removed from the
- * build's environment: the build, its dependencies' install and build
- * scripts and the framework's plugins run with what we hand on, none of
- * them needs these, and any of them could leak them (a log line, a bundled
- * process.env, a compromised package). MIGRATE_DATABASE_URL is the URL
- * migrations run with (often the owner's, with more rights than the app's
- * DATABASE_URL), MIGRATE_NOTIFY_URL is a webhook whose URL holds a token,
- * SUPABASE_ACCESS_TOKEN manages every project of the Supabase account.
- * DATABASE_URL and DATABASE_URL_DIRECT stay: apps (and Prisma's schema)
- * read them themselves. DBHOOK_KEEP_ENV=1 keeps these too. */
-static const char *const dbhook_only_env[] = {
-    "MIGRATE_DATABASE_URL",
-    "MIGRATE_NOTIFY_URL",
-    "SUPABASE_ACCESS_TOKEN",
-};
-#define N_DBHOOK_ONLY (sizeof(dbhook_only_env) / sizeof(dbhook_only_env[0]))
-
-/* DBHOOK_KEEP_ENV is 1, true or yes (as MIGRATE_STRICT). */
-static int keep_env(void)
-{
-	return dbh_config()->keep_env;
-}
-
-/* Restores an environment variable saved before the exec. */
-static void restore_env(const char *name, char *saved)
-{
-	if (saved)
-		setenv(name, saved, 1);
-	else
-		unsetenv(name);
-	free(saved);
-}
-
-static char *saved_env(const char *name)
-{
-	const char *v = dbh_config_var(name);
-
-	return v ? dbh_xstrdup(v) : NULL;
-}
-
-/* PATH with `dir` first, unless it is first already. */
-static char *path_with(const char *dir, const char *path)
-{
-	size_t n = strlen(dir);
-
-	if (!path || !*path)
-		return dbh_xstrdup(dir);
-	if (strncmp(path, dir, n) == 0 && (path[n] == ':' || !path[n]))
-		return dbh_xstrdup(path);
-	return dbh_xasprintf("%s:%s", dir, path);
-}
-
-static void exec_hint(const struct dbh_handoff *h, struct dbh_error *err)
-{
-	const char *cmd = h->argv[0];
-
-	switch (h->kind) {
-	case DBH_HANDOFF_SCRIPT:
-		if (strcmp(cmd, "npm") == 0) {
-			dbh_error_hint(err, "npm comes with Node.js: install "
-					    "Node.js, or give the build "
-					    "command after --.");
-			break;
-		}
-		dbh_error_hint(err,
-			       "The lockfile names %s, which is not installed "
-			       "here: install it (\"corepack enable\", or "
-			       "\"npm install -g %s\"), delete the stale "
-			       "lockfile, or give the build command after "
-			       "--.",
-			       cmd, cmd);
-		break;
-	case DBH_HANDOFF_FRAMEWORK:
-		dbh_error_hint(err,
-			       "\"%s\" comes with the project's dependencies: "
-			       "install dependencies first (e.g. \"npm ci\"), "
-			       "add a \"build\" script to package.json, or "
-			       "give the build command after --.",
-			       cmd);
-		break;
-	default:
-		dbh_error_hint(err,
-			       "Check the command after -- (spelling, PATH); "
-			       "a tool from node_modules needs the "
-			       "dependencies installed first.");
-		break;
-	}
-}
-
-int dbh_handoff_exec(const struct dbh_handoff *h, struct dbh_error *err)
-{
-	char *old_marker, *old_path = NULL, *new_path = NULL;
-	char *old_secret[N_DBHOOK_ONLY] = {NULL};
-	struct sigaction dfl, old_pipe;
-	sigset_t none, old_mask;
-	int saved, code, keep;
-	size_t i;
-
-	if (!h->argv || !h->argv[0])
-		return dbh_error_set(err, DBH_EUSAGE,
-				     "no build command to hand off to");
-	old_marker = saved_env(DBH_HANDOFF_ENV);
-	setenv(DBH_HANDOFF_ENV, "1", 1);
-	if (h->bin_dir) {
-		old_path = saved_env("PATH");
-		new_path = path_with(h->bin_dir, old_path);
-		setenv("PATH", new_path, 1);
-	}
-	keep = keep_env();
-	for (i = 0; !keep && i < N_DBHOOK_ONLY; i++) {
-		old_secret[i] = saved_env(dbhook_only_env[i]);
-		unsetenv(dbhook_only_env[i]);
-	}
-	fflush(NULL);
-	/* The build gets signals as if started directly: an ignored SIGPIPE
-	 * (network code's habit) and blocked signals would survive exec.
-	 * Handlers reset by themselves. */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGPIPE, &dfl, &old_pipe);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, &old_mask);
-	execvp(h->argv[0], h->argv);
-	saved = errno;
-
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	sigaction(SIGPIPE, &old_pipe, NULL);
-	restore_env(DBH_HANDOFF_ENV, old_marker);
-	if (h->bin_dir)
-		restore_env("PATH", old_path);
-	free(new_path);
-	for (i = 0; !keep && i < N_DBHOOK_ONLY; i++)
-		restore_env(dbhook_only_env[i], old_secret[i]);
-
-	code = saved == ENOENT || saved == ENOTDIR ? 127 : 126;
-	if (code == 127) {
-		dbh_error_set(err, code,
-			      "cannot run build command \"%s\": \"%s\" not "
-			      "found",
-			      h->display, h->argv[0]);
-		exec_hint(h, err);
-	} else {
-		dbh_error_set(err, code, "cannot run build command \"%s\": %s",
-			      h->display, strerror(saved));
-		if (saved == EACCES)
-			dbh_error_hint(err,
-				       "Make \"%s\" executable (chmod +x), or "
-				       "check the build script.",
-				       h->argv[0]);
-		else if (saved == ENOEXEC)
-			dbh_error_hint(err,
-				       "\"%s\" is neither a program nor a "
-				       "script with a #! line.",
-				       h->argv[0]);
-		else
-			dbh_error_hint(err, "Check the build script or the "
-					    "command after --.");
-	}
-	dbh_error_detail(err, "The command was chosen from: %s.", h->source);
-	return code;
 }

@@ -48,4 +48,8 @@ int dbh_find_up(const char *start, int (*want)(const char *dir), char *out,
 /* The folder part of `path` ("." when it has none). */
 void dbh_dir_of(const char *path, char *out, size_t outsz);
 
+/* "<dir>/<name>" (malloc'd): `name` alone when `dir` is NULL or ".", no
+ * second slash when `dir` ends in one. */
+char *dbh_path_join(const char *dir, const char *name);
+
 #endif

@@ -1,4 +1,6 @@
-/* handoff.h - the build command `vercel-build` hands off to, and the exec.
+/* handoff.h - the build command `vercel-build` hands off to, and the exec
+ * (handoff.c chooses it, with pkgscripts.c and jsonfile.c; handoffexec.c
+ * runs it).
  *
  * Resolution, first match wins:
  *
