@@ -2,6 +2,7 @@
  * alloc.h for why that is the right policy). */
 #include "dbhook/alloc.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,6 +18,15 @@ void dbh_oom_set_program(const char *name)
 {
 	if (name && *name)
 		oom_program = name;
+}
+
+void dbh_alloc_hook_libraries(void)
+{
+	cJSON_Hooks hooks = {dbh_xmalloc, free};
+
+	/* With a malloc of its own cJSON does not use realloc: printing
+	 * copies into a fresh buffer as it grows. */
+	cJSON_InitHooks(&hooks);
 }
 
 _Noreturn void dbh_oom(void)

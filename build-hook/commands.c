@@ -351,6 +351,7 @@ int dbh_main(const char *program, int argc, char **argv)
 
 	dbh_log_init(p->name);
 	dbh_oom_set_program(p->name);
+	dbh_alloc_hook_libraries();
 	switch (dbh_options_parse(p, argc, argv, &cmd, &o, &err)) {
 	case DBH_PARSED_HELP:
 		help = dbh_options_help(p, cmd);

@@ -92,9 +92,9 @@ cJSON *dbh_json_read(const char *dir, const char *name, const char *skipped,
 		free(path);
 		return NULL;
 	}
-	/* cJSON returns NULL for invalid JSON and when memory runs out
-	 * alike; taken as invalid JSON (what it nearly always is), the file
-	 * is skipped with a warning. */
+	/* NULL is invalid JSON: the programs route cJSON's allocations
+	 * through alloc.h (dbh_alloc_hook_libraries), so running out of
+	 * memory ends the program inside cJSON instead. */
 	j = cJSON_ParseWithOpts(text, &end, 1);
 	if (!j) {
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;

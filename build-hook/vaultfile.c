@@ -302,8 +302,8 @@ static char *package_name(const char *dir)
 	n = fread(buf, 1, DBH_VAULT_FILE_MAX, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* NULL for invalid JSON and for want of memory alike: either way
-	 * the folder name is used instead. */
+	/* NULL: invalid JSON (out of memory ends the program inside cJSON,
+	 * see dbh_alloc_hook_libraries); the folder name is used instead. */
 	root = cJSON_Parse(buf);
 	free(buf);
 	item = cJSON_GetObjectItemCaseSensitive(root, "name");

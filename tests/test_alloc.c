@@ -9,6 +9,8 @@
 
 #include "tap.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,20 @@ int main(void)
 	z[999] = 1;
 	ok(z[0] == 0 && z[999] == 1, "dbh_xrealloc keeps the contents");
 	free(z);
+	/* cJSON through alloc.h, as the programs run it: its documents and
+	 * printed texts are still released with cJSON_Delete and free. */
+	dbh_alloc_hook_libraries();
+	{
+		cJSON *j = cJSON_Parse("{\"a\": [1, \"two\"]}");
+		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+
+		is_str(text, "{\"a\":[1,\"two\"]}",
+		       "cJSON parses and prints with the hooks installed");
+		free(text);
+		cJSON_Delete(j);
+		ok(cJSON_Parse("{,}") == NULL,
+		   "with the hooks, invalid JSON is still NULL");
+	}
 	free(dbh_xmalloc(0));
 	free(dbh_xcalloc(0, 0));
 	ok(1, "size 0 returns memory to free");

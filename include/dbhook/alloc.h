@@ -29,6 +29,13 @@
  * (a string literal). The default is "dbhook". */
 void dbh_oom_set_program(const char *name);
 
+/* Routes cJSON's allocations through dbh_xmalloc, so that NULL from a
+ * cJSON call means bad input (a parse error), never want of memory: a
+ * valid package.json is never reported as invalid JSON because memory ran
+ * out. Called once by the front door (commands.c) before any cJSON call;
+ * until then cJSON uses malloc and its callers keep their NULL checks. */
+void dbh_alloc_hook_libraries(void);
+
 /* Writes "<program>: error: out of memory" to stderr with write(2) (no
  * allocation, no stdio buffer) and exits with DBH_EXIT_OOM. Also for
  * libraries whose NULL result can only mean that memory ran out. */
