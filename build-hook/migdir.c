@@ -110,6 +110,47 @@ static int has_timestamp_prefix(const char *name)
 	return name[14] == '_';
 }
 
+/* Bytes of `s` that fit in `max` without cutting a UTF-8 character, so a
+ * shortened name in a message stays valid UTF-8. */
+static int utf8_cut(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max);
+
+	if (n < max)
+		return n;
+	/* Back off over continuation bytes to a character's first byte; if
+	 * the character ending at `n` is whole, keep it. */
+	for (int i = n; i > 0 && n - i < 4; i--) {
+		unsigned char c = (unsigned char)s[i - 1];
+		int len;
+
+		if ((c & 0xC0) == 0x80)
+			continue;
+		len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		return i - 1 + len <= n ? n : i - 1;
+	}
+	return n;
+}
+
+enum dbh_migname dbh_migdir_check_name(const char *name, struct dbh_error *err)
+{
+	size_t len = strlen(name);
+
+	if (len > DBH_NAME_MAX) {
+		dbh_error_set(err, DBH_EUSAGE,
+			      "migration name \"%.*s…\" is %zu bytes long",
+			      utf8_cut(name, 40), name, len);
+		dbh_error_detail(err,
+				 "The history table stores names of at most "
+				 "%d bytes.",
+				 DBH_NAME_MAX);
+		dbh_error_hint(err, "Rename the folder to a shorter name "
+				    "before it is applied.");
+		return DBH_MIGNAME_TOO_LONG;
+	}
+	return has_timestamp_prefix(name) ? DBH_MIGNAME_OK : DBH_MIGNAME_ODD;
+}
+
 /* Prisma's literal parse: the first line starting with "provider", with
  * "provider = " and the quotes trimmed; absent file = no check. */
 static int check_lock_file(const char *dir, struct dbh_error *err)
@@ -205,17 +246,8 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		    (e->d_type != DT_UNKNOWN || lstat(path, &st) != 0 ||
 		     !S_ISDIR(st.st_mode)))
 			continue;
-		if (strlen(e->d_name) > DBH_NAME_MAX) {
-			dbh_error_set(err, DBH_EUSAGE,
-				      "migration name \"%.40s…\" is %zu bytes "
-				      "long",
-				      e->d_name, strlen(e->d_name));
-			dbh_error_detail(err,
-					 "The history table stores names of "
-					 "at most %d bytes.",
-					 DBH_NAME_MAX);
-			dbh_error_hint(err, "Rename the folder to a shorter "
-					    "name before it is applied.");
+		if (dbh_migdir_check_name(e->d_name, err) ==
+		    DBH_MIGNAME_TOO_LONG) {
 			ret = DBH_EUSAGE;
 			goto out;
 		}

@@ -41,6 +41,18 @@ struct dbh_migdir {
 void dbh_migdir_report_odd(const struct dbh_migdir *md,
 			   const struct dbh_reporter *rep);
 
+/* What the folder check says of one migration folder name. */
+enum dbh_migname {
+	DBH_MIGNAME_OK,	      /* <14 digits>_<anything>, as Prisma names them */
+	DBH_MIGNAME_ODD,      /* usable, but no timestamp: sorts oddly */
+	DBH_MIGNAME_TOO_LONG, /* longer than DBH_NAME_MAX: refused, `err` set */
+};
+
+/* Classifies one folder name, as dbh_migdir_open does for every folder
+ * (its own function so the name check can be fed any bytes alone).
+ * `err` is filled only for DBH_MIGNAME_TOO_LONG. */
+enum dbh_migname dbh_migdir_check_name(const char *name, struct dbh_error *err);
+
 /* The folder to use when none is given: prisma/migrations if it exists,
  * else migrations. Static string. */
 const char *dbh_migdir_default(void);
