@@ -14,7 +14,8 @@ if ((${#files[@]} == 0)); then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if "$target" -runs=1 "${files[@]}" >"$log" 2>&1; then
+# -timeout: an input that hangs fails in seconds, not 20 minutes.
+if "$target" -runs=1 -timeout=10 "${files[@]}" >"$log" 2>&1; then
 	echo "ok 1 - $name: ${#files[@]} inputs replayed"
 else
 	# The report, as TAP comments: the stack and the input that failed.
