@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dbh_sqlscan s, t;
 	size_t len = size > FUZZ_MAX_INPUT ? FUZZ_MAX_INPUT : size;
-	/* Exactly `len` bytes, no NUL after them: the scan must not read
-	 * past the length it is given (ASan sees the heap block's end). */
-	char *sql = malloc(len ? len : 1);
+	/* No NUL after the `len` bytes: the scan must not read past the
+	 * length it is given (ASan sees the heap block's end at len + 1). */
+	char *sql = malloc(len + 1);
 	char *more;
 	long chars, bad, ref;
 	int line, col, lines = 1;

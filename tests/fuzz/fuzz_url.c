@@ -62,7 +62,7 @@ static void run(const char *url, size_t small, struct texts *tx)
 {
 	struct dbh_conninfo ci;
 	struct dbh_error err;
-	char buf[4096], msg[4096 + 256];
+	char buf[4096];
 
 	/* Each run starts with what a fresh process knows: no secret. */
 	dbh_secrets_forget();
@@ -73,6 +73,8 @@ static void run(const char *url, size_t small, struct texts *tx)
 	add(tx, dbh_url_shown(url, buf, sizeof(buf)));
 	add(tx, dbh_url_shown(url, buf, small));
 	if (dbh_url_parse(url, &ci, &err) == 0) {
+		char msg[4096 + 256];
+
 		add(tx, ci.redacted);
 		for (size_t i = 0; i < ci.nnotes; i++)
 			add(tx, ci.notes[i]);

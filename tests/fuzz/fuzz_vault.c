@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dbh_vault v, w;
 	struct dbh_error err;
-	char *buf, *text, *again;
+	char *buf, *text;
 
 	if (size > DBH_VAULT_FILE_MAX + 1)
 		return 0;
@@ -61,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  v.p[i].name);
 	text = dbh_vault_format(&v);
 	if (text) {
+		char *again;
+
 		memset(&w, 0, sizeof(w));
 		if (dbh_vault_parse(text, strlen(text), "again", &w, &err))
 			fuzz_fail("the formatted vault does not parse",
