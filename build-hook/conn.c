@@ -10,8 +10,7 @@
 
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
-#include "dbhook/diag.h"
-#include "dbhook/wake.h"
+#include "dbhook/secrets.h"
 
 char *dbh_app_name(char *buf, size_t bufsz)
 {
@@ -26,22 +25,22 @@ char *dbh_app_name(char *buf, size_t bufsz)
 	return buf;
 }
 
-static void copy_scrubbed(const struct dbh_conninfo *ci, char *dst,
-			  size_t dstsz, const char *src)
+/* A server or libpq text for an error field: trailing newlines trimmed,
+ * every known secret scrubbed before it is cut to the field's size. */
+static void copy_scrubbed(char *dst, size_t dstsz, const char *src)
 {
 	size_t n;
 
-	snprintf(dst, dstsz, "%s", src ? src : "");
+	dbh_secrets_copy(dst, dstsz, src);
 	n = strlen(dst);
 	while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
 		dst[--n] = '\0';
-	dbh_conninfo_scrub(ci, dst);
 }
 
 /* One attempt with our application_name and, when a deadline is near,
  * a connect_timeout that does not overrun it. */
-static PGconn *connect_once(const struct dbh_conninfo *ci,
-			    const struct dbh_connect_opts *o)
+PGconn *dbh_conn_attempt(const struct dbh_conninfo *ci,
+			 const struct dbh_connect_opts *o)
 {
 	const char **kw, **val;
 	size_t n = 0;
@@ -89,7 +88,7 @@ static PGconn *connect_once(const struct dbh_conninfo *ci,
 	/* libpq's default (prefer) silently falls back to plain text; a
 	 * remote database gets encryption unless the URL says otherwise. */
 	if (!dbh_conninfo_get(ci, "sslmode") && !dbh_config()->pgsslmode_set &&
-	    !dbh_diag_is_local(ci)) {
+	    !dbh_conninfo_is_local(ci)) {
 		kw[n] = "sslmode";
 		val[n++] = "require";
 	}
@@ -118,126 +117,30 @@ static int set_table(struct dbh_conn *c)
  * skipping") are text from outside: libpq's default processor prints them
  * raw, so a notice holding "\n::error::..." would start a line that a CI
  * runner obeys. Each goes through the reporter instead, which prefixes
- * and cleans every line, scrubbed of the URL's password first. */
+ * and cleans every line, scrubbed of every known secret. */
 static void on_notice(void *arg, const char *message)
 {
 	const struct dbh_conn *c = arg;
 	char text[2048];
-	size_t n;
 
-	snprintf(text, sizeof(text), "%s", message);
-	n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-		text[--n] = '\0';
-	dbh_conninfo_scrub(c->ci, text);
+	copy_scrubbed(text, sizeof(text), message);
 	dbh_report(c->rep, DBH_NOTE, "server: %s", text);
 }
 
-int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
-		  const struct dbh_connect_opts *o, struct dbh_error *err)
+int dbh_conn_start(struct dbh_conn *c, PGconn *pg,
+		   const struct dbh_conninfo *ci,
+		   const struct dbh_connect_opts *o, struct dbh_error *err)
 {
-	double start = dbh_now(), pause = 0.5, noted = 0;
-	int attempts = 0, asked = 0, waking = 0;
-	char msg[1500], api_hint[512] = "";
-
 	memset(c, 0, sizeof(*c));
 	c->ci = ci;
-	srand((unsigned)getpid() ^ (unsigned)(start * 1000));
-	for (;;) {
-		double wait;
-
-		attempts++;
-		c->pg = connect_once(ci, o);
-		if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
-			c->rep = o->rep;
-			PQsetNoticeProcessor(c->pg, on_notice, c);
-			break;
-		}
-		snprintf(msg, sizeof(msg), "%s",
-			 c->pg ? PQerrorMessage(c->pg) : "out of memory");
-		PQfinish(c->pg);
-		c->pg = NULL;
-		enum dbh_connfail kind = dbh_diag_classify(msg);
-
-		/* A Supabase host that fails at the network level may be a
-		 * paused project: ask the Management API once. */
-		if (!asked && dbh_diag_retryable(kind) &&
-		    kind != DBH_CF_STARTING && kind != DBH_CF_TOO_MANY) {
-			asked = 1;
-			switch (dbh_wake_supabase(ci, o->deadline, o->rep,
-						  api_hint, sizeof(api_hint),
-						  err)) {
-			case DBH_WAKE_STOP:
-				return err->code;
-			case DBH_WAKE_RETRY:
-				waking = 1; /* the full budget from here on */
-				pause = 0.5;
-				continue;
-			default:
-				break;
-			}
-		}
-		/* Exponential back-off with jitter, inside the budget: stop
-		 * when less than a second would be left for the next try
-		 * (a refused port answers at once, a silent one takes
-		 * libpq's minimum of 2 s). */
-		wait = pause * (0.75 + 0.5 * rand() / (double)RAND_MAX);
-		int fast = !waking && o->unreachable_s > 0 &&
-			   (kind == DBH_CF_DNS || kind == DBH_CF_REFUSED ||
-			    kind == DBH_CF_UNREACHABLE);
-		int down = fast && dbh_now() - start >= o->unreachable_s;
-
-		/* The last try comes when the short budget ends. */
-		if (fast && !down &&
-		    dbh_now() + wait - start > o->unreachable_s)
-			wait = start + o->unreachable_s - dbh_now();
-		if (!dbh_diag_retryable(kind) || o->deadline <= 0 ||
-		    dbh_left(o->deadline) < wait + 1 || down) {
-			dbh_diag_connect(ci, kind, msg, attempts,
-					 dbh_now() - start, err);
-			if (down) {
-				size_t n = strlen(err->detail);
-
-				snprintf(err->detail + n,
-					 sizeof(err->detail) - n,
-					 "\nGave up after %g s: the host "
-					 "refuses, does not resolve or cannot "
-					 "be reached (--unreachable-timeout).",
-					 o->unreachable_s);
-			}
-			if (api_hint[0]) {
-				size_t n = strlen(err->hint);
-
-				snprintf(err->hint + n, sizeof(err->hint) - n,
-					 " %s", api_hint);
-			}
-			return DBH_EUNREACH;
-		}
-		dbh_conninfo_scrub(ci, msg);
-		msg[strcspn(msg, "\n")] = '\0';
-		/* The first failure says why; after that a line every 10 s
-		 * at most, not one per attempt. */
-		if (attempts == 1)
-			dbh_report(o->rep, DBH_NOTE,
-				   "connection attempt 1 failed (%s): %s; "
-				   "retrying in %.1f s",
-				   dbh_diag_name(kind), msg, wait);
-		else if (dbh_now() - start - noted >= 10) {
-			noted = dbh_now() - start;
-			dbh_report(o->rep, DBH_NOTE,
-				   "still connecting: %d attempts in %.0f s "
-				   "(%s)",
-				   attempts, noted, dbh_diag_name(kind));
-		}
-		dbh_sleep(wait);
-		if (pause < 8)
-			pause *= 2;
-	}
+	c->pg = pg;
+	c->rep = o->rep;
+	PQsetNoticeProcessor(c->pg, on_notice, c);
 	if (set_table(c)) {
 		dbh_conn_close(c);
 		return dbh_error_set(err, DBH_EUNREACH, "out of memory");
 	}
-	if (!PQsslInUse(c->pg) && !dbh_diag_is_local(ci)) {
+	if (!PQsslInUse(c->pg) && !dbh_conninfo_is_local(ci)) {
 		char target[256];
 
 		dbh_report(o->rep, DBH_WARN,
@@ -340,7 +243,7 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 	int code = dbh_conn_lost(c) ? DBH_EUNREACH : DBH_EFAILED;
 
 	if (msg) {
-		copy_scrubbed(c->ci, text, sizeof(text), msg);
+		copy_scrubbed(text, sizeof(text), msg);
 	} else {
 		/* A lost connection leaves only libpq's multi-line text:
 		 * keep its first line, without "FATAL:  ". */
@@ -353,7 +256,7 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 			if (strncmp(m, sev[i], strlen(sev[i])) == 0)
 				m += strlen(sev[i]);
 		}
-		copy_scrubbed(c->ci, text, sizeof(text), m);
+		copy_scrubbed(text, sizeof(text), m);
 		text[strcspn(text, "\n")] = '\0';
 	}
 	if (what && *what)
@@ -363,9 +266,9 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 	if (state)
 		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
 	if (res) {
-		copy_scrubbed(c->ci, err->detail, sizeof(err->detail),
+		copy_scrubbed(err->detail, sizeof(err->detail),
 			      PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
-		copy_scrubbed(c->ci, err->hint, sizeof(err->hint),
+		copy_scrubbed(err->hint, sizeof(err->hint),
 			      PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
 	}
 	if (code == DBH_EUNREACH && !err->hint[0])

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dbhook/suphost.h"
+
 static const struct {
 	const char *needle;
 	enum dbh_connfail kind;
@@ -73,21 +75,6 @@ const char *dbh_diag_name(enum dbh_connfail kind)
 	return names[kind];
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	if (n > 0 && s[n - 1] == '.')
-		n--; /* a fully qualified name's trailing dot */
-	return n >= m && strncasecmp(s + n - m, suffix, m) == 0;
-}
-
-int dbh_diag_is_supabase(const char *host)
-{
-	return host && (ends_with(host, ".supabase.co") ||
-			ends_with(host, ".pooler.supabase.com"));
-}
-
 /* The first host of the connection (libpq's "host" may list several). */
 static void first_host(const struct dbh_conninfo *ci, char *out, size_t n)
 {
@@ -99,56 +86,17 @@ static void first_host(const struct dbh_conninfo *ci, char *out, size_t n)
 	out[strcspn(out, ",")] = '\0';
 }
 
-static int host_is_local(const char *h)
-{
-	return !*h || *h == '/' || *h == '@' || strcmp(h, "localhost") == 0 ||
-	       strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
-}
-
-int dbh_diag_is_local(const struct dbh_conninfo *ci)
-{
-	const char *hosts = dbh_conninfo_get(ci, "host");
-	char one[256];
-
-	if (!hosts)
-		hosts = dbh_conninfo_get(ci, "hostaddr");
-	if (!hosts)
-		return 1; /* libpq's default: the local Unix socket */
-	while (*hosts) {
-		size_t len = strcspn(hosts, ",");
-
-		snprintf(one, sizeof(one), "%.*s", (int)len, hosts);
-		if (!host_is_local(one))
-			return 0;
-		hosts += len;
-		if (*hosts == ',')
-			hosts++;
-	}
-	return 1;
-}
-
-/* "db.<ref>.supabase.co" → ref, else "". */
-static void supabase_direct_ref(const char *host, char *ref, size_t n)
-{
-	ref[0] = '\0';
-	if (strncasecmp(host, "db.", 3) == 0 &&
-	    ends_with(host, ".supabase.co")) {
-		size_t len = strcspn(host + 3, ".");
-
-		snprintf(ref, n, "%.*s", (int)len, host + 3);
-	}
-}
-
 static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 		     struct dbh_error *err)
 {
-	char host[256], ref[64];
+	char host[256], ref[DBH_SUPABASE_REF_MAX + 1] = "";
 	const char *user = dbh_conninfo_get(ci, "user");
-	int supabase;
+	enum dbh_suphost supabase;
 
 	first_host(ci, host, sizeof(host));
-	supabase = dbh_diag_is_supabase(host);
-	supabase_direct_ref(host, ref, sizeof(ref));
+	supabase = dbh_suphost_kind(host);
+	if (supabase == DBH_SUPHOST_DIRECT)
+		dbh_suphost_ref(host, NULL, ref, sizeof(ref));
 	switch (kind) {
 	case DBH_CF_DNS:
 		if (supabase)
@@ -177,7 +125,7 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 			    "address, and this machine (like every Vercel "
 			    "build) has no IPv6 route. Use the session "
 			    "pooler instead: postgresql://postgres.%s:"
-			    "PASSWORD@aws-0-REGION.pooler.supabase.com:5432/"
+			    "PASSWORD@" DBH_SUPHOST_POOLER_EXAMPLE ":5432/"
 			    "postgres (Connect > Session pooler in the "
 			    "dashboard), or buy the IPv4 add-on.",
 			    host, ref);
@@ -217,10 +165,8 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 				    "max_connections.");
 		break;
 	case DBH_CF_AUTH:
-		if (dbh_diag_is_supabase(host) &&
-		    ends_with(host, ".pooler."
-				    "supabase.com") &&
-		    user && !strchr(user, '.'))
+		if (supabase == DBH_SUPHOST_POOLER && user &&
+		    !strchr(user, '.'))
 			dbh_error_hint(err,
 				       "Check the user name and password. On "
 				       "Supabase's shared pooler the user is "
@@ -254,25 +200,35 @@ static void hint_for(const struct dbh_conninfo *ci, enum dbh_connfail kind,
 	}
 }
 
-int dbh_diag_connect(const struct dbh_conninfo *ci, enum dbh_connfail kind,
-		     const char *msg, int attempts, double seconds,
-		     struct dbh_error *err)
+int dbh_diag_connect(const struct dbh_conninfo *ci,
+		     const struct dbh_connfacts *f, struct dbh_error *err)
 {
 	char target[256], text[1500];
 	size_t n;
 
 	dbh_error_set(err, DBH_EUNREACH, "cannot connect to the database at %s",
 		      dbh_conninfo_target(ci, target, sizeof(target)));
-	snprintf(text, sizeof(text), "%s", msg ? msg : "out of memory");
+	snprintf(text, sizeof(text), "%s", f->msg ? f->msg : "out of memory");
 	n = strlen(text);
 	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
 		text[--n] = '\0';
-	dbh_conninfo_scrub(ci, text);
-	if (attempts > 1)
+	if (f->attempts > 1 && f->gave_up_s > 0)
+		dbh_error_detail(err,
+				 "%s\n(%d attempts in %.0f s)\nGave up after "
+				 "%g s: the host refuses, does not resolve or "
+				 "cannot be reached (--unreachable-timeout).",
+				 text, f->attempts, f->seconds, f->gave_up_s);
+	else if (f->attempts > 1)
 		dbh_error_detail(err, "%s\n(%d attempts in %.0f s)", text,
-				 attempts, seconds);
+				 f->attempts, f->seconds);
 	else
 		dbh_error_detail(err, "%s", text);
-	hint_for(ci, kind, err);
+	hint_for(ci, f->kind, err);
+	if (f->api_hint && f->api_hint[0]) {
+		size_t k = strlen(err->hint);
+
+		snprintf(err->hint + k, sizeof(err->hint) - k, " %s",
+			 f->api_hint);
+	}
 	return DBH_EUNREACH;
 }

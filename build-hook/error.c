@@ -5,6 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dbhook/secrets.h"
+
+/* Formats into `dst`, scrubbed of every known secret before it is cut to
+ * the field's size. */
+static void put(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+	char text[8192];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	dbh_secrets_copy(dst, dstsz, text);
+}
+
 void dbh_error_clear(struct dbh_error *err)
 {
 	memset(err, 0, sizeof(*err));
@@ -17,7 +29,7 @@ int dbh_error_set(struct dbh_error *err, int code, const char *fmt, ...)
 	dbh_error_clear(err);
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	put(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -27,7 +39,7 @@ void dbh_error_detail(struct dbh_error *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	put(err->detail, sizeof(err->detail), fmt, ap);
 	va_end(ap);
 }
 
@@ -74,7 +86,7 @@ void dbh_error_hint(struct dbh_error *err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(hint, sizeof(hint), fmt, ap);
+	put(hint, sizeof(hint), fmt, ap);
 	va_end(ap);
 	dbh_complete_commands(hint, err->hint, sizeof(err->hint));
 }

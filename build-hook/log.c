@@ -2,6 +2,7 @@
 #include "dbhook/log.h"
 
 #include "dbhook/config.h"
+#include "dbhook/secrets.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ void dbh_report(const struct dbh_reporter *r, enum dbh_level level,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	dbh_secrets_scrub(text);
 	dbh_complete_commands(text, line, sizeof(line));
 	r->emit(r->ctx, level, line);
 }
@@ -51,6 +53,8 @@ void dbh_log_sanitize(const char *in, char *out, size_t outsz)
 			       : (char)c;
 	}
 	out[i] = '\0';
+	/* Every line the programs print passes here: the last gate. */
+	dbh_secrets_scrub(out);
 }
 
 /* Colour only on a terminal, and never with NO_COLOR set (no-color.org). */

@@ -8,12 +8,12 @@
 
 #include "dbhook/http.h"
 #include "dbhook/sbuf.h"
+#include "dbhook/secrets.h"
 
 #include "dbh_config.h"
 
 #define BODY_KEEP 1024 /* bytes of the answer kept for messages */
 #define BODY_SHOW 200  /* bytes of it shown */
-#define MAX_SECRETS 64 /* URL parts scrubbed from messages */
 
 /* Length of the valid UTF-8 sequence at `p`, or 0. */
 static size_t utf8_len(const unsigned char *p)
@@ -189,32 +189,27 @@ static char *payload(const struct dbh_notify_event *ev)
 		     !cJSON_AddStringToObject(o, "tool", "dbhook") ||
 		     !cJSON_AddStringToObject(o, "version", DBH_VERSION)))
 		bad = 1;
-	if (!bad)
+	if (!bad) {
+		dbh_secrets_scrub_json(o);
 		out = cJSON_PrintUnformatted(o);
+	}
 	cJSON_Delete(o);
 	free(text);
 	return out;
 }
 
-/* The parts of a URL that may be secret, to scrub from any text shown. */
-struct secrets {
-	char *s[MAX_SECRETS];
-	int n;
-};
-
-static void secret_add(struct secrets *sec, const char *p, size_t len)
+/* A webhook URL is a credential, and the transfer's errors or the
+ * server's answer may echo any part of it. Its password and its path
+ * (which starts with "/", so it cannot garble prose) are registered as
+ * secrets (secrets.h). The other parts and the pieces (the words of the
+ * path, the query's names and values) go to `pieces`, which only text from
+ * outside is scrubbed of: in the registry, a user name or a piece such as
+ * "hook" would garble every message that says "webhook". */
+static void secret_part(const char *url, enum dbh_http_part part,
+			const char *seps, struct dbh_secret_list *pieces)
 {
-	if (len == 0 || sec->n >= MAX_SECRETS)
-		return;
-	sec->s[sec->n] = strndup(p, len);
-	if (sec->s[sec->n])
-		sec->n++;
-}
+	int global = part == DBH_HTTP_PASSWORD || part == DBH_HTTP_PATH;
 
-/* Adds the part and, split at any of `seps`, its pieces. */
-static void secret_part(struct secrets *sec, const char *url,
-			enum dbh_http_part part, const char *seps)
-{
 	for (int decode = 0; decode < 2; decode++) {
 		char *v = dbh_http_url_part(url, part, decode);
 		const char *p;
@@ -222,12 +217,14 @@ static void secret_part(struct secrets *sec, const char *url,
 		if (!v)
 			continue;
 		if (strcmp(v, "/") != 0)
-			secret_add(sec, v, strlen(v));
+			dbh_secret_list_add(pieces, v, strlen(v));
+		if (strcmp(v, "/") != 0 && global)
+			dbh_secrets_add(v, strlen(v));
 		for (p = v; seps && *p;) {
 			size_t len = strcspn(p, seps);
 
-			if (len >= 3 && len < strlen(v))
-				secret_add(sec, p, len);
+			if (len < strlen(v))
+				dbh_secret_list_add(pieces, p, len);
 			p += len;
 			if (*p)
 				p++;
@@ -236,37 +233,13 @@ static void secret_part(struct secrets *sec, const char *url,
 	}
 }
 
-static void secrets_collect(struct secrets *sec, const char *url)
+static void secrets_collect(const char *url, struct dbh_secret_list *pieces)
 {
-	sec->n = 0;
-	secret_part(sec, url, DBH_HTTP_USER, NULL);
-	secret_part(sec, url, DBH_HTTP_PASSWORD, NULL);
-	secret_part(sec, url, DBH_HTTP_PATH, "/");
-	secret_part(sec, url, DBH_HTTP_QUERY, "&=");
-	secret_part(sec, url, DBH_HTTP_FRAGMENT, NULL);
-}
-
-static void secrets_release(struct secrets *sec)
-{
-	while (sec->n > 0)
-		free(sec->s[--sec->n]);
-}
-
-/* Replaces every secret in `text`, in place, with "***" (or as many '*' as
- * a shorter secret has): the text never grows. */
-static void scrub(const struct secrets *sec, char *text)
-{
-	int i;
-
-	for (i = 0; i < sec->n; i++) {
-		size_t len = strlen(sec->s[i]), stars = len < 3 ? len : 3;
-		char *hit;
-
-		while ((hit = strstr(text, sec->s[i])) != NULL) {
-			memset(hit, '*', stars);
-			memmove(hit + stars, hit + len, strlen(hit + len) + 1);
-		}
-	}
+	secret_part(url, DBH_HTTP_USER, NULL, pieces);
+	secret_part(url, DBH_HTTP_PASSWORD, NULL, pieces);
+	secret_part(url, DBH_HTTP_PATH, "/", pieces);
+	secret_part(url, DBH_HTTP_QUERY, "&=", pieces);
+	secret_part(url, DBH_HTTP_FRAGMENT, NULL, pieces);
 }
 
 char *dbh_notify_origin(const char *url, char *out, size_t outsz)
@@ -297,8 +270,9 @@ static int scheme_ok(const char *url)
 }
 
 /* The answer's first bytes as one clean, scrubbed line, or "". */
-static void body_line(const struct dbh_sbuf *a, const struct secrets *sec,
-		      char *out, size_t outsz)
+static void body_line(const struct dbh_sbuf *a,
+		      const struct dbh_secret_list *pieces, char *out,
+		      size_t outsz)
 {
 	struct dbh_sbuf b = {0};
 	size_t n;
@@ -309,7 +283,9 @@ static void body_line(const struct dbh_sbuf *a, const struct secrets *sec,
 	add_line(&b, a->s, 0);
 	if (!b.s)
 		return;
-	scrub(sec, b.s);
+	/* Before it is cut: no half secret left. */
+	dbh_secrets_scrub(b.s);
+	dbh_secret_list_scrub(pieces, b.s);
 	n = strlen(b.s);
 	while (n > 0 && b.s[n - 1] == ' ')
 		b.s[--n] = '\0';
@@ -327,9 +303,10 @@ static void body_line(const struct dbh_sbuf *a, const struct secrets *sec,
 
 static int transfer_error(enum dbh_http_result rc, const char *origin,
 			  double timeout_s, char *why,
-			  const struct secrets *sec, struct dbh_error *err)
+			  const struct dbh_secret_list *pieces,
+			  struct dbh_error *err)
 {
-	scrub(sec, why);
+	dbh_secret_list_scrub(pieces, why);
 	switch (rc) {
 	case DBH_HTTP_TIMEOUT:
 		dbh_error_set(err, DBH_EUNREACH,
@@ -366,12 +343,13 @@ static int transfer_error(enum dbh_http_result rc, const char *origin,
 }
 
 static int status_error(long status, const char *origin,
-			const struct dbh_sbuf *a, const struct secrets *sec,
+			const struct dbh_sbuf *a,
+			const struct dbh_secret_list *pieces,
 			struct dbh_error *err)
 {
 	char said[BODY_SHOW + 8];
 
-	body_line(a, sec, said, sizeof(said));
+	body_line(a, pieces, said, sizeof(said));
 	if (status >= 300 && status < 400) {
 		dbh_error_set(err, DBH_EFAILED,
 			      "notification webhook at %s answered HTTP %ld, "
@@ -412,7 +390,7 @@ int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 				      .max_body = BODY_KEEP,
 				      .cut_body = 1};
 	struct dbh_http_response rs = {0};
-	struct secrets sec = {0};
+	struct dbh_secret_list pieces = {0};
 	enum dbh_http_result rc;
 	char origin[300], why[200];
 	int ret = 0;
@@ -437,7 +415,7 @@ int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 				    "webhook.");
 		return ret;
 	}
-	secrets_collect(&sec, url);
+	secrets_collect(url, &pieces);
 	rq.body = payload(ev);
 	rq.timeout_s = timeout_s;
 	if (!rq.body) {
@@ -448,12 +426,13 @@ int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 	}
 	rc = dbh_http_send(&rq, &rs);
 	if (rc != DBH_HTTP_OK)
-		ret = transfer_error(rc, origin, timeout_s, rs.why, &sec, err);
+		ret =
+		    transfer_error(rc, origin, timeout_s, rs.why, &pieces, err);
 	else if (rs.status < 200 || rs.status > 299)
-		ret = status_error(rs.status, origin, &rs.body, &sec, err);
+		ret = status_error(rs.status, origin, &rs.body, &pieces, err);
 out:
 	dbh_http_response_free(&rs);
-	secrets_release(&sec);
+	dbh_secret_list_wipe(&pieces);
 	free((char *)rq.body);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 #include "dbhook/clock.h"
 #include "dbhook/diag.h"
+#include "dbhook/suphost.h"
 
 /* Rounds of the marker test: one round misread 1 in 50 under load, three
  * were right 100 in 100 (see the project notes on PgBouncer). */
@@ -35,19 +36,40 @@ static int host_has(const struct dbh_conninfo *ci, const char *needle)
 	return h && strcasestr(h, needle) != NULL;
 }
 
+/* Whether any host of the connection is Supabase's of kind `kind`. */
+static int supabase_host(const struct dbh_conninfo *ci, enum dbh_suphost kind)
+{
+	const char *h = dbh_conninfo_get(ci, "host");
+	char one[256];
+
+	while (h && *h) {
+		size_t len = strcspn(h, ",");
+
+		snprintf(one, sizeof(one), "%.*s", (int)len, h);
+		if (dbh_suphost_kind(one) == kind ||
+		    (kind == DBH_SUPHOST_PROJECT &&
+		     dbh_suphost_kind(one) == DBH_SUPHOST_DIRECT))
+			return 1;
+		h += len + (h[len] == ',');
+	}
+	return 0;
+}
+
 int dbh_pooler_url(const struct dbh_conninfo *ci, char *why, size_t whysz)
 {
 	if (ci->pgbouncer_param) {
 		snprintf(why, whysz, "pgbouncer=true in the URL");
 		return 1;
 	}
-	if (host_has(ci, ".pooler.supabase.com") && port_is(ci, "6543")) {
+	if (supabase_host(ci, DBH_SUPHOST_POOLER) &&
+	    port_is(ci, DBH_SUPHOST_TX_PORT)) {
 		snprintf(why, whysz,
 			 "Supabase's shared pooler (Supavisor) on "
 			 "port 6543 is in transaction mode");
 		return 1;
 	}
-	if (host_has(ci, ".supabase.co") && port_is(ci, "6543")) {
+	if (supabase_host(ci, DBH_SUPHOST_PROJECT) &&
+	    port_is(ci, DBH_SUPHOST_TX_PORT)) {
 		snprintf(why, whysz,
 			 "Supabase's dedicated pooler on port 6543 "
 			 "is in transaction mode");
@@ -120,7 +142,7 @@ int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why, int live,
 	session_form(ci, fixed, sizeof(fixed));
 	if (fixed[0] && strcmp(fixed, ci->redacted) != 0)
 		snprintf(use, sizeof(use), "e.g. %s%s", fixed,
-			 host_has(ci, ".pooler.supabase.com")
+			 supabase_host(ci, DBH_SUPHOST_POOLER)
 			     ? " (the same Supavisor host on port 5432 is "
 			       "session mode)"
 			     : "");

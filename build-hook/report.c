@@ -10,6 +10,7 @@
 
 #include "dbh_config.h"
 #include "dbhook/fileio.h"
+#include "dbhook/secrets.h"
 
 static void add_str(cJSON *o, const char *key, const char *v)
 {
@@ -19,8 +20,7 @@ static void add_str(cJSON *o, const char *key, const char *v)
 		cJSON_AddNullToObject(o, key);
 }
 
-/* The fields of an error, as the run report and `status --json` show it
- * (every text is already free of secrets: see error.h). */
+/* The fields of an error, as the run report and `status --json` show it. */
 static void fill_error(cJSON *o, const struct dbh_error *e)
 {
 	cJSON_AddNumberToObject(o, "exit_code", e->code);
@@ -54,6 +54,7 @@ char *dbh_error_json(const struct dbh_error *e)
 
 	if (root && (o = cJSON_AddObjectToObject(root, "error")) != NULL) {
 		fill_error(o, e);
+		dbh_secrets_scrub_json(root);
 		out = cJSON_Print(root);
 	}
 	cJSON_Delete(root);
@@ -109,6 +110,7 @@ char *dbh_report_json(const struct dbh_run_report *r)
 		    timings, "total_ms",
 		    (double)(long)(r->total_seconds * 1000));
 	}
+	dbh_secrets_scrub_json(root);
 	out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;

@@ -23,6 +23,8 @@
 #include "dbhook/config.h"
 #include "dbhook/http.h"
 #include "dbhook/sbuf.h"
+#include "dbhook/secrets.h"
+#include "dbhook/suphost.h"
 #include "dbhook/vault.h"
 
 #define BODY_MAX (1024 * 1024) /* bytes of an answer we keep */
@@ -45,83 +47,6 @@ enum {
 	REQ_ALLOW_404 = 2   /* the caller handles 404 itself */
 };
 
-/* ---- project refs ---------------------------------------------------- */
-
-static int valid_ref(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > DBH_SUPABASE_REF_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
-}
-
-static int ends_with(const char *s, size_t n, const char *suffix)
-{
-	size_t k = strlen(suffix);
-
-	return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
-
-static int put_ref(const char *s, size_t n, char *ref, size_t refsz)
-{
-	if (!valid_ref(s, n) || n + 1 > refsz)
-		return 0;
-	memcpy(ref, s, n);
-	ref[n] = '\0';
-	return 1;
-}
-
-int dbh_supabase_ref(const char *host, const char *user, char *ref,
-		     size_t refsz)
-{
-	char h[256];
-	size_t n, i;
-
-	if (!ref || refsz == 0)
-		return 0;
-	ref[0] = '\0';
-	if (!host)
-		return 0;
-	n = strlen(host);
-	if (n == 0 || n >= sizeof(h))
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)host[i];
-
-		if (!isalnum(c) && c != '.' && c != '-')
-			return 0; /* IPv6 literals, brackets, spaces, ... */
-		h[i] = (char)tolower(c);
-	}
-	if (h[n - 1] == '.')
-		n--;
-	h[n] = '\0';
-
-	if (ends_with(h, n, ".pooler.supabase.com")) {
-		const char *dot;
-
-		/* The shared pooler: the tenant is in the user name. */
-		if (n == strlen(".pooler.supabase.com") || h[0] == '.' || !user)
-			return 0;
-		dot = strrchr(user, '.');
-		if (!dot || dot == user)
-			return 0;
-		return put_ref(dot + 1, strlen(dot + 1), ref, refsz);
-	}
-	if (ends_with(h, n, ".supabase.co")) {
-		size_t k = n - strlen(".supabase.co");
-
-		if (k > 3 && memcmp(h, "db.", 3) == 0)
-			return put_ref(h + 3, k - 3, ref, refsz);
-		return put_ref(h, k, ref, refsz);
-	}
-	return 0;
-}
-
 /* ---- configuration --------------------------------------------------- */
 
 void dbh_supabase_init(struct dbh_supabase *sb)
@@ -132,6 +57,8 @@ void dbh_supabase_init(struct dbh_supabase *sb)
 	sb->api_url = cfg->supabase_api_url ? cfg->supabase_api_url
 					    : DBH_SUPABASE_API_DEFAULT;
 	sb->token = cfg->supabase_token;
+	if (sb->token)
+		dbh_secrets_add(sb->token, strlen(sb->token));
 	sb->deadline = 0;
 	sb->request_timeout_s = 10;
 	sb->poll_interval_s = 5;
@@ -188,31 +115,6 @@ static void excerpt(const char *in, size_t inlen, char *out, size_t outsz)
 		strcat(out, "...");
 }
 
-/* Replaces every occurrence of `secret` in `s` by "***". */
-static void scrub(char *s, const char *secret)
-{
-	size_t k = secret ? strlen(secret) : 0;
-	char *p;
-
-	if (k < 4)
-		return;
-	while ((p = strstr(s, secret)) != NULL) {
-		memcpy(p, "***", 3);
-		memmove(p + 3, p + k, strlen(p + k) + 1);
-	}
-}
-
-static int scrubbed(const struct dbh_supabase *sb, struct dbh_error *err,
-		    int rc)
-{
-	if (rc && sb->token) {
-		scrub(err->message, sb->token);
-		scrub(err->detail, sb->token);
-		scrub(err->hint, sb->token);
-	}
-	return rc;
-}
-
 /* The API base URL for messages: any user-info is replaced by ***. */
 static void show_url(const char *url, char *out, size_t outsz)
 {
@@ -243,7 +145,6 @@ static void show_url(const char *url, char *out, size_t outsz)
  * itself is scrubbed from every line as a second guard. */
 static void debug_line(void *ud, char dir, const char *line, size_t n)
 {
-	const char *token = ud;
 	char buf[1024 + 8]; /* room for " ***" after a cut line */
 	const char *a;
 	size_t i;
@@ -263,7 +164,8 @@ static void debug_line(void *ud, char dir, const char *line, size_t n)
 			break;
 		}
 	}
-	scrub(buf, token);
+	(void)ud;
+	dbh_secrets_scrub(buf);
 	fprintf(stderr, "%c %s\n", dir, buf);
 }
 
@@ -294,7 +196,6 @@ static enum dbh_http_result http_once(const struct dbh_supabase *sb,
 	snprintf(auth, authsz, "Authorization: Bearer %s", sb->token);
 	if (dbh_config()->http_debug) {
 		rq.trace = debug_line;
-		rq.trace_ud = (void *)sb->token;
 	}
 	rc = dbh_http_send(&rq, r);
 	dbh_secret_wipe(auth, authsz);
@@ -600,6 +501,9 @@ static int check_args(const struct dbh_supabase *sb, const char *ref,
 		dbh_error_hint(err, "%s", TOKEN_HINT);
 		return DBH_EUSAGE;
 	}
+	/* Also a token set after dbh_supabase_init: the API's answers and
+	 * libcurl's errors may echo it. */
+	dbh_secrets_add(sb->token, strlen(sb->token));
 	for (p = sb->token; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			break;
@@ -613,7 +517,7 @@ static int check_args(const struct dbh_supabase *sb, const char *ref,
 		dbh_error_hint(err, "%s", TOKEN_HINT);
 		return DBH_EUSAGE;
 	}
-	if (!ref || !valid_ref(ref, strlen(ref))) {
+	if (!ref || !dbh_suphost_valid_ref(ref, strlen(ref))) {
 		char shown[EXCERPT_MAX + 8];
 
 		excerpt(ref ? ref : "", ref ? strlen(ref) : 0, shown,
@@ -694,8 +598,7 @@ int dbh_supabase_status(const struct dbh_supabase *sb, const char *ref,
 {
 	int transient;
 
-	return scrubbed(sb, err,
-			get_status(sb, ref, status, statussz, &transient, err));
+	return get_status(sb, ref, status, statussz, &transient, err);
 }
 
 int dbh_supabase_restore(const struct dbh_supabase *sb, const char *ref,
@@ -721,7 +624,7 @@ int dbh_supabase_restore(const struct dbh_supabase *sb, const char *ref,
 				    "paused.");
 	}
 	dbh_http_response_free(&r);
-	return scrubbed(sb, err, rc);
+	return rc;
 }
 
 /* GET .../health?services=db,pooler. Sets *healthy, and `summary` to
@@ -797,11 +700,9 @@ static int is_one_of(const char *s, const char *const *list)
 
 /* A transient API failure while waiting: reported once per distinct
  * message, remembered for the final error, then cleared. */
-static void note_problem(const struct dbh_supabase *sb,
-			 const struct dbh_reporter *rep, struct dbh_error *err,
+static void note_problem(const struct dbh_reporter *rep, struct dbh_error *err,
 			 char *last_problem, size_t sz)
 {
-	scrub(err->message, sb->token);
 	if (strcmp(err->message, last_problem) != 0) {
 		snprintf(last_problem, sz, "%s", err->message);
 		dbh_report(rep, DBH_NOTE, "%s; still waiting", err->message);
@@ -871,7 +772,7 @@ static int wait_healthy(const struct dbh_supabase *sb, const char *ref,
 			if (rc && !transient)
 				return rc;
 			if (rc) {
-				note_problem(sb, rep, err, problem,
+				note_problem(rep, err, problem,
 					     sizeof(problem));
 			} else {
 				problem[0] = '\0';
@@ -890,7 +791,7 @@ static int wait_healthy(const struct dbh_supabase *sb, const char *ref,
 			if (rc && !transient)
 				return rc;
 			if (rc) {
-				note_problem(sb, rep, err, problem,
+				note_problem(rep, err, problem,
 					     sizeof(problem));
 			} else if (healthy) {
 				dbh_report(rep, DBH_INFO,
@@ -937,5 +838,5 @@ int dbh_supabase_wait_healthy(const struct dbh_supabase *sb, const char *ref,
 			      const struct dbh_reporter *rep,
 			      struct dbh_error *err)
 {
-	return scrubbed(sb, err, wait_healthy(sb, ref, rep, err));
+	return wait_healthy(sb, ref, rep, err);
 }

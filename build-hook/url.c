@@ -1,11 +1,12 @@
-/* url.c - database URLs: parsing, Prisma parameters, redaction.
+/* url.c - database URLs: parsing and Prisma's parameters.
  *
  * libpq does the parsing (PQconninfoParse): URIs, percent-decoding, IPv6
  * hosts, host lists and key=value strings. This file only prepares the
  * input libpq would refuse (Prisma's query parameters, an unencoded "@" in
- * the password, an upper-case scheme), and makes sure no password reaches a
- * message: every printed URL goes through dbh_url_redact, every libpq
- * message through scrub_libpq_message.
+ * the password, an upper-case scheme). Secrets are secrets.c's: every
+ * spelling of the password is registered there as soon as it is found,
+ * every URL shown goes through dbh_url_redact, every libpq message through
+ * dbh_url_scrub_libpq.
  */
 #include "dbhook/url.h"
 
@@ -19,375 +20,16 @@
 
 #include <libpq-fe.h>
 
+#include "dbhook/secrets.h"
 #include "dbhook/vault.h"
 
 #define WS " \t\r\n\f\v"
-#define MASK "***"
 #define URL_FORM "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
 #define PCT_HINT                                                               \
 	"Percent-encode special characters in the user name and password: "    \
 	"\"@\" as %40, \":\" as %3A, \"/\" as %2F, \"%\" as %25, "             \
 	"\"#\" as %23, \"?\" as %3F."
 #define SHOWN_MAX 160 /* characters of a redacted URL in a message */
-
-/* ---- a growing string that wipes what it drops ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *np;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		/* Not realloc: the old block may hold a password and must be
-		 * wiped, which realloc would not do. */
-		np = malloc(cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		if (b->p) {
-			memcpy(np, b->p, b->len);
-			dbh_secret_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_adds(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void sb_wipe(struct sbuf *b)
-{
-	if (b->p) {
-		dbh_secret_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static void wipe_free(char *s)
-{
-	if (s) {
-		dbh_secret_wipe(s, strlen(s));
-		free(s);
-	}
-}
-
-/* ---- where the secrets are: shared by redaction and error scrubbing ----
- *
- * Both work on spans of the input that must not be shown. The rules are
- * deliberately wider than libpq's parser: a password may hold an unencoded
- * "@", "/", "?" or a space, and an input that is not well formed is exactly
- * the one that ends up in an error message.
- */
-
-#define MAX_SPANS 16
-
-struct spans {
-	size_t n;
-	size_t start[MAX_SPANS], end[MAX_SPANS]; /* end may be SIZE_MAX */
-};
-
-static void span_add(struct spans *sp, size_t start, size_t end)
-{
-	if (end <= start)
-		return;
-	if (sp->n == MAX_SPANS) {
-		/* Out of room: hide everything from here on, not less. */
-		size_t last = MAX_SPANS - 1;
-
-		if (start < sp->start[last])
-			sp->start[last] = start;
-		sp->end[last] = SIZE_MAX;
-		return;
-	}
-	sp->start[sp->n] = start;
-	sp->end[sp->n] = end;
-	sp->n++;
-}
-
-static int span_covers(const struct spans *sp, size_t i)
-{
-	for (size_t k = 0; k < sp->n; k++)
-		if (i >= sp->start[k] && i < sp->end[k])
-			return 1;
-	return 0;
-}
-
-static int span_overlaps(const struct spans *sp, size_t start, size_t end)
-{
-	for (size_t k = 0; k < sp->n; k++)
-		if (start < sp->end[k] && sp->start[k] < end)
-			return 1;
-	return 0;
-}
-
-/* Length of "scheme://" at the start of `s` (RFC 3986 scheme characters),
- * or 0. */
-static size_t scheme_len(const char *s)
-{
-	size_t n = 0;
-
-	if (!isalpha((unsigned char)s[0]))
-		return 0;
-	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' ||
-	       s[n] == '.')
-		n++;
-	return strncmp(s + n, "://", 3) == 0 ? n + 3 : 0;
-}
-
-/* Whether a key may hold a secret, for hiding: any name with "pass",
- * "secret", "token" or "key" in it (password, sslpassword, Accelerate's
- * api_key; a file name in sslkey or passfile is hidden for nothing). In a
- * URL a key holding "%" may decode to "password", and decoding is libpq's
- * job, so it counts as one too. */
-static int secret_key(const char *k, size_t n, int in_url)
-{
-	static const char *const words[] = {"pass", "secret", "token", "key"};
-	char low[32];
-	size_t i;
-
-	if (in_url && memchr(k, '%', n))
-		return 1;
-	if (n >= sizeof(low))
-		return 1; /* an odd name: hide more, not less */
-	for (i = 0; i < n; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[n] = '\0';
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(low, words[i]))
-			return 1;
-	return 0;
-}
-
-/* One token of a key=value string, cut the way libpq's
- * parse_connection_string cuts it. */
-struct kv_tok {
-	const char *key;
-	size_t klen;
-	int has_eq;
-	const char *vtok; /* the value as written, quotes included */
-	const char *val;  /* inside the quotes, escapes still in */
-	size_t vlen;
-	const char *end; /* just after the token */
-};
-
-static int kv_next(const char **pos, struct kv_tok *t)
-{
-	const char *p = *pos + strspn(*pos, WS);
-	const char *q;
-
-	memset(t, 0, sizeof(*t));
-	if (!*p)
-		return 0;
-	t->key = p;
-	while (*p && !isspace((unsigned char)*p) && *p != '=')
-		p++;
-	t->klen = (size_t)(p - t->key);
-	q = p + strspn(p, WS);
-	if (*q != '=') {
-		t->end = p;
-		*pos = p;
-		return 1;
-	}
-	t->has_eq = 1;
-	p = q + 1;
-	p += strspn(p, WS);
-	t->vtok = p;
-	if (*p == '\'') {
-		t->val = ++p;
-		while (*p && *p != '\'') {
-			if (*p == '\\' && p[1])
-				p++;
-			p++;
-		}
-		t->vlen = (size_t)(p - t->val);
-		if (*p)
-			p++;
-	} else {
-		t->val = p;
-		while (*p && !isspace((unsigned char)*p)) {
-			if (*p == '\\' && p[1])
-				p++;
-			p++;
-		}
-		t->vlen = (size_t)(p - t->val);
-	}
-	t->end = p;
-	*pos = p;
-	return 1;
-}
-
-/* Whether `p` starts a `keyword =` token. */
-static int looks_like_key(const char *p)
-{
-	size_t n = 0;
-
-	while (isalnum((unsigned char)p[n]) || p[n] == '_')
-		n++;
-	return n > 0 && p[n + strspn(p + n, WS)] == '=';
-}
-
-static void url_spans(const char *base, const char *rest, struct spans *sp)
-{
-	const char *at = strrchr(rest, '@');
-	const char *k;
-	size_t klen;
-
-	/* The password runs from the first ":" to the LAST "@": whatever an
-	 * unencoded "@", "/" or "?" in it does to the parser, nothing of it
-	 * is left out. A query value holding "@" only hides more. */
-	if (at) {
-		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-
-		if (colon)
-			span_add(sp, (size_t)(colon + 1 - base),
-				 (size_t)(at - base));
-	}
-	/* A password= query parameter hides the rest of the URL: its value
-	 * may hold an unencoded "&", so where it ends is a guess. */
-	for (k = rest; *k; k++) {
-		if (*k != '?' && *k != '&')
-			continue;
-		klen = strcspn(k + 1, "=&");
-		if (k[1 + klen] == '=' && secret_key(k + 1, klen, 1)) {
-			span_add(sp, (size_t)(k + 2 + klen - base), SIZE_MAX);
-			break;
-		}
-	}
-}
-
-static void kv_spans(const char *base, const char *p, struct spans *sp)
-{
-	const char *pos = p, *colon, *at, *e, *t;
-	struct kv_tok tok;
-
-	while (kv_next(&pos, &tok)) {
-		if (!tok.has_eq || !secret_key(tok.key, tok.klen, 0))
-			continue;
-		/* `password=my secret` gives libpq "my" and then the stray
-		 * token "secret": words up to the next `key=` belong to the
-		 * password as far as hiding goes. */
-		e = tok.end;
-		for (;;) {
-			t = e + strspn(e, WS);
-			if (!*t || looks_like_key(t))
-				break;
-			e = t + strcspn(t, WS);
-		}
-		span_add(sp, (size_t)(tok.vtok - base), (size_t)(e - base));
-		pos = e;
-	}
-	/* Not a URL, yet "x:y@z": a URL without its scheme, a quoted URL,
-	 * a URL inside a value. Hide as if it were one. */
-	colon = strchr(p, ':');
-	at = strrchr(p, '@');
-	if (colon && at && colon < at)
-		span_add(sp, (size_t)(colon + 1 - base), (size_t)(at - base));
-}
-
-static void find_spans(const char *s, struct spans *sp)
-{
-	const char *p = s + strspn(s, WS);
-	size_t sl = scheme_len(p);
-
-	sp->n = 0;
-	if (sl)
-		url_spans(s, p + sl, sp);
-	else
-		kv_spans(s, p, sp);
-}
-
-/* Writes `s` with its spans replaced by "***"; returns the full length, as
- * snprintf does, so a caller can size a buffer. */
-static size_t redact_spans(const char *s, const struct spans *sp, char *out,
-			   size_t outsz)
-{
-	size_t len = 0, i, k;
-	int hidden = 0;
-
-	for (i = 0; s[i]; i++) {
-		const char *piece = s + i;
-		size_t n = 1;
-
-		if (span_covers(sp, i)) {
-			if (hidden)
-				continue;
-			hidden = 1;
-			piece = MASK;
-			n = strlen(MASK);
-		} else {
-			hidden = 0;
-		}
-		for (k = 0; k < n; k++, len++)
-			if (out && len + 1 < outsz)
-				out[len] = piece[k];
-	}
-	if (out && outsz)
-		out[len < outsz ? len : outsz - 1] = '\0';
-	return len;
-}
-
-char *dbh_url_redact(const char *url, char *out, size_t outsz)
-{
-	struct spans sp;
-
-	if (!out || !outsz)
-		return out;
-	if (!url) {
-		out[0] = '\0';
-		return out;
-	}
-	find_spans(url, &sp);
-	redact_spans(url, &sp, out, outsz);
-	return out;
-}
-
-static char *redact_dup(const char *s)
-{
-	struct spans sp;
-	size_t n;
-	char *out;
-
-	find_spans(s, &sp);
-	n = redact_spans(s, &sp, NULL, 0);
-	out = malloc(n + 1);
-	if (out)
-		redact_spans(s, &sp, out, n + 1);
-	return out;
-}
-
-/* The redacted input, cut to a length that fits a one-line message. */
-static const char *shown(const char *s, char *buf, size_t bufsz)
-{
-	char tmp[SHOWN_MAX + 1];
-	struct spans sp;
-	size_t n;
-
-	find_spans(s, &sp);
-	n = redact_spans(s, &sp, tmp, sizeof(tmp));
-	if (n >= sizeof(tmp))
-		memcpy(tmp + sizeof(tmp) - 4, "...", 4);
-	snprintf(buf, bufsz, "%s", tmp);
-	return buf;
-}
 
 /* ---- errors ---- */
 
@@ -399,7 +41,7 @@ __attribute__((format(printf, 4, 5))) static int fail(struct dbh_error *err,
 	char buf[SHOWN_MAX + 8];
 
 	dbh_error_set(err, DBH_EUSAGE, "invalid database URL \"%s\"",
-		      shown(input, buf, sizeof(buf)));
+		      dbh_url_shown(input, buf, sizeof(buf)));
 	if (fmt) {
 		va_list ap;
 
@@ -433,119 +75,6 @@ static int fail_oom(struct dbh_error *err)
 			     "out of memory while reading the database URL");
 }
 
-/* Replaces every `from` in `b` with `to`. */
-static void sb_replace(struct sbuf *b, const char *from, const char *to)
-{
-	struct sbuf o = {0};
-	size_t flen = strlen(from);
-	const char *p, *hit;
-
-	if (!flen || !b->p || !strstr(b->p, from))
-		return;
-	for (p = b->p; (hit = strstr(p, from)); p = hit + flen) {
-		sb_addn(&o, p, (size_t)(hit - p));
-		sb_adds(&o, to);
-	}
-	sb_adds(&o, p);
-	if (o.oom) {
-		/* Cannot rewrite: show nothing rather than the secret. */
-		sb_wipe(&o);
-		b->len = 0;
-		b->p[0] = '\0';
-		return;
-	}
-	sb_wipe(b);
-	*b = o;
-}
-
-/* Whether the quoted text `t` of a libpq message may be shown: it must be
- * a piece of the input that lies wholly outside the secret spans. */
-static int quote_is_safe(const char *t, size_t n, const char *src,
-			 const struct spans *sp)
-{
-	const char *p, *hit;
-	int found = 0;
-
-	if (n == 0 || (n == 1 && strchr("=:/[]@,\001", t[0])))
-		return 1; /* libpq's syntax characters, the whole input */
-	if (memchr(t, '\001', n) || memmem(t, n, MASK, strlen(MASK)))
-		return 0;
-	for (p = src; (hit = memmem(p, strlen(p), t, n)); p = hit + 1) {
-		found = 1;
-		if (span_overlaps(sp, (size_t)(hit - src),
-				  (size_t)(hit - src) + n))
-			return 0;
-	}
-	return found;
-}
-
-/* libpq's parse errors echo what they choke on: a token ("invalid
- * percent-encoded token: \"p%zzw\"", that is the password), a stray word
- * of a key=value string, or the whole URI. Only text that is provably not
- * secret is kept: the whole string becomes its redacted form, the secret
- * spans and raw passwords become "***", and every quoted piece that is not
- * found outside the spans is hidden too. */
-static void scrub_libpq_message(char *dst, size_t dstsz, const char *msg,
-				const char *input, const char *lib,
-				char *const *secrets, size_t nsecrets)
-{
-	struct spans lsp;
-	struct sbuf b = {0}, o = {0};
-	char *red = NULL;
-	const char *p, *q, *close;
-	size_t i;
-
-	find_spans(lib, &lsp);
-	sb_adds(&b, msg ? msg : "out of memory");
-	/* A placeholder for the whole string first, so that the next step
-	 * cannot cut it into pieces. */
-	sb_replace(&b, lib, "\001");
-	sb_replace(&b, input, "\001");
-	for (i = 0; i < nsecrets; i++)
-		sb_replace(&b, secrets[i], MASK);
-	for (i = 0; i < lsp.n; i++) {
-		size_t end = lsp.end[i] == SIZE_MAX ? strlen(lib) : lsp.end[i];
-		struct sbuf piece = {0};
-
-		sb_addn(&piece, lib + lsp.start[i], end - lsp.start[i]);
-		if (piece.p)
-			sb_replace(&b, piece.p, MASK);
-		sb_wipe(&piece);
-	}
-	for (p = b.p ? b.p : ""; *p; p = close + 1) {
-		q = strchr(p, '"');
-		if (!q) {
-			sb_adds(&o, p);
-			break;
-		}
-		sb_addn(&o, p, (size_t)(q + 1 - p));
-		close = strchr(q + 1, '"');
-		if (!close)
-			close = q + 1 + strlen(q + 1);
-		if (quote_is_safe(q + 1, (size_t)(close - q - 1), lib, &lsp))
-			sb_addn(&o, q + 1, (size_t)(close - q - 1));
-		else
-			sb_adds(&o, MASK);
-		if (!*close)
-			break;
-		sb_adds(&o, "\"");
-	}
-	if (b.oom)
-		o.oom = 1;
-	sb_wipe(&b);
-	red = redact_dup(input);
-	if (o.p && red)
-		sb_replace(&o, "\001", red);
-	free(red);
-	while (o.len && (o.p[o.len - 1] == '\n' || o.p[o.len - 1] == ' '))
-		o.p[--o.len] = '\0';
-	if (o.oom || !o.p || strchr(o.p, '\001'))
-		snprintf(dst, dstsz, "libpq could not read it.");
-	else
-		snprintf(dst, dstsz, "%s", o.p);
-	sb_wipe(&o);
-}
-
 /* ---- the result ---- */
 
 __attribute__((format(printf, 3, 4))) static int
@@ -574,36 +103,6 @@ add_note(struct dbh_conninfo *ci, int warn, const char *fmt, ...)
 	return 0;
 }
 
-/* Keeps a spelling of a secret for dbh_conninfo_scrub, longest first so
- * that a shorter one never cuts a longer one apart. */
-static int add_secret(struct dbh_conninfo *ci, const char *s, size_t n)
-{
-	char **v;
-	char *copy;
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < ci->nsecrets; i++)
-		if (strlen(ci->secrets[i]) == n &&
-		    memcmp(ci->secrets[i], s, n) == 0)
-			return 0;
-	copy = strndup(s, n);
-	if (!copy)
-		return -1;
-	v = realloc(ci->secrets, (ci->nsecrets + 1) * sizeof(*v));
-	if (!v) {
-		wipe_free(copy);
-		return -1;
-	}
-	ci->secrets = v;
-	for (i = ci->nsecrets; i > 0 && strlen(v[i - 1]) < n; i--)
-		v[i] = v[i - 1];
-	v[i] = copy;
-	ci->nsecrets++;
-	return 0;
-}
-
 static int is_secret_keyword(const char *kw)
 {
 	return strcmp(kw, "password") == 0 || strcmp(kw, "sslpassword") == 0;
@@ -618,14 +117,11 @@ void dbh_conninfo_release(struct dbh_conninfo *ci)
 	for (i = 0; i < ci->n; i++) {
 		/* Every value, not only the password: cheaper than being
 		 * wrong about which ones matter. */
-		wipe_free(ci->values ? ci->values[i] : NULL);
+		dbh_wipe_free(ci->values ? ci->values[i] : NULL);
 		free(ci->keywords ? ci->keywords[i] : NULL);
 	}
 	free(ci->keywords);
 	free(ci->values);
-	for (i = 0; i < ci->nsecrets; i++)
-		wipe_free(ci->secrets[i]);
-	free(ci->secrets);
 	for (i = 0; i < ci->nnotes; i++)
 		free(ci->notes[i]);
 	free(ci->notes);
@@ -652,9 +148,11 @@ int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
 
 	if (!v)
 		return -1;
+	if (is_secret_keyword(keyword))
+		dbh_secrets_add(value, strlen(value));
 	for (i = 0; i < ci->n; i++) {
 		if (strcmp(ci->keywords[i], keyword) == 0) {
-			wipe_free(ci->values[i]);
+			dbh_wipe_free(ci->values[i]);
 			ci->values[i] = v;
 			return 0;
 		}
@@ -668,7 +166,7 @@ int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
 		ci->values = nv;
 	if (!k || !nk || !nv) {
 		free(k);
-		wipe_free(v);
+		dbh_wipe_free(v);
 		return -1;
 	}
 	nk[ci->n] = k;
@@ -679,54 +177,32 @@ int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
 	return 0;
 }
 
-/* Replaces every `s` in `text` without growing it: "***", or fewer stars
- * for a shorter secret. */
-static void scrub_one(char *text, const char *s)
+static int host_is_local(const char *h)
 {
-	size_t n = strlen(s), m;
-	char *p = text, *hit;
-
-	if (!n)
-		return;
-	m = n < strlen(MASK) ? n : strlen(MASK);
-	while ((hit = strstr(p, s))) {
-		size_t tail = strlen(hit + n);
-
-		memset(hit, '*', m);
-		memmove(hit + m, hit + n, tail + 1);
-		p = hit + m;
-	}
+	return !*h || *h == '/' || *h == '@' || strcmp(h, "localhost") == 0 ||
+	       strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
 }
 
-void dbh_conninfo_scrub(const struct dbh_conninfo *ci, char *text)
+int dbh_conninfo_is_local(const struct dbh_conninfo *ci)
 {
-	size_t i;
+	const char *hosts = dbh_conninfo_get(ci, "host");
+	char one[256];
 
-	size_t len, max = 0;
+	if (!hosts)
+		hosts = dbh_conninfo_get(ci, "hostaddr");
+	if (!hosts)
+		return 1; /* libpq's default: the local Unix socket */
+	while (*hosts) {
+		size_t len = strcspn(hosts, ",");
 
-	if (!ci || !text)
-		return;
-	/* The current values count too: a later dbh_conninfo_set may have
-	 * replaced the password the URL gave. Longest first, so that a
-	 * shorter spelling never cuts a longer one apart. */
-	for (i = 0; i < ci->n; i++)
-		if (is_secret_keyword(ci->keywords[i]) &&
-		    strlen(ci->values[i]) > max)
-			max = strlen(ci->values[i]);
-	if (ci->nsecrets && strlen(ci->secrets[0]) > max)
-		max = strlen(ci->secrets[0]);
-	/* A password of 1-3 bytes cannot be hidden in prose without
-	 * garbling every word that contains its letters ("*ort 1 failed"),
-	 * and protects nothing anyway: such passwords are not scrubbed. */
-	for (len = max; len >= 4; len--) {
-		for (i = 0; i < ci->n; i++)
-			if (is_secret_keyword(ci->keywords[i]) &&
-			    strlen(ci->values[i]) == len)
-				scrub_one(text, ci->values[i]);
-		for (i = 0; i < ci->nsecrets; i++)
-			if (strlen(ci->secrets[i]) == len)
-				scrub_one(text, ci->secrets[i]);
+		snprintf(one, sizeof(one), "%.*s", (int)len, hosts);
+		if (!host_is_local(one))
+			return 0;
+		hosts += len;
+		if (*hosts == ',')
+			hosts++;
 	}
+	return 1;
 }
 
 char *dbh_conninfo_target(const struct dbh_conninfo *ci, char *out,
@@ -780,15 +256,15 @@ static int libpq_knows(const PQconninfoOption *kw, const char *key)
 /* Appends a raw query value. libpq refuses an unencoded "=" in a value
  * (Prisma and browsers accept it, e.g. options=-c search_path=x), so "="
  * is encoded; nothing is decoded here. */
-static void add_query_value(struct sbuf *b, const char *v, size_t n)
+static void add_query_value(struct dbh_wbuf *b, const char *v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (v[i] == '=')
-			sb_adds(b, "%3D");
+			dbh_wbuf_adds(b, "%3D");
 		else
-			sb_addn(b, v + i, 1);
+			dbh_wbuf_addn(b, v + i, 1);
 	}
 }
 
@@ -800,19 +276,19 @@ static void add_query_value(struct sbuf *b, const char *v, size_t n)
  * when memory ran out instead. */
 static char *uri_decode(const char *raw, size_t n, int *oom)
 {
-	struct sbuf b = {0};
+	struct dbh_wbuf b = {0};
 	PQconninfoOption *o, *p;
 	char *msg = NULL, *out = NULL;
 
 	*oom = 0;
-	sb_adds(&b, "postgresql:///?application_name=");
+	dbh_wbuf_adds(&b, "postgresql:///?application_name=");
 	add_query_value(&b, raw, n);
 	if (b.oom) {
 		*oom = 1;
 		return NULL;
 	}
 	o = PQconninfoParse(b.p, &msg);
-	sb_wipe(&b);
+	dbh_wbuf_wipe(&b);
 	if (!o) {
 		if (!msg)
 			*oom = 1;
@@ -864,7 +340,7 @@ static int plain_name(const char *k)
 struct query_ctx {
 	struct dbh_conninfo *ci;
 	const PQconninfoOption *known;
-	struct sbuf out; /* the query handed to libpq, without "?" */
+	struct dbh_wbuf out; /* the query handed to libpq, without "?" */
 	const char *input;
 	struct dbh_error *err;
 	int after_password; /* a password= came earlier in the query */
@@ -874,9 +350,9 @@ static void q_add(struct query_ctx *c, const char *k, size_t klen,
 		  const char *v, size_t vlen)
 {
 	if (c->out.len)
-		sb_adds(&c->out, "&");
-	sb_addn(&c->out, k, klen);
-	sb_adds(&c->out, "=");
+		dbh_wbuf_adds(&c->out, "&");
+	dbh_wbuf_addn(&c->out, k, klen);
+	dbh_wbuf_adds(&c->out, "=");
 	add_query_value(&c->out, v, vlen);
 }
 
@@ -957,8 +433,8 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 	     strncmp(v, "true", 4) == 0)) {
 		if (has_eq) {
 			q_add(c, k, klen, v, vlen);
-			if (is_secret_keyword(key) && add_secret(ci, v, vlen))
-				ret = fail_oom(c->err);
+			if (is_secret_keyword(key))
+				dbh_secrets_add(v, vlen);
 		} else if (add_note(ci, 1,
 				    "ignored parameter \"%s\" without "
 				    "a value",
@@ -977,7 +453,7 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 	if (oom)
 		ret = fail_oom(c->err);
 out:
-	wipe_free(key);
+	dbh_wipe_free(key);
 	return ret;
 }
 
@@ -1043,12 +519,11 @@ static const char *userinfo_end(const char *rest)
 /* Copies the user info of `rest`, up to `u`, with each "@" in it encoded as
  * %40, and records the password in both spellings: either may turn up in
  * libpq's messages. Sets *extra_at when an "@" was encoded. */
-static int copy_userinfo(const char *rest, const char *u,
-			 struct dbh_conninfo *ci, struct sbuf *lib,
+static int copy_userinfo(const char *rest, const char *u, struct dbh_wbuf *lib,
 			 int *extra_at)
 {
 	const char *colon = memchr(rest, ':', (size_t)(u - rest));
-	struct sbuf pw = {0};
+	struct dbh_wbuf pw = {0};
 	const char *p;
 	int ret = 0;
 
@@ -1058,24 +533,24 @@ static int copy_userinfo(const char *rest, const char *u,
 
 		if (*p == '@')
 			*extra_at = 1;
-		sb_addn(lib, piece, n);
+		dbh_wbuf_addn(lib, piece, n);
 		if (colon && p > colon)
-			sb_addn(&pw, piece, n);
+			dbh_wbuf_addn(&pw, piece, n);
 	}
 	if (lib->oom || pw.oom)
 		ret = -1;
-	else if (colon && add_secret(ci, colon + 1, (size_t)(u - colon - 1)))
-		ret = -1;
-	else if (pw.p && add_secret(ci, pw.p, pw.len))
-		ret = -1;
-	sb_wipe(&pw);
+	if (colon)
+		dbh_secrets_add(colon + 1, (size_t)(u - colon - 1));
+	if (pw.p)
+		dbh_secrets_add(pw.p, pw.len);
+	dbh_wbuf_wipe(&pw);
 	return ret;
 }
 
 /* Turns the URL into one libpq accepts: lower-case scheme, "@" in the
  * user info encoded, the query filtered. Records the raw password. */
 static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
-		       struct sbuf *lib, struct dbh_error *err)
+		       struct dbh_wbuf *lib, struct dbh_error *err)
 {
 	const char *rest = input + sl, *u, *host, *q;
 	size_t hostlen;
@@ -1090,20 +565,20 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 			    "An \"@\" follows the host name; the password "
 			    "probably holds an unencoded \"/\" or \"@\".");
 
-	sb_adds(lib, "postgresql://");
+	dbh_wbuf_adds(lib, "postgresql://");
 	if (u) {
 		int extra_at = 0;
 
-		if (copy_userinfo(rest, u, ci, lib, &extra_at))
+		if (copy_userinfo(rest, u, lib, &extra_at))
 			return fail_oom(err);
-		sb_adds(lib, "@");
+		dbh_wbuf_adds(lib, "@");
 		if (extra_at && add_note(ci, 1,
 					 "the user name or password holds an "
 					 "unencoded \"@\"; percent-encode it "
 					 "as %%40"))
 			return fail_oom(err);
 	}
-	sb_addn(lib, host, hostlen);
+	dbh_wbuf_addn(lib, host, hostlen);
 	if (q) {
 		struct query_ctx c = {0};
 
@@ -1116,10 +591,10 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 		ret = filter_query(&c, q + 1);
 		PQconninfoFree((PQconninfoOption *)c.known);
 		if (!ret && c.out.len) {
-			sb_adds(lib, "?");
-			sb_adds(lib, c.out.p);
+			dbh_wbuf_adds(lib, "?");
+			dbh_wbuf_adds(lib, c.out.p);
 		}
-		sb_wipe(&c.out);
+		dbh_wbuf_wipe(&c.out);
 	}
 	if (!ret && lib->oom)
 		ret = fail_oom(err);
@@ -1128,19 +603,16 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 
 /* The raw password values of a key=value string, as libpq will cut them
  * (escapes still in, as a message may echo them). */
-static int kv_secrets(const char *s, struct dbh_conninfo *ci)
+static void kv_secrets(const char *s)
 {
-	struct kv_tok t;
+	struct dbh_kv_tok t;
 	const char *pos = s;
 
-	while (kv_next(&pos, &t))
+	while (dbh_kv_next(&pos, &t))
 		if (t.has_eq &&
 		    ((t.klen == 8 && strncmp(t.key, "password", 8) == 0) ||
-		     (t.klen == 11 &&
-		      strncmp(t.key, "sslpassword", 11) == 0)) &&
-		    add_secret(ci, t.val, t.vlen))
-			return -1;
-	return 0;
+		     (t.klen == 11 && strncmp(t.key, "sslpassword", 11) == 0)))
+			dbh_secrets_add(t.val, t.vlen);
 }
 
 static int valid_ports(const char *ports)
@@ -1187,14 +659,13 @@ static int take_options(PQconninfoOption *opts, struct dbh_conninfo *ci,
 		ci->values[ci->n] = strdup(o->val);
 		if (!ci->keywords[ci->n] || !ci->values[ci->n]) {
 			free(ci->keywords[ci->n]);
-			wipe_free(ci->values[ci->n]);
+			dbh_wipe_free(ci->values[ci->n]);
 			ci->keywords[ci->n] = ci->values[ci->n] = NULL;
 			return fail_oom(err);
 		}
 		ci->n++;
-		if (is_secret_keyword(o->keyword) &&
-		    add_secret(ci, o->val, strlen(o->val)))
-			return fail_oom(err);
+		if (is_secret_keyword(o->keyword))
+			dbh_secrets_add(o->val, strlen(o->val));
 	}
 	/* Not quoted: with a "/" in the password the port is a piece of it
 	 * ("postgresql://app:pa/ss@host/db" reads port "pa"). */
@@ -1230,7 +701,8 @@ static int bad_scheme(const char *input, size_t sl, struct dbh_error *err)
 
 	dbh_error_set(err, DBH_EUSAGE,
 		      "unsupported scheme \"%.*s\" in database URL \"%s\"",
-		      n > 32 ? 32 : n, input, shown(input, buf, sizeof(buf)));
+		      n > 32 ? 32 : n, input,
+		      dbh_url_shown(input, buf, sizeof(buf)));
 	if (strncasecmp(input, "prisma+postgres://", 18) == 0)
 		dbh_error_detail(err, "A prisma+postgres:// URL reaches Prisma "
 				      "Postgres through Prisma's own protocol; "
@@ -1347,7 +819,7 @@ static int check_values(const struct dbh_conninfo *ci, struct dbh_error *err)
 int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		  struct dbh_error *err)
 {
-	struct sbuf lib = {0};
+	struct dbh_wbuf lib = {0};
 	PQconninfoOption *opts = NULL;
 	char *input = NULL, *msg = NULL, *end;
 	const char *start;
@@ -1370,7 +842,7 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 	while (end > input && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 
-	ci->redacted = redact_dup(input);
+	ci->redacted = dbh_url_redact_dup(input);
 	if (!ci->redacted) {
 		ret = fail_oom(err);
 		goto out;
@@ -1382,7 +854,7 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 			   "The value starts with a quote.");
 		goto out;
 	}
-	sl = scheme_len(input);
+	sl = dbh_url_scheme_len(input);
 	if (sl) {
 		if (strncasecmp(input, "postgres://", 11) != 0 &&
 		    strncasecmp(input, "postgresql://", 13) != 0) {
@@ -1397,11 +869,8 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 				   "It does not start with postgresql://.");
 		goto out;
 	} else {
-		if (kv_secrets(input, ci)) {
-			ret = fail_oom(err);
-			goto out;
-		}
-		sb_adds(&lib, input);
+		kv_secrets(input);
+		dbh_wbuf_adds(&lib, input);
 		if (lib.oom) {
 			ret = fail_oom(err);
 			goto out;
@@ -1422,8 +891,8 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 	}
 	if (!opts) {
 		fail(err, input, PCT_HINT, NULL);
-		scrub_libpq_message(err->detail, sizeof(err->detail), msg,
-				    input, lib.p, ci->secrets, ci->nsecrets);
+		dbh_url_scrub_libpq(err->detail, sizeof(err->detail), msg,
+				    input, lib.p);
 		ret = DBH_EUSAGE;
 		goto out;
 	}
@@ -1438,8 +907,8 @@ out:
 		dbh_secret_wipe(msg, strlen(msg));
 		PQfreemem(msg);
 	}
-	sb_wipe(&lib);
-	wipe_free(input);
+	dbh_wbuf_wipe(&lib);
+	dbh_wipe_free(input);
 	if (ret)
 		dbh_conninfo_release(ci);
 	return ret;

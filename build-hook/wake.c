@@ -40,8 +40,8 @@ enum dbh_wake dbh_wake_supabase(const struct dbh_conninfo *ci, double deadline,
 	host[strcspn(host, ",")] = '\0';
 	dbh_supabase_init(&sb);
 	if (!sb.token || !*sb.token ||
-	    !dbh_supabase_ref(host, dbh_conninfo_get(ci, "user"), ref,
-			      sizeof(ref)))
+	    !dbh_suphost_ref(host, dbh_conninfo_get(ci, "user"), ref,
+			     sizeof(ref)))
 		return DBH_WAKE_NONE;
 	sb.deadline = deadline;
 	dbh_error_clear(&apierr);

@@ -90,7 +90,7 @@ int main(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct rcase *c = &cases[i];
-		int got = dbh_supabase_ref(c->host, c->user, ref, sizeof(ref));
+		int got = dbh_suphost_ref(c->host, c->user, ref, sizeof(ref));
 
 		if (c->ref) {
 			if (!got) {
@@ -106,13 +106,13 @@ int main(void)
 	}
 
 	/* A buffer too small for the ref is a refusal, not a truncation. */
-	ok(dbh_supabase_ref("db." REF ".supabase.co", NULL, ref, 5) == 0 &&
+	ok(dbh_suphost_ref("db." REF ".supabase.co", NULL, ref, 5) == 0 &&
 	       ref[0] == '\0',
 	   "a too-small buffer: refused, empty");
-	ok(dbh_supabase_ref("db." REF ".supabase.co", NULL, ref, 21) == 1 &&
+	ok(dbh_suphost_ref("db." REF ".supabase.co", NULL, ref, 21) == 1 &&
 	       strcmp(ref, REF) == 0,
 	   "a buffer of exactly the ref's size: accepted");
-	ok(dbh_supabase_ref("db." REF ".supabase.co", NULL, ref, 0) == 0,
+	ok(dbh_suphost_ref("db." REF ".supabase.co", NULL, ref, 0) == 0,
 	   "a zero-size buffer: refused");
 	return tap_done();
 }

@@ -42,14 +42,27 @@ struct dbh_connect_opts {
 	double unreachable_s;
 };
 
-/* Connects, retrying network, DNS and start-up failures with exponential
- * back-off and jitter until the deadline (see unreachable_s); a note for
- * the first failure, then one every 10 s; authentication failures and a
- * missing database are not retried. Returns 0, or DBH_EUNREACH with `err`
+/* (connect.c) Connects, retrying network, DNS and start-up failures with
+ * exponential back-off and jitter until the deadline (see unreachable_s); a
+ * note for the first failure, then one every 10 s; authentication failures and
+ * a missing database are not retried. Returns 0, or DBH_EUNREACH with `err`
  * filled by diag.c (cause, detail, hint); no secret ever reaches `err`.
  * Warns when a non-local connection is not encrypted. */
 int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		  const struct dbh_connect_opts *o, struct dbh_error *err);
+
+/* One connection attempt with our application_name, a connect_timeout
+ * that fits the deadline, and encryption required for a remote host
+ * unless the URL says otherwise. The caller checks PQstatus. */
+PGconn *dbh_conn_attempt(const struct dbh_conninfo *ci,
+			 const struct dbh_connect_opts *o);
+
+/* Takes the connected `pg` into `c`: server notices go to the reporter,
+ * the history table's name is fixed, an unencrypted remote connection is
+ * warned about. Returns 0, or an exit code with `err` filled. */
+int dbh_conn_start(struct dbh_conn *c, PGconn *pg,
+		   const struct dbh_conninfo *ci,
+		   const struct dbh_connect_opts *o, struct dbh_error *err);
 
 /* Prepares the session for changes: creates the URL's ?schema= when
  * missing (as Prisma does), sets search_path to it, sets lock_timeout

@@ -37,19 +37,21 @@ int dbh_diag_retryable(enum dbh_connfail kind);
 /* Short name of the kind, for JSON reports ("dns", "auth", …). */
 const char *dbh_diag_name(enum dbh_connfail kind);
 
+/* What connect.c saw, for the diagnosis. */
+struct dbh_connfacts {
+	enum dbh_connfail kind;
+	const char *msg; /* libpq's message of the last attempt */
+	int attempts;
+	double seconds;	      /* from the first attempt to giving up */
+	double gave_up_s;     /* > 0: stopped early because the host looked
+			       * down for this long (--unreachable-timeout) */
+	const char *api_hint; /* what the Supabase API said, or "" */
+};
+
 /* Fills `err` (exit DBH_EUNREACH) for a failed connection: the target in
- * the message, libpq's message (scrubbed of the password) and the number
- * of attempts in the detail, and the hint for this kind and host. */
-int dbh_diag_connect(const struct dbh_conninfo *ci, enum dbh_connfail kind,
-		     const char *msg, int attempts, double seconds,
-		     struct dbh_error *err);
-
-/* Nonzero for "db.<ref>.supabase.co" / "<ref>.supabase.co" /
- * "*.pooler.supabase.com" hosts (case-insensitive). */
-int dbh_diag_is_supabase(const char *host);
-
-/* Nonzero when every host of the connection is loopback or a Unix socket
- * (no encryption needed, no IPv6 trap). */
-int dbh_diag_is_local(const struct dbh_conninfo *ci);
+ * the message, libpq's message and the number of attempts in the detail,
+ * and the hint for this kind and host (with what the API said). */
+int dbh_diag_connect(const struct dbh_conninfo *ci,
+		     const struct dbh_connfacts *f, struct dbh_error *err);
 
 #endif

@@ -49,7 +49,8 @@ void dbh_log_error(const struct dbh_error *err);
 
 /* Copies `in` to `out`, replacing control characters other than newline
  * and tab with '?', so a hostile file name or server message cannot drive
- * the terminal. */
+ * the terminal, and every registered secret with "***" (secrets.h): every
+ * line printed passes here. */
 void dbh_log_sanitize(const char *in, char *out, size_t outsz);
 
 #endif

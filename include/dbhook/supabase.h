@@ -33,11 +33,9 @@
 
 #include "dbhook/error.h"
 #include "dbhook/log.h"
+#include "dbhook/suphost.h" /* DBH_SUPABASE_REF_MAX */
 
 #define DBH_SUPABASE_API_DEFAULT "https://api.supabase.com"
-
-/* Longest project ref accepted (they are 20 lowercase letters today). */
-#define DBH_SUPABASE_REF_MAX 40
 
 /* Without a deadline, dbh_supabase_wait_healthy gives up after this long
  * (a restore usually takes a minute or two; a stuck one takes hours). */
@@ -50,16 +48,6 @@ struct dbh_supabase {
 	double request_timeout_s; /* one HTTP request; default 10 */
 	double poll_interval_s;	  /* between status polls; default 5 */
 };
-
-/* Project ref of a Supabase host: fills `ref` (NUL-terminated) and
- * returns 1 for db.<ref>.supabase.co (direct and dedicated pooler),
- * <ref>.supabase.co, and the shared pooler *.pooler.supabase.com where the
- * ref comes from the user name <role>.<ref> (postgres.<ref>). Host names
- * match case-insensitively, a trailing dot is tolerated; refs must be
- * [a-z0-9]{1,40} (no upper case). Returns 0 for anything else, `ref`
- * then "" (when refsz > 0). `user` may be NULL. */
-int dbh_supabase_ref(const char *host, const char *user, char *ref,
-		     size_t refsz);
 
 /* Fills `sb` from the environment (above), deadline 0, poll interval 5 s.
  * The strings point into the environment: do not setenv them while `sb`

@@ -1,4 +1,4 @@
-/* url.h - database URLs: parsing, Prisma parameters, redaction.
+/* url.h - database URLs: parsing and Prisma's parameters.
  *
  * Accepts postgres:// and postgresql:// URLs (percent-encoding, IPv6 hosts in
  * brackets, several hosts) and libpq key=value strings. The result is a pair
@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "dbhook/error.h"
+#include "dbhook/secrets.h" /* dbh_url_redact */
 
 struct dbh_conninfo {
 	/* NULL-terminated arrays for PQconnectdbParams(keywords, values, 0).
@@ -39,12 +40,6 @@ struct dbh_conninfo {
 	 * never reaches libpq, but it says the target is a transaction pooler,
 	 * which later checks must know before connecting. */
 	int pgbouncer_param;
-
-	/* Private to url.c: the password (and sslpassword) in every spelling
-	 * the input used (percent-encoded, quoted with escapes), longest
-	 * first, for dbh_conninfo_scrub. Wiped by dbh_conninfo_release. */
-	char **secrets;
-	size_t nsecrets;
 };
 
 /* Parses `url`. On success returns 0 and fills `ci` (release it with
@@ -62,21 +57,14 @@ void dbh_conninfo_release(struct dbh_conninfo *ci);
 const char *dbh_conninfo_get(const struct dbh_conninfo *ci,
 			     const char *keyword);
 
-/* Adds or replaces `keyword`. Returns 0, or -1 when out of memory. */
+/* Adds or replaces `keyword` (a password is registered as a secret).
+ * Returns 0, or -1 when out of memory. */
 int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
 		     const char *value);
 
-/* Writes a redacted copy of `url` (URL or key=value form, well formed or
- * not) into `out` (always NUL-terminated, truncated to `outsz`):
- * "postgresql://user:***@host:5432/db", "password=*** host=...". Every
- * message that shows a URL goes through this function. Returns `out`. */
-char *dbh_url_redact(const char *url, char *out, size_t outsz);
-
-/* Replaces, in place, every occurrence of the connection's password (as
- * given and percent-decoded) in `text` with "***". For server and libpq
- * messages that might echo it. The text never grows: a password shorter
- * than three characters becomes as many '*'. */
-void dbh_conninfo_scrub(const struct dbh_conninfo *ci, char *text);
+/* Nonzero when every host of the connection is loopback or a Unix socket
+ * (no encryption needed, no IPv6 trap). */
+int dbh_conninfo_is_local(const struct dbh_conninfo *ci);
 
 /* "host:port" (first host, "localhost" and 5432 by default; "/socket/dir"
  * for a Unix socket) into `out`, for messages. Returns `out`. */
