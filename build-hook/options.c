@@ -498,6 +498,7 @@ static enum dbh_parsed plain_word(struct parse *st, int argc, char **argv,
 		st->o->nwords = 1;
 		return DBH_PARSED_RUN;
 	}
+	(*i)++; /* after --help the loop goes on: never read a word twice */
 	usage(st->err, st->p, st->c, "unexpected argument \"%s\"", word);
 	dbh_error_hint(st->err,
 		       "The database URL and passwords are never taken from "

@@ -346,6 +346,17 @@ static void url_spans(const char *base, const char *rest, struct spans *sp)
 			break;
 		}
 	}
+	/* A key=value word after a space ("mysql://u password=...", a URL
+	 * followed by more words): libpq never reads it, yet it is shown. */
+	for (k = rest; *k; k++) {
+		if (!isspace((unsigned char)*k))
+			continue;
+		klen = strcspn(k + 1, "=" WS);
+		if (k[1 + klen] == '=' && secret_key(k + 1, klen, 0)) {
+			span_add(sp, (size_t)(k + 2 + klen - base), SIZE_MAX);
+			break;
+		}
+	}
 }
 
 static void kv_spans(const char *base, const char *p, struct spans *sp)

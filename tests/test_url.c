@@ -700,6 +700,11 @@ static const struct rcase redact_cases[] = {
      "postgresql://app:***@home"},
     {"several hosts", "postgresql://app:s3cret@h1:1,h2:2/db",
      "postgresql://app:***@h1:1,h2:2/db"},
+    {"another scheme, then a key=value password (found by fuzzing)",
+     "mysql://u password=Kq9Gv2Lm7Wz4", "mysql://u password=***"},
+    {"a URL followed by a key=value password",
+     "postgresql://u@h/db password=Kq9Gv2Lm7Wz4 x",
+     "postgresql://u@h/db password=***"},
 };
 
 static void run_redact_cases(void)
