@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
 #include "dbhook/secrets.h"
@@ -57,13 +58,8 @@ PGconn *dbh_conn_attempt(const struct dbh_conninfo *ci,
 	if (per_try <= 0 || per_try > left)
 		per_try = left < 2 ? 2 : (int)left; /* libpq's minimum is 2 */
 	snprintf(timeout, sizeof(timeout), "%d", per_try);
-	kw = calloc(ci->n + 5, sizeof(*kw));
-	val = calloc(ci->n + 5, sizeof(*val));
-	if (!kw || !val) {
-		free(kw);
-		free(val);
-		return NULL;
-	}
+	kw = dbh_xcalloc(ci->n + 5, sizeof(*kw));
+	val = dbh_xcalloc(ci->n + 5, sizeof(*val));
 	for (size_t i = 0; i < ci->n; i++) {
 		/* Ours names the deploy for lock holders; the timeout is
 		 * ours to fit the budget. */
@@ -98,19 +94,23 @@ PGconn *dbh_conn_attempt(const struct dbh_conninfo *ci,
 	return pg;
 }
 
-static int set_table(struct dbh_conn *c)
+/* NULL from PQescapeIdentifier is ambiguous (memory, or a name that is
+ * not valid in the client encoding): libpq's message says which. */
+static int set_table(struct dbh_conn *c, struct dbh_error *err)
 {
 	if (c->ci->schema) {
 		char *q = PQescapeIdentifier(c->pg, c->ci->schema,
 					     strlen(c->ci->schema));
 
-		if (q && asprintf(&c->table, "%s._prisma_migrations", q) < 0)
-			c->table = NULL;
+		if (!q)
+			return dbh_conn_result_error(c, NULL, err,
+						     "the URL's schema");
+		c->table = dbh_xasprintf("%s._prisma_migrations", q);
 		PQfreemem(q);
 	} else {
-		c->table = strdup("_prisma_migrations");
+		c->table = dbh_xstrdup("_prisma_migrations");
 	}
-	return c->table ? 0 : -1;
+	return 0;
 }
 
 /* Server notices (RAISE NOTICE in a migration, "already exists,
@@ -136,9 +136,9 @@ int dbh_conn_start(struct dbh_conn *c, PGconn *pg,
 	c->pg = pg;
 	c->rep = o->rep;
 	PQsetNoticeProcessor(c->pg, on_notice, c);
-	if (set_table(c)) {
+	if (set_table(c, err)) {
 		dbh_conn_close(c);
-		return dbh_error_set(err, DBH_EUNREACH, "out of memory");
+		return err->code;
 	}
 	if (!PQsslInUse(c->pg) && !dbh_conninfo_is_local(ci)) {
 		char target[256];
@@ -303,7 +303,8 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 		q = PQescapeIdentifier(c->pg, c->ci->schema,
 				       strlen(c->ci->schema));
 		if (!q)
-			return dbh_error_set(err, DBH_EFAILED, "out of memory");
+			return dbh_conn_result_error(c, NULL, err,
+						     "the URL's schema");
 		/* As Prisma: the URL's schema is created when missing, and
 		 * becomes the whole search path. Without its "already
 		 * exists, skipping" notice on every deploy. */
@@ -356,12 +357,11 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 	free(c->table);
 	free(c->schema);
 	c->table = NULL;
-	c->schema = strdup(PQgetvalue(res, 0, 0));
-	if (!qs || !c->schema ||
-	    asprintf(&c->table, "%s._prisma_migrations", qs) < 0) {
-		c->table = NULL;
-		ret = dbh_error_set(err, DBH_EFAILED, "out of memory");
-	}
+	c->schema = dbh_xstrdup(PQgetvalue(res, 0, 0));
+	if (!qs)
+		ret = dbh_conn_result_error(c, NULL, err, "the schema's name");
+	else
+		c->table = dbh_xasprintf("%s._prisma_migrations", qs);
 out:
 	PQfreemem(qs);
 	PQclear(res);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/diag.h"
 #include "dbhook/wake.h"
@@ -39,8 +40,9 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		pg = dbh_conn_attempt(ci, o);
 		if (pg && PQstatus(pg) == CONNECTION_OK)
 			return dbh_conn_start(c, pg, ci, o, err);
-		snprintf(msg, sizeof(msg), "%s",
-			 pg ? PQerrorMessage(pg) : "out of memory");
+		if (!pg)
+			dbh_oom(); /* libpq's only reason for no PGconn */
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pg));
 		PQfinish(pg);
 		f.kind = dbh_diag_classify(msg);
 

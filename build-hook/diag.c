@@ -208,7 +208,7 @@ int dbh_diag_connect(const struct dbh_conninfo *ci,
 
 	dbh_error_set(err, DBH_EUNREACH, "cannot connect to the database at %s",
 		      dbh_conninfo_target(ci, target, sizeof(target)));
-	snprintf(text, sizeof(text), "%s", f->msg ? f->msg : "out of memory");
+	snprintf(text, sizeof(text), "%s", f->msg ? f->msg : "");
 	n = strlen(text);
 	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
 		text[--n] = '\0';

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/sqlscan.h"
 
 const char *dbh_migdir_default(void)
@@ -228,9 +229,7 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 			explain_missing(dir, err);
 		return DBH_EUSAGE;
 	}
-	md->dir = strdup(dir);
-	if (!md->dir)
-		goto oom;
+	md->dir = dbh_xstrdup(dir);
 	while ((e = readdir(d)) != NULL) {
 		char path[4096];
 		struct stat st;
@@ -252,23 +251,13 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 			goto out;
 		}
 		if (md->n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct dbh_migration *nm =
-			    realloc(md->m, ncap * sizeof(*nm));
-
-			if (!nm)
-				goto oom;
-			md->m = nm;
-			cap = ncap;
+			cap = cap ? cap * 2 : 64;
+			md->m = dbh_xrealloc(md->m, cap, sizeof(*md->m));
 		}
 		m = &md->m[md->n];
 		memset(m, 0, sizeof(*m));
-		m->name = strdup(e->d_name);
-		if (!m->name || asprintf(&m->path, "%s/%s/migration.sql", dir,
-					 e->d_name) < 0) {
-			free(m->name);
-			goto oom;
-		}
+		m->name = dbh_xstrdup(e->d_name);
+		m->path = dbh_xasprintf("%s/%s/migration.sql", dir, e->d_name);
 		md->n++;
 	}
 	if (md->n > 1)
@@ -276,9 +265,6 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 	for (size_t i = 0; i < md->n; i++)
 		md->nodd += !has_timestamp_prefix(md->m[i].name);
 	ret = check_lock_file(dir, err);
-	goto out;
-oom:
-	ret = dbh_error_set(err, DBH_EUSAGE, "out of memory");
 out:
 	closedir(d);
 	if (ret)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/http.h"
 #include "dbhook/sbuf.h"
 #include "dbhook/secrets.h"
@@ -75,7 +76,7 @@ static void add_line(struct dbh_sbuf *b, const char *s, int slack)
 
 /* A copy of `s` that is valid UTF-8 (invalid bytes become '?'); JSON
  * escapes the control characters. NULL stays NULL. */
-static char *utf8_copy(const char *s, int *oom)
+static char *utf8_copy(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	struct dbh_sbuf b = {0};
@@ -89,8 +90,6 @@ static char *utf8_copy(const char *s, int *oom)
 		dbh_sbuf_addn(&b, n ? (const char *)p : "?", n ? n : 1);
 		p += n ? n : 1;
 	}
-	if (b.oom)
-		*oom = 1;
 	return b.s;
 }
 
@@ -157,7 +156,8 @@ char *dbh_notify_text(const struct dbh_notify_event *ev)
 	return b.s;
 }
 
-/* Builds the JSON body; NULL when out of memory. */
+/* Builds the JSON body. cJSON allocates through alloc.h (see
+ * dbh_alloc_hook_libraries), so none of its calls fails here. */
 static char *payload(const struct dbh_notify_event *ev)
 {
 	const struct {
@@ -169,30 +169,27 @@ static char *payload(const struct dbh_notify_event *ev)
 	    {"message", ev->message},	  {"hint", ev->hint},
 	};
 	cJSON *o = cJSON_CreateObject();
-	char *text = dbh_notify_text(ev), *out = NULL;
-	int bad = !o || !text;
-	size_t i;
+	char *text = dbh_notify_text(ev), *out;
 
-	if (!bad && !cJSON_AddStringToObject(o, "text", text))
-		bad = 1;
-	for (i = 0; !bad && i < sizeof(fields) / sizeof(fields[0]); i++) {
-		char *v = utf8_copy(fields[i].value, &bad);
+	if (!o)
+		dbh_oom();
+	cJSON_AddStringToObject(o, "text", text);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		char *v = utf8_copy(fields[i].value);
 
-		if (bad)
-			break;
-		if (!(v ? cJSON_AddStringToObject(o, fields[i].key, v)
-			: cJSON_AddNullToObject(o, fields[i].key)))
-			bad = 1;
+		if (v)
+			cJSON_AddStringToObject(o, fields[i].key, v);
+		else
+			cJSON_AddNullToObject(o, fields[i].key);
 		free(v);
 	}
-	if (!bad && (!cJSON_AddNumberToObject(o, "applied", ev->applied) ||
-		     !cJSON_AddStringToObject(o, "tool", "dbhook") ||
-		     !cJSON_AddStringToObject(o, "version", DBH_VERSION)))
-		bad = 1;
-	if (!bad) {
-		dbh_secrets_scrub_json(o);
-		out = cJSON_PrintUnformatted(o);
-	}
+	cJSON_AddNumberToObject(o, "applied", ev->applied);
+	cJSON_AddStringToObject(o, "tool", "dbhook");
+	cJSON_AddStringToObject(o, "version", DBH_VERSION);
+	dbh_secrets_scrub_json(o);
+	out = cJSON_PrintUnformatted(o);
+	if (!out)
+		dbh_oom();
 	cJSON_Delete(o);
 	free(text);
 	return out;
@@ -418,19 +415,12 @@ int dbh_notify_send(const char *url, const struct dbh_notify_event *ev,
 	secrets_collect(url, &pieces);
 	rq.body = payload(ev);
 	rq.timeout_s = timeout_s;
-	if (!rq.body) {
-		ret = dbh_error_set(err, DBH_EFAILED,
-				    "out of memory preparing the "
-				    "notification");
-		goto out;
-	}
 	rc = dbh_http_send(&rq, &rs);
 	if (rc != DBH_HTTP_OK)
 		ret =
 		    transfer_error(rc, origin, timeout_s, rs.why, &pieces, err);
 	else if (rs.status < 200 || rs.status > 299)
 		ret = status_error(rs.status, origin, &rs.body, &pieces, err);
-out:
 	dbh_http_response_free(&rs);
 	dbh_secret_list_wipe(&pieces);
 	free((char *)rq.body);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dbh_config.h"
+#include "dbhook/alloc.h"
 #include "dbhook/fileio.h"
 #include "dbhook/secrets.h"
 
@@ -67,7 +68,7 @@ char *dbh_report_json(const struct dbh_run_report *r)
 	char *out;
 
 	if (!root)
-		return NULL;
+		dbh_oom();
 	cJSON_AddStringToObject(root, "tool", "dbhook");
 	cJSON_AddStringToObject(root, "version", DBH_VERSION);
 	add_str(root, "environment", r->environment);
@@ -112,6 +113,8 @@ char *dbh_report_json(const struct dbh_run_report *r)
 	}
 	dbh_secrets_scrub_json(root);
 	out = cJSON_Print(root);
+	if (!out)
+		dbh_oom();
 	cJSON_Delete(root);
 	return out;
 }
@@ -119,13 +122,10 @@ char *dbh_report_json(const struct dbh_run_report *r)
 int dbh_report_write(const char *path, const struct dbh_run_report *r,
 		     struct dbh_error *err)
 {
-	char *json = dbh_report_json(r), *text = NULL;
+	char *json = dbh_report_json(r), *text;
 	int ret;
 
-	if (!json || asprintf(&text, "%s\n", json) < 0) {
-		free(json);
-		return dbh_error_set(err, DBH_EUSAGE, "out of memory");
-	}
+	text = dbh_xasprintf("%s\n", json);
 	ret = dbh_write_atomic(path, text, strlen(text), 0644,
 			       DBH_WRITE_REPLACE, "the report", err);
 	if (ret)

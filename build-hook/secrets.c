@@ -20,8 +20,6 @@
 
 void dbh_wbuf_addn(struct dbh_wbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		char *np;
@@ -30,11 +28,7 @@ void dbh_wbuf_addn(struct dbh_wbuf *b, const char *s, size_t n)
 			cap *= 2;
 		/* Not realloc: the old block may hold a password and must be
 		 * wiped, which realloc would not do. */
-		np = malloc(cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
+		np = dbh_xmalloc(cap);
 		if (b->p) {
 			memcpy(np, b->p, b->len);
 			dbh_secret_wipe(b->p, b->cap);
@@ -453,9 +447,8 @@ char *dbh_url_redact_dup(const char *s)
 
 	find_spans(s, &sp);
 	n = redact_spans(s, &sp, NULL, 0);
-	out = malloc(n + 1);
-	if (out)
-		redact_spans(s, &sp, out, n + 1);
+	out = dbh_xmalloc(n + 1);
+	redact_spans(s, &sp, out, n + 1);
 	return out;
 }
 
@@ -488,13 +481,6 @@ static void sb_replace(struct dbh_wbuf *b, const char *from, const char *to)
 		dbh_wbuf_adds(&o, to);
 	}
 	dbh_wbuf_adds(&o, p);
-	if (o.oom) {
-		/* Cannot rewrite: show nothing rather than the secret. */
-		dbh_wbuf_wipe(&o);
-		b->len = 0;
-		b->p[0] = '\0';
-		return;
-	}
 	dbh_wbuf_wipe(b);
 	*b = o;
 }
@@ -536,7 +522,7 @@ void dbh_url_scrub_libpq(char *dst, size_t dstsz, const char *msg,
 	size_t i;
 
 	find_spans(lib, &lsp);
-	dbh_wbuf_adds(&b, msg ? msg : "out of memory");
+	dbh_wbuf_adds(&b, msg ? msg : "");
 	/* A placeholder for the whole string first, so that the next step
 	 * cannot cut it into pieces. */
 	sb_replace(&b, lib, "\001");
@@ -570,8 +556,6 @@ void dbh_url_scrub_libpq(char *dst, size_t dstsz, const char *msg,
 			break;
 		dbh_wbuf_adds(&o, "\"");
 	}
-	if (b.oom)
-		o.oom = 1;
 	dbh_wbuf_wipe(&b);
 	red = dbh_url_redact_dup(input);
 	if (o.p && red)
@@ -579,7 +563,7 @@ void dbh_url_scrub_libpq(char *dst, size_t dstsz, const char *msg,
 	free(red);
 	while (o.len && (o.p[o.len - 1] == '\n' || o.p[o.len - 1] == ' '))
 		o.p[--o.len] = '\0';
-	if (o.oom || !o.p || strchr(o.p, '\001'))
+	if (!o.p || strchr(o.p, '\001'))
 		snprintf(dst, dstsz, "libpq could not read it.");
 	else
 		snprintf(dst, dstsz, "%s", o.p);

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "dbh_config.h"
+#include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
 #include "dbhook/http.h"
@@ -175,8 +176,7 @@ static enum dbh_http_result http_once(const struct dbh_supabase *sb,
 				      double timeout_s,
 				      struct dbh_http_response *r)
 {
-	size_t authsz = strlen(sb->token) + 32;
-	char *auth = malloc(authsz);
+	char *auth = dbh_xasprintf("Authorization: Bearer %s", sb->token);
 	/* A POST has no body, and no form Content-Type for it. */
 	const char *headers[] = {
 	    auth, "Accept: application/json",
@@ -188,17 +188,11 @@ static enum dbh_http_result http_once(const struct dbh_supabase *sb,
 				      .max_body = BODY_MAX};
 	enum dbh_http_result rc;
 
-	if (!auth) {
-		memset(r, 0, sizeof(*r));
-		snprintf(r->why, sizeof(r->why), "out of memory");
-		return DBH_HTTP_FAILED;
-	}
-	snprintf(auth, authsz, "Authorization: Bearer %s", sb->token);
 	if (dbh_config()->http_debug) {
 		rq.trace = debug_line;
 	}
 	rc = dbh_http_send(&rq, r);
-	dbh_secret_wipe(auth, authsz);
+	dbh_secret_wipe(auth, strlen(auth));
 	free(auth);
 	return rc;
 }

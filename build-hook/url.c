@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/secrets.h"
 #include "dbhook/vault.h"
 
@@ -69,38 +70,21 @@ static int fail_unshown(struct dbh_error *err, const char *hint,
 	return DBH_EUSAGE;
 }
 
-static int fail_oom(struct dbh_error *err)
-{
-	return dbh_error_set(err, DBH_EUSAGE,
-			     "out of memory while reading the database URL");
-}
-
 /* ---- the result ---- */
 
-__attribute__((format(printf, 3, 4))) static int
+__attribute__((format(printf, 3, 4))) static void
 add_note(struct dbh_conninfo *ci, int warn, const char *fmt, ...)
 {
 	char line[256];
-	char **notes;
-	int *w;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	notes = realloc(ci->notes, (ci->nnotes + 1) * sizeof(*notes));
-	if (!notes)
-		return -1;
-	ci->notes = notes;
-	w = realloc(ci->warn, (ci->nnotes + 1) * sizeof(*w));
-	if (!w)
-		return -1;
-	ci->warn = w;
-	notes[ci->nnotes] = strdup(line);
-	if (!notes[ci->nnotes])
-		return -1;
-	w[ci->nnotes++] = warn;
-	return 0;
+	ci->notes = dbh_xrealloc(ci->notes, ci->nnotes + 1, sizeof(*ci->notes));
+	ci->warn = dbh_xrealloc(ci->warn, ci->nnotes + 1, sizeof(*ci->warn));
+	ci->notes[ci->nnotes] = dbh_xstrdup(line);
+	ci->warn[ci->nnotes++] = warn;
 }
 
 static int is_secret_keyword(const char *kw)
@@ -139,42 +123,28 @@ const char *dbh_conninfo_get(const struct dbh_conninfo *ci, const char *keyword)
 	return NULL;
 }
 
-int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
-		     const char *value)
+void dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
+		      const char *value)
 {
-	char *v = strdup(value), *k;
-	char **nk, **nv;
+	char *v = dbh_xstrdup(value);
 	size_t i;
 
-	if (!v)
-		return -1;
 	if (is_secret_keyword(keyword))
 		dbh_secrets_add(value, strlen(value));
 	for (i = 0; i < ci->n; i++) {
 		if (strcmp(ci->keywords[i], keyword) == 0) {
 			dbh_wipe_free(ci->values[i]);
 			ci->values[i] = v;
-			return 0;
+			return;
 		}
 	}
-	k = strdup(keyword);
-	nk = realloc(ci->keywords, (ci->n + 2) * sizeof(*nk));
-	if (nk)
-		ci->keywords = nk;
-	nv = realloc(ci->values, (ci->n + 2) * sizeof(*nv));
-	if (nv)
-		ci->values = nv;
-	if (!k || !nk || !nv) {
-		free(k);
-		dbh_wipe_free(v);
-		return -1;
-	}
-	nk[ci->n] = k;
-	nv[ci->n] = v;
+	ci->keywords = dbh_xrealloc(ci->keywords, ci->n + 2, sizeof(char *));
+	ci->values = dbh_xrealloc(ci->values, ci->n + 2, sizeof(char *));
+	ci->keywords[ci->n] = dbh_xstrdup(keyword);
+	ci->values[ci->n] = v;
 	ci->n++;
-	nk[ci->n] = NULL;
-	nv[ci->n] = NULL;
-	return 0;
+	ci->keywords[ci->n] = NULL;
+	ci->values[ci->n] = NULL;
 }
 
 static int host_is_local(const char *h)
@@ -272,38 +242,30 @@ static void add_query_value(struct dbh_wbuf *b, const char *v, size_t n)
  * handing it over as the value of a keyword libpq accepts. Prisma's
  * parameters never reach libpq, yet they are encoded the same way, and a
  * second decoder written here could disagree with libpq's (on "%00", on a
- * bad "%zz"). Returns NULL when libpq refuses the encoding; *oom is set
- * when memory ran out instead. */
-static char *uri_decode(const char *raw, size_t n, int *oom)
+ * bad "%zz"). Returns NULL when libpq refuses the encoding. */
+static char *uri_decode(const char *raw, size_t n)
 {
 	struct dbh_wbuf b = {0};
 	PQconninfoOption *o, *p;
 	char *msg = NULL, *out = NULL;
 
-	*oom = 0;
 	dbh_wbuf_adds(&b, "postgresql:///?application_name=");
 	add_query_value(&b, raw, n);
-	if (b.oom) {
-		*oom = 1;
-		return NULL;
-	}
 	o = PQconninfoParse(b.p, &msg);
 	dbh_wbuf_wipe(&b);
+	if (!o && !msg)
+		dbh_oom(); /* libpq's only failure without a message */
 	if (!o) {
-		if (!msg)
-			*oom = 1;
 		PQfreemem(msg);
 		return NULL;
 	}
 	for (p = o; p->keyword; p++)
 		if (strcmp(p->keyword, "application_name") == 0)
-			out = strdup(p->val ? p->val : "");
+			out = dbh_xstrdup(p->val ? p->val : "");
 	for (p = o; p->keyword; p++)
 		if (p->val)
 			dbh_secret_wipe(p->val, strlen(p->val));
 	PQconninfoFree(o);
-	if (!out)
-		*oom = 1;
 	return out;
 }
 
@@ -363,35 +325,31 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 	struct dbh_conninfo *ci = c->ci;
 	char *key = NULL;
 	size_t i;
-	int oom = 0, ret = 0;
+	int ret = 0;
 
 	if (memchr(k, '%', klen))
-		key = uri_decode(k, klen, &oom);
+		key = uri_decode(k, klen);
 	else
-		key = strndup(k, klen);
+		key = dbh_xstrndup(k, klen);
 	if (!key)
-		return oom ? fail_oom(c->err)
-			   : fail(c->err, c->input, PCT_HINT,
-				  "A query parameter name has an invalid "
-				  "percent-encoding.");
+		return fail(c->err, c->input, PCT_HINT,
+			    "A query parameter name has an invalid "
+			    "percent-encoding.");
 
 	if (strcmp(key, "schema") == 0) {
 		free(ci->schema);
-		ci->schema = uri_decode(v, vlen, &oom);
+		ci->schema = uri_decode(v, vlen);
 		if (!ci->schema)
-			ret = oom ? fail_oom(c->err)
-				  : fail(c->err, c->input, PCT_HINT,
-					 "The schema parameter has an invalid "
-					 "percent-encoding.");
+			ret = fail(c->err, c->input, PCT_HINT,
+				   "The schema parameter has an invalid "
+				   "percent-encoding.");
 		else if (!*ci->schema) {
 			/* Prisma would run SET search_path = "" and fail;
 			 * the default schema is what was meant. */
 			free(ci->schema);
 			ci->schema = NULL;
-			if (add_note(ci, 1,
-				     "ignored an empty \"schema\" "
-				     "parameter"))
-				ret = fail_oom(c->err);
+			add_note(ci, 1,
+				 "ignored an empty \"schema\" parameter");
 		}
 		goto out;
 	}
@@ -399,11 +357,10 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 		/* Prisma's sslcert is the CA file that verifies the server;
 		 * libpq's sslcert is the client certificate. */
 		q_add(c, "sslrootcert", strlen("sslrootcert"), v, vlen);
-		if (add_note(ci, 0,
-			     "Prisma parameter \"sslcert\" (the CA "
-			     "certificate) passed to libpq as "
-			     "\"sslrootcert\""))
-			ret = fail_oom(c->err);
+		add_note(ci, 0,
+			 "Prisma parameter \"sslcert\" (the CA "
+			 "certificate) passed to libpq as "
+			 "\"sslrootcert\"");
 		goto out;
 	}
 	for (i = 0; i < sizeof(prisma_dropped) / sizeof(prisma_dropped[0]);
@@ -422,9 +379,7 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 				    "sslrootcert)"
 				  : ": sslmode says whether the "
 				    "certificate is verified";
-		if (add_note(ci, 0, "dropped Prisma parameter \"%s\"%s", key,
-			     why))
-			ret = fail_oom(c->err);
+		add_note(ci, 0, "dropped Prisma parameter \"%s\"%s", key, why);
 		goto out;
 	}
 	/* libpq's own keywords pass, and "ssl=true", its one JDBC alias. */
@@ -435,23 +390,20 @@ static int query_pair(struct query_ctx *c, const char *k, size_t klen,
 			q_add(c, k, klen, v, vlen);
 			if (is_secret_keyword(key))
 				dbh_secrets_add(v, vlen);
-		} else if (add_note(ci, 1,
-				    "ignored parameter \"%s\" without "
-				    "a value",
-				    key)) {
-			ret = fail_oom(c->err);
+		} else {
+			add_note(ci, 1,
+				 "ignored parameter \"%s\" without a value",
+				 key);
 		}
 		goto out;
 	}
 	/* Prisma discards what it does not know; so do we, but aloud. */
 	if (plain_name(key))
-		oom = add_note(ci, 1, "dropped unknown parameter \"%s\"", key);
+		add_note(ci, 1, "dropped unknown parameter \"%s\"", key);
 	else
-		oom = add_note(ci, 1,
-			       "dropped an unknown parameter (its name "
-			       "is not shown)");
-	if (oom)
-		ret = fail_oom(c->err);
+		add_note(ci, 1,
+			 "dropped an unknown parameter (its name is not "
+			 "shown)");
 out:
 	dbh_wipe_free(key);
 	return ret;
@@ -495,7 +447,7 @@ static int filter_query(struct query_ctx *c, const char *q)
 		if (ret)
 			return ret;
 	}
-	return c->out.oom ? fail_oom(c->err) : 0;
+	return 0;
 }
 
 /* Where the user info of `rest` (after "://") ends. libpq takes the first
@@ -519,13 +471,12 @@ static const char *userinfo_end(const char *rest)
 /* Copies the user info of `rest`, up to `u`, with each "@" in it encoded as
  * %40, and records the password in both spellings: either may turn up in
  * libpq's messages. Sets *extra_at when an "@" was encoded. */
-static int copy_userinfo(const char *rest, const char *u, struct dbh_wbuf *lib,
-			 int *extra_at)
+static void copy_userinfo(const char *rest, const char *u, struct dbh_wbuf *lib,
+			  int *extra_at)
 {
 	const char *colon = memchr(rest, ':', (size_t)(u - rest));
 	struct dbh_wbuf pw = {0};
 	const char *p;
-	int ret = 0;
 
 	for (p = rest; p < u; p++) {
 		const char *piece = *p == '@' ? "%40" : p;
@@ -537,14 +488,11 @@ static int copy_userinfo(const char *rest, const char *u, struct dbh_wbuf *lib,
 		if (colon && p > colon)
 			dbh_wbuf_addn(&pw, piece, n);
 	}
-	if (lib->oom || pw.oom)
-		ret = -1;
 	if (colon)
 		dbh_secrets_add(colon + 1, (size_t)(u - colon - 1));
 	if (pw.p)
 		dbh_secrets_add(pw.p, pw.len);
 	dbh_wbuf_wipe(&pw);
-	return ret;
 }
 
 /* Turns the URL into one libpq accepts: lower-case scheme, "@" in the
@@ -569,14 +517,12 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 	if (u) {
 		int extra_at = 0;
 
-		if (copy_userinfo(rest, u, lib, &extra_at))
-			return fail_oom(err);
+		copy_userinfo(rest, u, lib, &extra_at);
 		dbh_wbuf_adds(lib, "@");
-		if (extra_at && add_note(ci, 1,
-					 "the user name or password holds an "
-					 "unencoded \"@\"; percent-encode it "
-					 "as %%40"))
-			return fail_oom(err);
+		if (extra_at)
+			add_note(ci, 1,
+				 "the user name or password holds an "
+				 "unencoded \"@\"; percent-encode it as %%40");
 	}
 	dbh_wbuf_addn(lib, host, hostlen);
 	if (q) {
@@ -586,8 +532,6 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 		c.input = input;
 		c.err = err;
 		c.known = libpq_keywords();
-		if (!c.known)
-			return fail_oom(err);
 		ret = filter_query(&c, q + 1);
 		PQconninfoFree((PQconninfoOption *)c.known);
 		if (!ret && c.out.len) {
@@ -596,8 +540,6 @@ static int prepare_url(const char *input, size_t sl, struct dbh_conninfo *ci,
 		}
 		dbh_wbuf_wipe(&c.out);
 	}
-	if (!ret && lib->oom)
-		ret = fail_oom(err);
 	return ret;
 }
 
@@ -648,21 +590,13 @@ static int take_options(PQconninfoOption *opts, struct dbh_conninfo *ci,
 	for (o = opts; o->keyword; o++)
 		if (o->val)
 			n++;
-	ci->keywords = calloc(n + 1, sizeof(*ci->keywords));
-	ci->values = calloc(n + 1, sizeof(*ci->values));
-	if (!ci->keywords || !ci->values)
-		return fail_oom(err);
+	ci->keywords = dbh_xcalloc(n + 1, sizeof(*ci->keywords));
+	ci->values = dbh_xcalloc(n + 1, sizeof(*ci->values));
 	for (o = opts; o->keyword; o++) {
 		if (!o->val)
 			continue;
-		ci->keywords[ci->n] = strdup(o->keyword);
-		ci->values[ci->n] = strdup(o->val);
-		if (!ci->keywords[ci->n] || !ci->values[ci->n]) {
-			free(ci->keywords[ci->n]);
-			dbh_wipe_free(ci->values[ci->n]);
-			ci->keywords[ci->n] = ci->values[ci->n] = NULL;
-			return fail_oom(err);
-		}
+		ci->keywords[ci->n] = dbh_xstrdup(o->keyword);
+		ci->values[ci->n] = dbh_xstrdup(o->val);
 		ci->n++;
 		if (is_secret_keyword(o->keyword))
 			dbh_secrets_add(o->val, strlen(o->val));
@@ -675,9 +609,8 @@ static int take_options(PQconninfoOption *opts, struct dbh_conninfo *ci,
 			    is_url ? PCT_HINT
 				   : "Give the server's port, usually 5432.",
 			    "The port must be a number from 1 to 65535.");
-	if (!dbh_conninfo_get(ci, "connect_timeout") &&
-	    dbh_conninfo_set(ci, "connect_timeout", "10"))
-		return fail_oom(err);
+	if (!dbh_conninfo_get(ci, "connect_timeout"))
+		dbh_conninfo_set(ci, "connect_timeout", "10");
 	return 0;
 }
 
@@ -696,13 +629,14 @@ static void wipe_options(PQconninfoOption *opts)
 /* The error for a scheme other than postgres(ql)://. */
 static int bad_scheme(const char *input, size_t sl, struct dbh_error *err)
 {
-	char buf[SHOWN_MAX + 8];
-	int n = (int)(sl - 3);
+	char buf[SHOWN_MAX + 8], scheme[33];
+	size_t n = sl - 3 < sizeof(scheme) - 1 ? sl - 3 : sizeof(scheme) - 1;
 
+	memcpy(scheme, input, n);
+	scheme[n] = '\0';
 	dbh_error_set(err, DBH_EUSAGE,
-		      "unsupported scheme \"%.*s\" in database URL \"%s\"",
-		      n > 32 ? 32 : n, input,
-		      dbh_url_shown(input, buf, sizeof(buf)));
+		      "unsupported scheme \"%s\" in database URL \"%s\"",
+		      scheme, dbh_url_shown(input, buf, sizeof(buf)));
 	if (strncasecmp(input, "prisma+postgres://", 18) == 0)
 		dbh_error_detail(err, "A prisma+postgres:// URL reaches Prisma "
 				      "Postgres through Prisma's own protocol; "
@@ -835,18 +769,12 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		return DBH_EUSAGE;
 	}
 	/* A trailing newline comes with values pasted or read from files. */
-	input = strdup(start);
-	if (!input)
-		return fail_oom(err);
+	input = dbh_xstrdup(start);
 	end = input + strlen(input);
 	while (end > input && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 
 	ci->redacted = dbh_url_redact_dup(input);
-	if (!ci->redacted) {
-		ret = fail_oom(err);
-		goto out;
-	}
 	if (input[0] == '"' || input[0] == '\'') {
 		ret = fail(err, input,
 			   "Remove the quotes around the value: the shell or "
@@ -871,13 +799,11 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 	} else {
 		kv_secrets(input);
 		dbh_wbuf_adds(&lib, input);
-		if (lib.oom) {
-			ret = fail_oom(err);
-			goto out;
-		}
 	}
 
 	opts = PQconninfoParse(lib.p, &msg);
+	if (!opts && !msg)
+		dbh_oom(); /* libpq's only failure without a message */
 	if (!opts && !sl) {
 		/* Neither a URL nor key=value pairs: libpq's message quotes
 		 * words of it, any of which may be the password. */

@@ -738,7 +738,7 @@ static void scrub_case(const char *name, const char *url, const char *set_pw,
 	dbh_secrets_forget(); /* each case sees only its own secrets */
 	rc = dbh_url_parse(url, &ci, &err);
 	if (rc == 0 && set_pw)
-		rc = dbh_conninfo_set(&ci, "password", set_pw);
+		dbh_conninfo_set(&ci, "password", set_pw);
 	snprintf(buf, sizeof(buf), "%s", text);
 	if (rc == 0)
 		dbh_secrets_scrub(buf);
@@ -827,8 +827,10 @@ static void run_misc(void)
 	   "parse: NULL is an empty URL");
 
 	rc = dbh_url_parse("postgresql://app:pw@h/db", &ci, &err);
-	rc = rc || dbh_conninfo_set(&ci, "sslmode", "require") ||
-	     dbh_conninfo_set(&ci, "dbname", "other");
+	if (rc == 0) {
+		dbh_conninfo_set(&ci, "sslmode", "require");
+		dbh_conninfo_set(&ci, "dbname", "other");
+	}
 	ok(rc == 0 && ci.n == 6 &&
 	       strcmp(dbh_conninfo_get(&ci, "sslmode"), "require") == 0 &&
 	       strcmp(dbh_conninfo_get(&ci, "dbname"), "other") == 0 &&

@@ -45,11 +45,13 @@ _Noreturn void dbh_oom(void);
  * size of 0 still returns a unique pointer to free. dbh_xrealloc takes a
  * count and an element size like calloc, and treats an overflow of
  * nmemb * size as running out of memory. */
-void *dbh_xmalloc(size_t size);
-void *dbh_xcalloc(size_t nmemb, size_t size);
-void *dbh_xrealloc(void *p, size_t nmemb, size_t size);
-char *dbh_xstrdup(const char *s);
-char *dbh_xstrndup(const char *s, size_t n);
-char *dbh_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((returns_nonnull)) void *dbh_xmalloc(size_t size);
+__attribute__((returns_nonnull)) void *dbh_xcalloc(size_t nmemb, size_t size);
+__attribute__((returns_nonnull)) void *dbh_xrealloc(void *p, size_t nmemb,
+						    size_t size);
+__attribute__((returns_nonnull)) char *dbh_xstrdup(const char *s);
+__attribute__((returns_nonnull)) char *dbh_xstrndup(const char *s, size_t n);
+__attribute__((returns_nonnull)) char *dbh_xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 #endif

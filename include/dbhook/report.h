@@ -29,8 +29,7 @@ struct dbh_run_report {
 	double total_seconds;
 };
 
-/* The report as JSON text (malloc'd; caller frees), or NULL when out of
- * memory. */
+/* The report as JSON text (malloc'd; caller frees; never NULL: alloc.h). */
 char *dbh_report_json(const struct dbh_run_report *r);
 
 /* {"error": {exit_code, message, detail, hint, sqlstate, location}}, for

@@ -15,9 +15,6 @@
 struct dbh_sbuf {
 	char *s; /* NUL-terminated once anything was added, owned */
 	size_t len, cap;
-	/* Always 0: kept until url.c and notify.c, which still read it,
-	 * are converted to alloc.h. */
-	int oom;
 };
 
 void dbh_sbuf_addn(struct dbh_sbuf *b, const char *p, size_t n);

@@ -70,7 +70,6 @@ void dbh_wipe_free(char *s);
 struct dbh_wbuf {
 	char *p;
 	size_t len, cap;
-	int oom;
 };
 
 void dbh_wbuf_addn(struct dbh_wbuf *b, const char *s, size_t n);
@@ -103,7 +102,7 @@ int dbh_kv_next(const char **pos, struct dbh_kv_tok *t);
  * message that shows a URL goes through this function. Returns `out`. */
 char *dbh_url_redact(const char *url, char *out, size_t outsz);
 
-/* The same, allocated; NULL when out of memory. */
+/* The same, allocated (alloc.h: never NULL). */
 char *dbh_url_redact_dup(const char *s);
 
 /* The redacted input, cut to a length that fits a one-line message. */

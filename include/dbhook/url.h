@@ -57,10 +57,9 @@ void dbh_conninfo_release(struct dbh_conninfo *ci);
 const char *dbh_conninfo_get(const struct dbh_conninfo *ci,
 			     const char *keyword);
 
-/* Adds or replaces `keyword` (a password is registered as a secret).
- * Returns 0, or -1 when out of memory. */
-int dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
-		     const char *value);
+/* Adds or replaces `keyword` (a password is registered as a secret). */
+void dbh_conninfo_set(struct dbh_conninfo *ci, const char *keyword,
+		      const char *value);
 
 /* Nonzero when every host of the connection is loopback or a Unix socket
  * (no encryption needed, no IPv6 trap). */
