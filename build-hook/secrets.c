@@ -394,6 +394,49 @@ static void find_spans(const char *s, struct spans *sp)
 		kv_spans(s, p, sp);
 }
 
+/* Where a hidden value could end in another reading of the text: a query's
+ * "&", the user info's "@", a path, a quote, white space. */
+#define VALUE_END "&@/?#'\" \t\r\n\f\v"
+
+/* Whether the span at `a` is the value of a user info's password or of a
+ * key that names a secret, not a span hidden only to be safe. */
+static int is_password_value(const char *s, size_t a)
+{
+	size_t k = a - 1;
+
+	if (a == 0 || (s[k] != ':' && s[k] != '='))
+		return 0;
+	if (s[k] == ':')
+		return 1;
+	while (k > 0 && !strchr("?& \t\r\n\f\v", s[k - 1]))
+		k--;
+	return secret_key(s + k, a - 1 - k, 0);
+}
+
+void dbh_secrets_add_hidden(const char *s)
+{
+	struct spans sp;
+	size_t len = strlen(s), k;
+
+	find_spans(s, &sp);
+	for (k = 0; k < sp.n; k++) {
+		size_t a = sp.start[k], b = sp.end[k] < len ? sp.end[k] : len;
+
+		if (a >= b)
+			continue;
+		dbh_secrets_add(s + a, b - a);
+		/* The value as a server or libpq may echo it, cut at the
+		 * first character that ends it there: scrubbing that start
+		 * also hides every longer echo. Only for a real password:
+		 * a span hidden to be safe ("sslm%6Fde=require") would
+		 * make a word like "require" a secret everywhere. */
+		if (is_password_value(s, a))
+			dbh_secrets_add(s + a, strcspn(s + a, VALUE_END) < b - a
+						   ? strcspn(s + a, VALUE_END)
+						   : b - a);
+	}
+}
+
 /* Writes `s` with its spans replaced by "***"; returns the full length, as
  * snprintf does, so a caller can size a buffer. */
 static size_t redact_spans(const char *s, const struct spans *sp, char *out,

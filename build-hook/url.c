@@ -775,6 +775,7 @@ int dbh_url_parse(const char *url, struct dbh_conninfo *ci,
 		*--end = '\0';
 
 	ci->redacted = dbh_url_redact_dup(input);
+	dbh_secrets_add_hidden(input);
 	if (input[0] == '"' || input[0] == '\'') {
 		ret = fail(err, input,
 			   "Remove the quotes around the value: the shell or "

@@ -653,7 +653,8 @@ static void run_parse_case(const struct pcase *c)
 	}
 	ok(nbad == 0, "parse: %s", c->name);
 	if (nbad)
-		printf("#   failed checks: %s\n", why);
+		printf("#   failed checks: %s (%s / %s)\n", why, err.message,
+		       err.hint);
 	dbh_conninfo_release(&ci);
 }
 
@@ -775,6 +776,15 @@ static void run_scrub_cases(void)
 	scrub_case("password replaced by dbh_conninfo_set",
 		   "postgresql://app:oldpass@h/db", "newpass1",
 		   "newpass1 oldpass", "*** ***");
+	scrub_case("a query password that libpq reads as part of the user "
+		   "name (an \"@\" further on)",
+		   "postgresql://host?password=Kq9Gv2Lm7Wz4&st=h conn@h/db",
+		   NULL, "for user \"host?password=Kq9Gv2Lm7Wz4&st=h conn\"",
+		   "for user \"host?password=***&st=h conn\"");
+	scrub_case("a password= word after a space",
+		   "postgresql://h/db password=Kq9Gv2Lm7Wz4 x", NULL,
+		   "database \"db password=Kq9Gv2Lm7Wz4 x\"",
+		   "database \"db password=***\"");
 	scrub_case("text without the password unchanged",
 		   "postgresql://app:s3cret@h/db", NULL, "connection refused",
 		   "connection refused");

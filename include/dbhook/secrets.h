@@ -45,6 +45,13 @@ void dbh_secrets_copy(char *dst, size_t dstsz, const char *src);
  * is printed: scrubbing the printed text could cut a JSON token apart. */
 void dbh_secrets_scrub_json(struct cJSON *item);
 
+/* Registers what dbh_url_redact hides in `s` (a URL or key=value text):
+ * each hidden span, and its start up to where another reading of the
+ * text would end it. The parser calls it on every input, so text that
+ * echoes the input in any reading (a user name libpq cut elsewhere, a
+ * server message) is scrubbed by the same rule that redacts it. */
+void dbh_secrets_add_hidden(const char *s);
+
 /* Wipes and forgets every secret (unit tests; the registry otherwise
  * lives as long as the process). */
 void dbh_secrets_forget(void);
