@@ -18,9 +18,10 @@
  *                          (the only output of this module)
  *
  * The token never reaches an error, a progress line or the debug output.
- * Requests follow no redirects, speak only http and https, and keep at most
- * 1 MiB of an answer. Every call is bounded by request_timeout_s and by the
- * deadline.
+ * Requests (supaapi.h) follow no redirects, speak only http and https, and
+ * keep at most 1 MiB of an answer. Every call is bounded by
+ * request_timeout_s and by the deadline. The answers are read by the parse
+ * functions at the end, which do no I/O.
  *
  * Ownership: struct dbh_supabase only borrows its strings (from the
  * environment after dbh_supabase_init); nothing here allocates anything the
@@ -85,6 +86,29 @@ int dbh_supabase_restore(const struct dbh_supabase *sb, const char *ref,
  * the token and ref errors of dbh_supabase_status. */
 int dbh_supabase_wait_healthy(const struct dbh_supabase *sb, const char *ref,
 			      const struct dbh_reporter *rep,
+			      struct dbh_error *err);
+
+/* ---- reading the answers (pure: no I/O, no state but the secrets
+ * registry that error texts are scrubbed with) ---- */
+
+/* The `len` bytes at `body` (NULL is ""), the answer to GET
+ * /v1/projects/{ref} with HTTP status `http_status` (quoted in errors):
+ * copies its "status" into `status` (NUL-terminated) and returns 0 when it
+ * is a non-empty word of A-Z, 0-9 and '_' shorter than `statussz`.
+ * Otherwise `status` is "" (statussz > 0) and DBH_EUNREACH is returned,
+ * `err` saying what was wrong and quoting the answer's start in one line. */
+int dbh_supabase_parse_status(const char *body, size_t len, long http_status,
+			      char *status, size_t statussz,
+			      struct dbh_error *err);
+
+/* The answer to GET /v1/projects/{ref}/health, a JSON array of
+ * {"name": ..., "status": ...}: sets *healthy when every status is
+ * ACTIVE_HEALTHY (an empty array too) and writes "db is X, pooler is Y"
+ * into `summary` (one line, NUL-terminated, cut to summarysz), and returns
+ * 0. Otherwise *healthy is 0 and DBH_EUNREACH is returned with `err`
+ * filled, as for dbh_supabase_parse_status. */
+int dbh_supabase_parse_health(const char *body, size_t len, long http_status,
+			      int *healthy, char *summary, size_t summarysz,
 			      struct dbh_error *err);
 
 #endif
