@@ -269,6 +269,21 @@ static void report_summary(const struct dbh_deploy_result *res,
 		   "applied.");
 }
 
+/* --dry-run: the history table is created only by the real run, which
+ * refuses a schema that already holds tables (P3005); say so now. */
+static int foresee_untracked(const struct dbh_deploy_opts *o,
+			     struct dbh_conn *c, const struct dbh_history *h,
+			     struct dbh_error *err)
+{
+	struct dbh_schema_facts f;
+	int ret;
+
+	if (h->exists || o->baseline)
+		return 0;
+	ret = dbh_history_inspect(c, &f, err);
+	return ret ? ret : dbh_history_refuse_untracked(&f, err);
+}
+
 /* --dry-run: what the run would apply, in order. */
 static void report_dry_run(const struct dbh_plan *p,
 			   const struct dbh_reporter *rep)
@@ -304,6 +319,9 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	ret = dbh_migdir_open(o->dir, &md, err);
 	if (ret)
 		return ret;
+	ret = dbh_migdir_check_files(&md, err);
+	if (ret)
+		goto out_dir;
 	res->found = md.n;
 	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", md.n,
 		   md.n == 1 ? "" : "s", o->dir);
@@ -344,7 +362,9 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 
 	ret = dbh_check_pooler(&c, &o->conn, rep, err);
 	if (!ret && o->dry_run) {
-		report_dry_run(&p, rep);
+		ret = foresee_untracked(o, &c, &h, err);
+		if (!ret)
+			report_dry_run(&p, rep);
 		goto out_conn;
 	}
 	if (!ret)

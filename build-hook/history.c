@@ -186,58 +186,72 @@ enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
 	"'spatial_ref_sys', 'geometry_columns', 'geography_columns', "         \
 	"'raster_columns', 'raster_overviews'"
 
+int dbh_history_inspect(struct dbh_conn *c, struct dbh_schema_facts *f,
+			struct dbh_error *err)
+{
+	/* The URL's ?schema=, else the current schema: where the history
+	 * lives once dbh_conn_setup has set the search path, found here
+	 * without setting anything (dry runs and status change nothing). */
+	const char *schema = c->ci ? c->ci->schema : NULL;
+	PGresult *res = PQexecParams(
+	    c->pg,
+	    "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
+	    " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
+	    " lower(c.relname) NOT IN (" POSTGIS_TABLES ")),"
+	    " coalesce($1, current_schema())"
+	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE c.relkind IN ('r', 'p') AND"
+	    " n.nspname = coalesce($1, current_schema())",
+	    1, NULL, &schema, NULL, NULL, 0);
+	int ret = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ret = dbh_conn_result_error(c, res, err,
+					    "cannot inspect the schema");
+	} else {
+		f->exists = atoi(PQgetvalue(res, 0, 0)) > 0;
+		f->others = atoi(PQgetvalue(res, 0, 1));
+		snprintf(f->schema, sizeof(f->schema), "%s",
+			 PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	return ret;
+}
+
+int dbh_history_refuse_untracked(const struct dbh_schema_facts *f,
+				 struct dbh_error *err)
+{
+	if (f->exists || f->others == 0)
+		return 0;
+	dbh_error_set(err, DBH_EUSAGE,
+		      "schema \"%s\" is not empty and has no migration "
+		      "history",
+		      f->schema);
+	dbh_error_detail(err,
+			 "It holds %d table(s) but no _prisma_migrations "
+			 "table, so applying the migrations could clash with "
+			 "what is there (Prisma error P3005).",
+			 f->others);
+	dbh_error_hint(err, "Baseline it: if the first migrations already "
+			    "exist in this database, run `dbhook deploy "
+			    "--baseline NAME` to record every migration up "
+			    "to NAME as applied without running it.");
+	return DBH_EUSAGE;
+}
+
 int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 		       struct dbh_error *err)
 {
+	struct dbh_schema_facts f;
 	char sql[1024];
 	PGresult *res;
-	char *lit = PQescapeLiteral(c->pg, c->schema, strlen(c->schema));
-	int exists, others;
+	int ret = dbh_history_inspect(c, &f, err);
 
-	/* NULL: out of memory, or a schema name that is not valid in the
-	 * client encoding; libpq does not say which, its message does. */
-	if (!lit) {
-		const char *why = PQerrorMessage(c->pg);
-
-		return dbh_error_set(err, DBH_EFAILED,
-				     "cannot quote the schema name: %.*s",
-				     (int)strcspn(why, "\n"), why);
-	}
-	snprintf(
-	    sql, sizeof(sql),
-	    "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
-	    " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
-	    " lower(c.relname) NOT IN (" POSTGIS_TABLES "))"
-	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-	    " WHERE c.relkind IN ('r', 'p') AND n.nspname = %s",
-	    lit);
-	PQfreemem(lit);
-	res = dbh_conn_exec(c, sql, err, "cannot inspect the schema");
-	if (!res)
-		return err->code;
-	exists = atoi(PQgetvalue(res, 0, 0));
-	others = atoi(PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (exists)
-		return 0;
-	if (others && !allow_nonempty) {
-		dbh_error_set(err, DBH_EUSAGE,
-			      "schema \"%s\" is not empty and has no migration "
-			      "history",
-			      c->schema);
-		dbh_error_detail(err,
-				 "It holds %d table(s) but no "
-				 "_prisma_migrations table, so applying the "
-				 "migrations could clash with what is there "
-				 "(Prisma error P3005).",
-				 others);
-		dbh_error_hint(err,
-			       "Baseline it: if the first migrations already "
-			       "exist in this database, run `dbhook deploy "
-			       "--baseline NAME` to record every migration up "
-			       "to NAME as applied without running it.");
-		return DBH_EUSAGE;
-	}
+	if (ret || f.exists)
+		return ret;
+	if (!allow_nonempty && (ret = dbh_history_refuse_untracked(&f, err)))
+		return ret;
 	snprintf(
 	    sql, sizeof(sql),
 	    "CREATE TABLE %s (\n"

@@ -116,6 +116,19 @@ static void fill_deploy_opts(const struct dbh_opts *o, struct hook_run *run,
 	d->allow_unrelated = o->allow_unrelated;
 }
 
+/* What the real run would refuse before applying anything. */
+static void foresee(const struct dbh_status *st, const struct dbh_reporter *rep)
+{
+	struct dbh_error why;
+
+	dbh_error_clear(&why);
+	if (dbh_migdir_check_files(&st->md, &why) ||
+	    (!st->table_exists &&
+	     dbh_history_refuse_untracked(&st->schema, &why)))
+		dbh_report(rep, DBH_WARN, "the real run would stop here: %s",
+			   why.message);
+}
+
 /* --dry-run: the pending migrations, read-only (the status query). */
 static int plan(const struct dbh_opts *o, struct hook_run *run,
 		const struct dbh_reporter *rep, double start)
@@ -150,6 +163,7 @@ static int plan(const struct dbh_opts *o, struct hook_run *run,
 		dbh_report(rep, DBH_WARN,
 			   "a failed migration blocks deploys: the real run "
 			   "would stop there (see `dbhook status`)");
+	foresee(&st, rep);
 	dbh_status_release(&st);
 	return 0;
 }

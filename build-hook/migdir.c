@@ -258,6 +258,12 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		memset(m, 0, sizeof(*m));
 		m->name = dbh_xstrdup(e->d_name);
 		m->path = dbh_xasprintf("%s/%s/migration.sql", dir, e->d_name);
+		/* One stat per folder, no read: the files are read only when
+		 * there is work to do. */
+		snprintf(path, sizeof(path), "%s/migration.sql", e->d_name);
+		m->no_file =
+		    fstatat(dirfd(d), path, &st, 0) != 0 && errno == ENOENT;
+		md->nno_file += (size_t)m->no_file;
 		md->n++;
 	}
 	if (md->n > 1)
@@ -282,6 +288,39 @@ void dbh_migdir_release(struct dbh_migdir *md)
 	free(md->m);
 	free(md->dir);
 	memset(md, 0, sizeof(*md));
+}
+
+int dbh_migdir_check_files(const struct dbh_migdir *md, struct dbh_error *err)
+{
+	const struct dbh_migration *first = NULL;
+
+	for (size_t i = 0; i < md->n && !first; i++)
+		if (md->m[i].no_file)
+			first = &md->m[i];
+	if (!first)
+		return 0;
+	dbh_error_set(err, DBH_EUSAGE,
+		      "migration folder \"%s\" has no migration.sql",
+		      first->name);
+	if (md->nno_file > 1)
+		dbh_error_detail(err,
+				 "%zu folders of \"%s\" hold no migration.sql "
+				 "(\"%s\" is the first). Every folder there is "
+				 "a migration; Prisma refuses these too "
+				 "(P3015).",
+				 md->nno_file, md->dir, first->name);
+	else
+		dbh_error_detail(err,
+				 "Every folder of \"%s\" is a migration; this "
+				 "one has nothing to apply. Prisma refuses it "
+				 "too (P3015).",
+				 md->dir);
+	dbh_error_hint(err,
+		       "Restore \"%s\", or delete the folder if the "
+		       "migration is not wanted. `dbhook status` lists every "
+		       "folder.",
+		       first->path);
+	return DBH_EUSAGE;
 }
 
 struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,

@@ -22,28 +22,6 @@ const char *dbh_state_name(enum dbh_state s)
 	return names[s];
 }
 
-/* Tables in the schema the history would live in (the URL's ?schema=,
- * else the current schema), for the "deploy will refuse it" remark. */
-static int count_untracked(struct dbh_conn *c, int *n, struct dbh_error *err)
-{
-	const char *schema = c->ci->schema;
-	PGresult *res = PQexecParams(
-	    c->pg,
-	    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
-	    "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
-	    "n.nspname = coalesce($1, current_schema())",
-	    1, NULL, &schema, NULL, NULL, 0);
-	int ret = 0;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		*n = atoi(PQgetvalue(res, 0, 0));
-	else
-		ret = dbh_conn_result_error(c, res, err,
-					    "cannot inspect the schema");
-	PQclear(res);
-	return ret;
-}
-
 int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		       const struct dbh_connect_opts *co,
 		       const struct dbh_reporter *rep, struct dbh_status *st,
@@ -63,7 +41,7 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 		ret = dbh_history_read(&c, &st->h, err);
 		st->table_exists = st->h.exists;
 		if (!ret && !st->h.exists)
-			ret = count_untracked(&c, &st->untracked_tables, err);
+			ret = dbh_history_inspect(&c, &st->schema, err);
 		dbh_conn_close(&c);
 	}
 	if (!ret)
@@ -139,7 +117,11 @@ static void render_entry(const struct dbh_plan_entry *e,
 			   e->name);
 		break;
 	default:
-		dbh_report(rep, DBH_INFO, "  %s", e->name);
+		dbh_report(rep, DBH_INFO, "  %s%s", e->name,
+			   e->m && e->m->no_file
+			       ? " (no migration.sql: deploy refuses this "
+				 "folder)"
+			       : "");
 	}
 }
 
@@ -169,7 +151,7 @@ void dbh_status_render(const struct dbh_status *st,
 		dbh_report(rep, DBH_INFO,
 			   "The database has no migration history "
 			   "(_prisma_migrations)%s",
-			   st->untracked_tables
+			   st->schema.others
 			       ? " but already holds tables: deploy will "
 				 "refuse it until you baseline "
 				 "(deploy --baseline NAME)."

@@ -455,8 +455,10 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 
 		ret = dbh_migdir_open(
 		    o.a->dir ? o.a->dir : dbh_migdir_default(), &md, &err);
-		if (!ret)
+		if (!ret) {
+			ret = dbh_migdir_check_files(&md, &err);
 			dbh_migdir_release(&md);
+		}
 	}
 	if (ret)
 		goto out;

@@ -156,8 +156,17 @@ is "$(admin "$dbd" "SELECT to_regclass('_prisma_migrations') IS NULL AND to_regc
 mkdir "$D/20240103000000_empty"
 run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dry-run --dir "$D"
 is "$RC" 2 "deploy --dry-run: a pending folder without migration.sql is refused as the real run would"
-like "$ERR" '20240103000000_empty/migration.sql": No such file' "and named"
+like "$ERR" 'migration folder "20240103000000_empty" has no migration.sql' "and named"
 rmdir "$D/20240103000000_empty"
+# A schema that holds tables but no history: the real run refuses it
+# (P3005), so the dry run does too, and still creates nothing.
+admin "$dbd" "CREATE TABLE legacy (id int)" >/dev/null
+run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dry-run --dir "$D"
+is "$RC" 2 "deploy --dry-run: a non-empty schema without history is refused as the real run would"
+like "$ERR" '^dbhook: error: schema "public" is not empty and has no migration history$' "P3005 foreseen"
+like "$ERR" 'It holds 1 table\(s\) but no _prisma_migrations table' "the count"
+is "$(admin "$dbd" "SELECT to_regclass('_prisma_migrations') IS NULL")" t "deploy --dry-run: still nothing created"
+admin "$dbd" "DROP TABLE legacy" >/dev/null
 run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dir "$D"
 is "$RC" 0 "the real deploy after the dry run"
 run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" -q deploy --dry-run --dir "$D"

@@ -598,6 +598,20 @@ like "$OUT" '^  20240102000000_posts$' "dry run: second pending name"
 like "$OUT" '^vercel-build: would build with: mark-build \(command after --\)$' "dry run: would build with"
 check "dry run: no _prisma_migrations table created" no_history "$db"
 check "dry run: nothing built" no_build
+# What the real run would refuse, foreseen: a folder without
+# migration.sql, a schema with tables but no history (P3005).
+mkdir "$M/20240109000000_no_file"
+VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") hook --dry-run -- mark-build
+is "$RC" 0 "dry run, folder without migration.sql: exit 0"
+like "$ERR" '^vercel-build: warning: the real run would stop here: migration folder "20240109000000_no_file" has no migration.sql$' \
+	"dry run: the folder without migration.sql foreseen"
+rmdir "$M/20240109000000_no_file"
+admin "$db" "CREATE TABLE legacy (id int)" >/dev/null
+VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") hook --dry-run -- mark-build
+like "$ERR" '^vercel-build: warning: the real run would stop here: schema "public" is not empty and has no migration history$' \
+	"dry run: P3005 foreseen"
+check "dry run with P3005 foreseen: no history created" no_history "$db"
+admin "$db" "DROP TABLE legacy" >/dev/null
 # With one of the two applied: one pending, the history unchanged.
 ONE=$WORK/one
 mkdir -p "$ONE" && cp -r "$M/20240101000000_users" "$ONE/"

@@ -50,23 +50,36 @@ run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" deploy --dir "$WORK/od
 like "$OUT" '^No pending migrations to apply\.$' "odd names, nothing pending"
 is "$ERR" "" "the no-op deploy says nothing about them"
 
-# A pending migration without migration.sql: exit 2, nothing applied.
+# A folder without migration.sql: refused before connecting (the URL
+# points at a closed port), naming the folder; nothing applied.
 mkmig "$M" 20240103000000_fine 'CREATE TABLE fine (id int);'
 mkdir -p "$M/20240104000000_no_file"
+run env DATABASE_URL_DIRECT="postgresql://u:Kq9Gv2Lm7Wz4@127.0.0.1:1/db" "$DBHOOK" deploy --dir "$M"
+is "$RC" 2 "folder without migration.sql: exit 2, before connecting"
+is "$ERR" "dbhook: error: migration folder \"20240104000000_no_file\" has no migration.sql
+dbhook: detail: Every folder of \"$M\" is a migration; this one has nothing to apply. Prisma refuses it too (P3015).
+dbhook: hint: Restore \"$M/20240104000000_no_file/migration.sql\", or delete the folder if the migration is not wanted. \`dbhook status --dir $M\` lists every folder." \
+	"folder without migration.sql: what, why, what to do"
 run "$DBHOOK" deploy --dir "$M"
-is "$RC" 2 "pending migration without migration.sql: exit 2"
-like "$ERR" '20240104000000_no_file/migration.sql": No such file or directory' "the missing file named"
-like "$ERR" 'P3015' "Prisma's code"
+is "$RC" 2 "the same against the database: exit 2"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = 'fine'")" 0 "the good one before it waits too"
-rmdir "$M/20240104000000_no_file"
+mkdir -p "$M/20240105000000_also_empty"
 run "$DBHOOK" deploy --dir "$M"
-is "$RC" 0 "without the broken folder: exit 0"
+like "$ERR" "^dbhook: detail: 2 folders of \"$M\" hold no migration.sql \(\"20240104000000_no_file\" is the first\)\." \
+	"two such folders: counted, the first named"
+run "$DBHOOK" status --dir "$M"
+is "$RC" 4 "status shows such a folder instead of refusing it"
+like "$OUT" '^  20240104000000_no_file \(no migration.sql: deploy refuses this folder\)$' "status marks it"
+rmdir "$M/20240104000000_no_file" "$M/20240105000000_also_empty"
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 0 "without the broken folders: exit 0"
 
-# An applied migration's file gone: deploy does not need it.
-rm "$M/20240101000000_one/migration.sql"
+# An applied migration's file gone: refused as well (status says which).
+mv "$M/20240101000000_one/migration.sql" "$WORK/one.sql"
 run "$DBHOOK" deploy --dir "$M"
-is "$RC" 0 "applied migration without its file: deploy exits 0"
-like "$OUT" 'No pending migrations' "nothing to do"
+is "$RC" 2 "applied migration without its file: exit 2"
+like "$ERR" 'migration folder "20240101000000_one" has no migration.sql' "named"
+mv "$WORK/one.sql" "$M/20240101000000_one/migration.sql"
 
 # A migration.sql that cannot be read (a directory in its place).
 mkdir -p "$M/20240105000000_weird/migration.sql"

@@ -160,6 +160,11 @@ pty "$WORK/nodir.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$WORK/no-such-fold
 is "$RC" 2 "run with a missing --dir: exit 2"
 like "$OUT" 'cannot open migrations folder' "it names the folder problem"
 lacks "$OUT" "Password for profile" "and never asked for the password"
+mkdir -p "$WORK/nofile/20240101000000_x"
+pty "$WORK/nodir.pty" env -C "$WORK/app" "$DBHOOK" run --dir "$WORK/nofile"
+is "$RC" 2 "run with a folder without migration.sql: exit 2"
+like "$OUT" 'migration folder "20240101000000_x" has no migration.sql' "it names the folder"
+lacks "$OUT" "Password for profile" "and never asked for the password (folder without migration.sql)"
 
 # Interrupted at the password prompt: the terminal is restored.
 printf 'expect Password for profile\nctrl C\n' >"$WORK/intr.pty"

@@ -63,6 +63,23 @@ void dbh_history_release(struct dbh_history *h);
 enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
 				 const struct dbh_hrow **row);
 
+/* The schema the history lives in (the URL's ?schema=, else the current
+ * schema), as one query that changes nothing. */
+struct dbh_schema_facts {
+	int exists;	 /* the _prisma_migrations table is there */
+	int others;	 /* other tables, PostGIS's own not counted (as
+			  * Prisma counts them) */
+	char schema[64]; /* its name (PostgreSQL names are at most 63) */
+};
+int dbh_history_inspect(struct dbh_conn *c, struct dbh_schema_facts *f,
+			struct dbh_error *err);
+
+/* Prisma's P3005 (DBH_EUSAGE, `err` filled) for a schema that holds
+ * tables but no history; 0 otherwise. Deploy refuses such a schema unless
+ * it baselines; dry runs foresee it. */
+int dbh_history_refuse_untracked(const struct dbh_schema_facts *f,
+				 struct dbh_error *err);
+
 /* Creates the table (Prisma's exact DDL) when it is missing. Unless
  * `allow_nonempty`, a schema that already holds other tables is refused as
  * Prisma's P3005 does (DBH_EUSAGE). Needs dbh_conn_setup first. */

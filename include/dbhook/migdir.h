@@ -26,13 +26,15 @@ struct dbh_migration {
 	char *sql;  /* file bytes plus a NUL once loaded, owned, else NULL */
 	size_t len; /* bytes in sql, without the NUL */
 	char checksum[DBH_CHECKSUM_LEN + 1]; /* set once loaded */
+	int no_file; /* the folder holds no migration.sql */
 };
 
 struct dbh_migdir {
 	char *dir;		 /* as given, owned */
 	struct dbh_migration *m; /* sorted by name, owned */
 	size_t n;
-	size_t nodd; /* names without a 14-digit timestamp and '_' */
+	size_t nodd;	 /* names without a 14-digit timestamp and '_' */
+	size_t nno_file; /* folders without migration.sql */
 };
 
 /* One line about the names without a timestamp, when there are any:
@@ -65,6 +67,12 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		    struct dbh_error *err);
 
 void dbh_migdir_release(struct dbh_migdir *md);
+
+/* DBH_EUSAGE, naming the first folder and the count, when a folder holds
+ * no migration.sql: deploy and run refuse such a folder before they
+ * connect (Prisma refuses it when it would apply it: P3015). status shows
+ * it instead. 0 when every folder has its file. */
+int dbh_migdir_check_files(const struct dbh_migdir *md, struct dbh_error *err);
 
 /* The migration named `name`, or NULL. */
 struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,

@@ -17,10 +17,10 @@
 #include "dbhook/url.h"
 
 struct dbh_status {
-	const char *dir;      /* borrowed */
-	int table_exists;     /* the history table exists */
-	int untracked_tables; /* tables present without history */
-	struct dbh_migdir md; /* owned, as are h and plan */
+	const char *dir;		/* borrowed */
+	int table_exists;		/* the history table exists */
+	struct dbh_schema_facts schema; /* only without history */
+	struct dbh_migdir md;		/* owned, as are h and plan */
 	struct dbh_history h;
 	struct dbh_plan plan;
 };
