@@ -23,11 +23,13 @@
 #include "dbhook/vault.h" /* dbh_secret_wipe */
 
 #define BODY_MAX (1024 * 1024) /* bytes of an answer we keep */
-#define SCRUB_SPAN 4096	       /* bytes of a text scrubbed for an excerpt */
-#define TRANSIENT_TRIES 4      /* attempts after 5xx or a dropped connection */
-#define LIMITED_TRIES 20       /* attempts after 429 (Retry-After 0 loops) */
-#define RETRY_AFTER_MAX 120.0  /* seconds; a longer Retry-After is an error */
-#define WAIT_SLACK 0.1	       /* a retry needs this much time left */
+/* Bytes of a text scrubbed for an excerpt: room for a whole token (8 KiB,
+ * supabase.c) next to the part shown. */
+#define SCRUB_SPAN 12288
+#define TRANSIENT_TRIES 4     /* attempts after 5xx or a dropped connection */
+#define LIMITED_TRIES 20      /* attempts after 429 (Retry-After 0 loops) */
+#define RETRY_AFTER_MAX 120.0 /* seconds; a longer Retry-After is an error */
+#define WAIT_SLACK 0.1	      /* a retry needs this much time left */
 
 #define API_NAME "the Supabase Management API"
 
