@@ -101,6 +101,44 @@ static int run_status(const struct dbh_opts *o, const char *dir,
 
 /* The URL, its notes, the Datasource line and the connection options
  * every database command shares. */
+/* --timeout 0: no limit, in the units of a deadline. */
+#define NO_LIMIT_S (100.0 * 365 * 24 * 3600)
+
+double dbh_cli_deadline(const struct dbh_opts *o, double start)
+{
+	return start + (o->timeout > 0 ? o->timeout : NO_LIMIT_S);
+}
+
+void dbh_cli_connect_opts(const struct dbh_opts *o, double start,
+			  const struct dbh_reporter *rep, char *app,
+			  size_t appsz, struct dbh_connect_opts *co)
+{
+	memset(co, 0, sizeof(*co));
+	co->app_name = dbh_app_name(app, appsz);
+	co->deadline = dbh_cli_deadline(o, start);
+	co->connect_timeout = o->connect_timeout;
+	co->unreachable_s = o->unreachable_timeout;
+	co->rep = rep;
+}
+
+void dbh_cli_deploy_opts(const struct dbh_opts *o,
+			 const struct dbh_conninfo *ci, double start,
+			 const struct dbh_reporter *rep, char *app,
+			 size_t appsz, struct dbh_deploy_opts *d)
+{
+	dbh_deploy_opts_init(d);
+	dbh_cli_connect_opts(o, start, rep, app, appsz, &d->conn);
+	d->dir = o->dir ? o->dir : dbh_migdir_default();
+	d->ci = ci;
+	d->deadline = d->conn.deadline;
+	d->lock_timeout_s = o->lock_timeout;
+	d->stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
+	d->baseline = o->baseline;
+	d->probe_pooler = o->probe_pooler;
+	d->allow_unrelated = o->allow_unrelated;
+	d->dry_run = o->dry_run;
+}
+
 static int prepare(const struct dbh_opts *o, struct dbh_conninfo *ci,
 		   struct dbh_connect_opts *co, char *app, size_t appsz,
 		   const struct dbh_reporter *rep, struct dbh_error *err)
@@ -109,10 +147,7 @@ static int prepare(const struct dbh_opts *o, struct dbh_conninfo *ci,
 
 	if (ret)
 		return ret;
-	co->app_name = dbh_app_name(app, appsz);
-	co->deadline = o->timeout > 0 ? dbh_now() + o->timeout : 0;
-	co->connect_timeout = o->connect_timeout;
-	co->rep = rep;
+	dbh_cli_connect_opts(o, dbh_now(), rep, app, appsz, co);
 	if (!o->json)
 		dbh_report(rep, DBH_INFO, "Datasource: %s", ci->redacted);
 	return 0;
@@ -174,18 +209,10 @@ int dbh_cli_deploy(const struct dbh_opts *o)
 	int ret;
 
 	dbh_error_clear(&err);
-	dbh_deploy_opts_init(&d);
 	ret = prepare(o, &ci, &d.conn, app, sizeof(app), &rep, &err);
 	if (!ret) {
-		d.dir = dir_of(o);
-		d.ci = &ci;
-		d.lock_timeout_s = o->lock_timeout;
-		d.stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
-		d.baseline = o->baseline;
-		d.probe_pooler = o->probe_pooler;
-		d.allow_unrelated = o->allow_unrelated;
-		d.dry_run = o->dry_run;
-		d.deadline = d.conn.deadline;
+		dbh_cli_deploy_opts(o, &ci, dbh_now(), &rep, app, sizeof(app),
+				    &d);
 		ret = dbh_deploy(&d, &rep, &res, &err);
 		dbh_deploy_result_release(&res);
 		if (!ret && o->dry_run)

@@ -10,6 +10,7 @@
 #include "dbh_config.h"
 #include "dbhook/alloc.h"
 #include "dbhook/cli.h"
+#include "dbhook/config.h"
 #include "dbhook/hook.h"
 #include "dbhook/log.h"
 #include "dbhook/options.h"
@@ -23,8 +24,9 @@
 /* The connection options of every command that reaches the database. */
 #define CONNECT_OPTS                                                           \
 	{DBH_O_DIR, NULL}, {DBH_O_URL_ENV, NULL}, {DBH_O_TIMEOUT, NULL},       \
+	    {DBH_O_CONNECT_TIMEOUT, NULL},                                     \
 	{                                                                      \
-		DBH_O_CONNECT_TIMEOUT, NULL                                    \
+		DBH_O_UNREACHABLE_TIMEOUT, NULL                                \
 	}
 
 #define DRY_RUN_HELP                                                           \
@@ -37,6 +39,7 @@ static const struct dbh_cmd_option status_opts[] = {
     {DBH_O_TIMEOUT, "time budget for connecting, with retries (default 180; "
 		    "0 = no limit)"},
     {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_UNREACHABLE_TIMEOUT, NULL},
     {DBH_O_JSON, NULL},
     END};
 
@@ -75,6 +78,7 @@ static const struct dbh_cmd_option run_opts[] = {
     {DBH_O_DIR, NULL},
     {DBH_O_TIMEOUT, NULL},
     {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_UNREACHABLE_TIMEOUT, NULL},
     {DBH_O_LOCK_TIMEOUT, NULL},
     {DBH_O_STMT_LOCK_TIMEOUT, NULL},
     {DBH_O_ALLOW_UNRELATED, NULL},
@@ -217,12 +221,15 @@ static const char hook_footer[] =
     "                         SUPABASE_ACCESS_TOKEN on to the build\n"
     "  DBHOOK_LIBCURL         the libcurl to load for HTTP\n"
     "  DBHOOK_HTTP_DEBUG=1    trace HTTP headers (tokens redacted)\n"
+    "  DBHOOK_HEARTBEAT       seconds between progress lines of a long wait\n"
+    "                         (default 10)\n"
     "  NO_COLOR               no colour on a terminal\n"
     "  CI, TERM=dumb          one line per migration, no live line\n"
     "  PGSSLMODE, PGGSSENCMODE  libpq's own defaults instead of dbhook's\n"
     "                         (sslmode=require for remote hosts, no GSSAPI)\n"
     "  PRISMA_SCHEMA_DISABLE_ADVISORY_LOCK  deploy without the advisory "
     "lock\n"
+    "\n"
     "The database URL is never taken from the command line.\n"
     "\n"
     "Exit codes (the migration step alone exits 0 unless --strict; after "
@@ -369,5 +376,13 @@ int dbh_main(const char *program, int argc, char **argv)
 	}
 	invocation = &o;
 	dbh_error_set_completer(complete);
+	if (dbh_config()->heartbeat_bad) {
+		struct dbh_reporter rep = dbh_log_reporter(0);
+
+		dbh_report(&rep, DBH_WARN,
+			   "DBHOOK_HEARTBEAT is not a number of seconds from "
+			   "0.1 to 3600; progress lines come every %.0f s",
+			   DBH_HEARTBEAT_DEFAULT);
+	}
 	return cmd->run(&o);
 }

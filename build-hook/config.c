@@ -1,6 +1,7 @@
 /* config.c - see config.h. The only file that reads the environment. */
 #include "dbhook/config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +57,20 @@ void dbh_config_load(void)
 	cfg.api_timeout = text("DBHOOK_API_TIMEOUT");
 	cfg.supabase_restore = flag("MIGRATE_SUPABASE_RESTORE");
 	cfg.http_debug = flag("DBHOOK_HTTP_DEBUG");
+	cfg.heartbeat_s = DBH_HEARTBEAT_DEFAULT;
+	v = text("DBHOOK_HEARTBEAT");
+	if (v && *v) {
+		char *end;
+		double s;
+
+		errno = 0;
+		s = strtod(v, &end);
+		if (errno == 0 && end != v && *end == '\0' && s >= 0.1 &&
+		    s <= 3600)
+			cfg.heartbeat_s = s;
+		else
+			cfg.heartbeat_bad = 1;
+	}
 	cfg.libcurl = text("DBHOOK_LIBCURL");
 	cfg.pgsslmode_set = text("PGSSLMODE") != NULL;
 	cfg.pggssencmode_set = text("PGGSSENCMODE") != NULL;

@@ -168,7 +168,8 @@ PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 			      double deadline, const char *label,
 			      const struct dbh_reporter *rep, int *timed_out)
 {
-	double start = dbh_now(), next_beat = start + 10;
+	double beat = dbh_config()->heartbeat_s;
+	double start = dbh_now(), next_beat = start + beat;
 	PGresult *last = NULL, *r;
 	int cancelled = 0;
 
@@ -199,7 +200,7 @@ PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 			dbh_report(rep, DBH_INFO,
 				   "still applying `%s` (%.0f s)", label,
 				   now - start);
-			next_beat += 10;
+			next_beat += beat;
 		}
 		if (deadline > 0 && now >= deadline && !cancelled) {
 			/* Out of budget: the server rolls the statement's

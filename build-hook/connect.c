@@ -11,6 +11,7 @@
 
 #include "dbhook/alloc.h"
 #include "dbhook/clock.h"
+#include "dbhook/config.h"
 #include "dbhook/diag.h"
 #include "dbhook/wake.h"
 
@@ -85,13 +86,14 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		}
 		msg[strcspn(msg, "\n")] = '\0';
 		/* The first failure says why; after that a line every 10 s
-		 * at most, not one per attempt. */
+		 * (DBHOOK_HEARTBEAT) at most, not one per attempt. */
 		if (f.attempts == 1)
 			dbh_report(o->rep, DBH_NOTE,
 				   "connection attempt 1 failed (%s): %s; "
 				   "retrying in %.1f s",
 				   dbh_diag_name(f.kind), msg, wait);
-		else if (dbh_now() - start - noted >= 10) {
+		else if (dbh_now() - start - noted >=
+			 dbh_config()->heartbeat_s) {
 			noted = dbh_now() - start;
 			dbh_report(o->rep, DBH_NOTE,
 				   "still connecting: %d attempts in %.0f s "

@@ -8,6 +8,7 @@
 
 #include "dbh_config.h"
 #include "dbhook/alloc.h"
+#include "dbhook/cli.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
 #include "dbhook/conn.h"
@@ -100,20 +101,8 @@ static void fill_deploy_opts(const struct dbh_opts *o, struct hook_run *run,
 			     const struct dbh_reporter *rep, double start,
 			     char *app, size_t appsz, struct dbh_deploy_opts *d)
 {
-	dbh_deploy_opts_init(d);
-	d->dir = o->dir;
-	d->ci = &run->ci;
-	d->conn.app_name = dbh_app_name(app, appsz);
-	d->conn.connect_timeout = o->connect_timeout;
-	d->conn.unreachable_s = o->unreachable_timeout;
-	d->conn.rep = rep;
-	d->conn.deadline = o->timeout > 0 ? start + o->timeout : 0;
-	d->deadline = d->conn.deadline;
-	d->cancel_at_deadline = 1;
-	d->lock_timeout_s = o->lock_timeout;
-	d->stmt_lock_timeout_ms = (int)(o->stmt_lock_timeout * 1000);
-	d->probe_pooler = o->probe_pooler;
-	d->allow_unrelated = o->allow_unrelated;
+	dbh_cli_deploy_opts(o, &run->ci, start, rep, app, appsz, d);
+	d->cancel_at_deadline = 1; /* the build must go on */
 }
 
 /* What the real run would refuse before applying anything. */

@@ -19,6 +19,7 @@
 #endif
 
 #include "dbhook/args.h"
+#include "dbhook/cli.h"
 #include "dbhook/clock.h"
 #include "dbhook/conn.h"
 #include "dbhook/deploy.h"
@@ -490,27 +491,14 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	dbh_report(&rep, DBH_INFO, "Profile: %s (%s)", o.profile, o.path);
 	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
 
-	dbh_deploy_opts_init(&d);
-	d.dir = o.a->dir ? o.a->dir : dbh_migdir_default();
-	d.ci = &ci;
-	d.conn.app_name = dbh_app_name(app, sizeof(app));
-	d.conn.deadline = o.a->timeout > 0 ? dbh_now() + o.a->timeout : 0;
-	d.conn.connect_timeout = o.a->connect_timeout;
-	d.conn.rep = &rep;
-	d.lock_timeout_s = o.a->lock_timeout;
-	d.stmt_lock_timeout_ms = (int)(o.a->stmt_lock_timeout * 1000);
-	d.baseline = o.a->baseline;
-	d.allow_unrelated = o.a->allow_unrelated;
-	d.deadline = d.conn.deadline;
-	d.dry_run = o.a->dry_run;
+	dbh_cli_deploy_opts(o.a, &ci, dbh_now(), &rep, app, sizeof(app), &d);
 	if (!o.a->dry_run && !o.a->yes && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO)) {
 		ret = confirm(&o, &ci, &d, &rep, &err);
 		if (ret != -1)
 			goto out;
 		/* The think time at the question is not the run's budget. */
-		d.conn.deadline =
-		    o.a->timeout > 0 ? dbh_now() + o.a->timeout : 0;
+		d.conn.deadline = dbh_cli_deadline(o.a, dbh_now());
 		d.deadline = d.conn.deadline;
 	}
 	ret = dbh_deploy(&d, &rep, &res, &err);

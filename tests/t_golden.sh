@@ -251,8 +251,8 @@ is "$RC" 1 "setup: a second database with the failed migration"
 golden resolve-applied DATABASE_URL_DIRECT="$U" "$DBHOOK" resolve --dir hotfix --applied 20240102000000_hotfix
 
 # --- the database URL -----------------------------------------------------------
-golden status-cannot-connect DATABASE_URL_DIRECT="$(url_for "$db" "$CLOSED")" "$DBHOOK" status --timeout 0
-golden status-json-cannot-connect DATABASE_URL_DIRECT="$(url_for "$db" "$CLOSED")" "$DBHOOK" status --json --timeout 0
+golden status-cannot-connect DATABASE_URL_DIRECT="$(url_for "$db" "$CLOSED")" "$DBHOOK" status --timeout 0.5
+golden status-json-cannot-connect DATABASE_URL_DIRECT="$(url_for "$db" "$CLOSED")" "$DBHOOK" status --json --timeout 0.5
 golden deploy-no-url "$DBHOOK" deploy
 golden deploy-unreadable-url DATABASE_URL_DIRECT="not a url" "$DBHOOK" deploy
 # Refused from the URL alone, before connecting: whatever listens on 6543

@@ -127,18 +127,32 @@ run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" status --dir "$M"
 is "$RC" 4 "untracked database: exit 4"
 like "$OUT" 'already holds tables: deploy will refuse it until you baseline' "says deploy will refuse it"
 
+# A DBHOOK_HEARTBEAT that is not a number of seconds: a warning, the default.
+run env DBHOOK_HEARTBEAT=often "$DBHOOK" status --dir "$WORK/nope"
+like "$ERR" '^dbhook: warning: DBHOOK_HEARTBEAT is not a number of seconds from 0\.1 to 3600; progress lines come every 10 s$' \
+	"bad DBHOOK_HEARTBEAT: a warning naming the variable and the default"
+lacks "$ERR" "often" "bad DBHOOK_HEARTBEAT: its value is not echoed"
+
 # No folder.
 run "$DBHOOK" status --dir "$WORK/nope"
 is "$RC" 2 "missing folder: exit 2"
 
 # --json when the database cannot be reached: stdout is still JSON.
 closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-run env DATABASE_URL_DIRECT="$(url_for nodb "$closed")" "$DBHOOK" status --json --dir "$M" --timeout 0
+run env DATABASE_URL_DIRECT="$(url_for nodb "$closed")" "$DBHOOK" status --json --dir "$M" --timeout 0.5
 is "$RC" 3 "status --json, database down: exit 3"
 is "$(json_field "$OUT" '.error.exit_code')" 3 "stdout: a JSON object with the exit code"
 like "$(json_field "$OUT" '.error.message')" '^cannot connect to the database at 127\.0\.0\.1:' "and the message"
 like "$(json_field "$OUT" '.error.hint')" 'Nothing accepts connections there' "and the hint"
 like "$ERR" '^dbhook: error: cannot connect' "stderr keeps the error lines"
+# --timeout 0 is no limit: a refusing host is still given up on after
+# --unreachable-timeout (default 20 s), as vercel-build does.
+t0=$SECONDS
+run env DATABASE_URL_DIRECT="$(url_for nodb "$closed")" "$DBHOOK" status --dir "$M" --timeout 0 --unreachable-timeout 1.5
+is "$RC" 3 "status --timeout 0 --unreachable-timeout 1.5, host refuses: exit 3"
+like "$ERR" '^dbhook: detail: Gave up after 1.5 s: the host refuses, does not resolve or cannot be reached \(--unreachable-timeout\)\.$' \
+	"status: gave up on the refusing host after --unreachable-timeout although --timeout is 0 (no limit)"
+check "status: within 6 s" [ $((SECONDS - t0)) -lt 6 ]
 run env DATABASE_URL_DIRECT="not a url $TEST_DB_PASSWORD" "$DBHOOK" status --json --dir "$M"
 is "$RC" 2 "status --json, unreadable URL: exit 2"
 is "$(json_field "$OUT" '.error.exit_code')" 2 "stdout: the JSON error (and, as everywhere, no password)"

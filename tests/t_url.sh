@@ -73,11 +73,11 @@ TEST_EXTRA_SECRET=
 run env DATABASE_URL_DIRECT="$(url_for no_such_database)" "$DBHOOK" status --dir "$M"
 is "$RC" 3 "unknown database: exit 3"
 like "$ERR" 'hint: Check the database name' "hint for the database name"
-run env DATABASE_URL_DIRECT="postgresql://$U:$P@127.0.0.1:1/$db" "$DBHOOK" deploy --timeout 0 --dir "$M"
+run env DATABASE_URL_DIRECT="postgresql://$U:$P@127.0.0.1:1/$db" "$DBHOOK" deploy --timeout 0.5 --dir "$M"
 is "$RC" 3 "closed port: exit 3"
 like "$ERR" 'Connection refused' "reason given"
 like "$ERR" 'hint: Nothing accepts connections there' "hint"
-run env DATABASE_URL_DIRECT="postgresql://$U:$P@[::1]:1/$db" "$DBHOOK" deploy --timeout 0 --dir "$M"
+run env DATABASE_URL_DIRECT="postgresql://$U:$P@[::1]:1/$db" "$DBHOOK" deploy --timeout 0.5 --dir "$M"
 is "$RC" 3 "IPv6 host: exit 3 when nothing listens"
 like "$ERR" 'cannot connect to the database at \[::1\]:1' "IPv6 target shown in brackets"
 

@@ -8,6 +8,8 @@
 #ifndef DBHOOK_CONFIG_H
 #define DBHOOK_CONFIG_H
 
+#define DBH_HEARTBEAT_DEFAULT 10.0
+
 struct dbh_config {
 	/* Where the build runs (Vercel, GitHub Actions). */
 	const char *environment; /* VERCEL_TARGET_ENV, else VERCEL_ENV */
@@ -29,7 +31,12 @@ struct dbh_config {
 	const char *api_timeout;      /* DBHOOK_API_TIMEOUT, seconds */
 	int supabase_restore;	      /* MIGRATE_SUPABASE_RESTORE */
 	int http_debug;		      /* DBHOOK_HTTP_DEBUG */
-	const char *libcurl;	      /* DBHOOK_LIBCURL */
+	/* Progress */
+	double heartbeat_s;  /* DBHOOK_HEARTBEAT: seconds between progress
+			      * lines of a long wait (default 10) */
+	int heartbeat_bad;   /* DBHOOK_HEARTBEAT set to something else than
+			      * a number of seconds (the default applies) */
+	const char *libcurl; /* DBHOOK_LIBCURL */
 	/* libpq and Prisma */
 	int pgsslmode_set;     /* PGSSLMODE: libpq's own default applies */
 	int pggssencmode_set;  /* PGGSSENCMODE: likewise */

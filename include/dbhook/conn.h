@@ -89,7 +89,8 @@ int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 /* Runs `sql` (one simple-query message) like PQexec and returns its last
  * result (the caller PQclear()s it; NULL only when out of memory or the
  * connection is gone), while the statement runs:
- *  - every 10 s, reports "still applying `label` (N s)" through `rep`;
+ *  - every 10 s (DBHOOK_HEARTBEAT), reports "still applying `label`
+ *    (N s)" through `rep`;
  *  - when `deadline` (a dbh_now() value; 0 = none) passes, cancels the
  *    statement (PQcancel) and returns the server's answer to that, a
  *    57014 query_canceled error, and sets *timed_out. */
