@@ -106,6 +106,7 @@ char *dbh_conninfo_target(const struct dbh_conninfo *ci, char *out,
 {
 	const char *host = dbh_conninfo_get(ci, "host");
 	const char *port = dbh_conninfo_get(ci, "port");
+	char full[1024];
 	size_t hlen, plen;
 
 	if (!host || !*host || *host == ',')
@@ -117,13 +118,18 @@ char *dbh_conninfo_target(const struct dbh_conninfo *ci, char *out,
 		port = "5432";
 	plen = strcspn(port, ",");
 	if (host[0] == '/')
-		snprintf(out, outsz, "%.*s", (int)hlen, host);
+		snprintf(full, sizeof(full), "%.*s", (int)hlen, host);
 	else if (memchr(host, ':', hlen))
-		snprintf(out, outsz, "[%.*s]:%.*s", (int)hlen, host, (int)plen,
-			 port);
+		snprintf(full, sizeof(full), "[%.*s]:%.*s", (int)hlen, host,
+			 (int)plen, port);
 	else
-		snprintf(out, outsz, "%.*s:%.*s", (int)hlen, host, (int)plen,
-			 port);
+		snprintf(full, sizeof(full), "%.*s:%.*s", (int)hlen, host,
+			 (int)plen, port);
+	/* A malformed URL can make a piece of the password the host
+	 * ("postgresql://u?x@&password=pw&h/db"): scrubbed before the cut,
+	 * like every text that is printed. */
+	if (outsz)
+		dbh_secrets_copy(out, outsz, full);
 	return out;
 }
 

@@ -811,6 +811,9 @@ static void run_target_cases(void)
 		    "postgresql://app:pw@db.example.com:6543/x",
 		    "db.example.com:6543");
 	target_case("default port", "postgresql://h/x", "h:5432");
+	target_case("a password that libpq reads as the host is scrubbed",
+		    "postgresql://u?s@&password=Kq9Gv2Lm7Wz4&h/db",
+		    "&password=***&h:5432");
 	target_case("IPv6", "postgresql://[2001:db8::1]:6543/x",
 		    "[2001:db8::1]:6543");
 	target_case("IPv6 default port", "postgresql://[::1]/x", "[::1]:5432");
