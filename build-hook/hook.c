@@ -376,9 +376,9 @@ int dbh_hook_run(const struct dbh_opts *opts)
 	}
 	release_run(&run);
 	if (!h.argv) {
-		dbh_report(&rep, DBH_INFO,
-			   "vercel-build: no build command (%s)",
-			   h.source ? h.source : "none found");
+		/* The source says "no build command: <why>". */
+		dbh_report(&rep, DBH_INFO, "vercel-build: %s",
+			   h.source ? h.source : "no build command found");
 		dbh_handoff_release(&h);
 		return DBH_OK;
 	}

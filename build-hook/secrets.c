@@ -10,59 +10,11 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
-#include "dbhook/vault.h"
+#include "dbhook/wipe.h"
 
 #define WS " \t\r\n\f\v"
 #define MASK "***"
 #define SHOWN_MAX 160 /* characters of a redacted URL in a message */
-
-/* ---- a growing string that wipes what it drops ---- */
-
-void dbh_wbuf_addn(struct dbh_wbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *np;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		/* Not realloc: the old block may hold a password and must be
-		 * wiped, which realloc would not do. */
-		np = dbh_xmalloc(cap);
-		if (b->p) {
-			memcpy(np, b->p, b->len);
-			dbh_secret_wipe(b->p, b->cap);
-			free(b->p);
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void dbh_wbuf_adds(struct dbh_wbuf *b, const char *s)
-{
-	dbh_wbuf_addn(b, s, strlen(s));
-}
-
-void dbh_wbuf_wipe(struct dbh_wbuf *b)
-{
-	if (b->p) {
-		dbh_secret_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-void dbh_wipe_free(char *s)
-{
-	if (s) {
-		dbh_secret_wipe(s, strlen(s));
-		free(s);
-	}
-}
 
 /* ---- the registry ---- */
 
@@ -87,31 +39,45 @@ void dbh_secret_list_add(struct dbh_secret_list *l, const char *s, size_t n)
 	l->n++;
 }
 
-/* Replaces every `s` in `text` without growing it: "***", or fewer stars
- * for a shorter secret. */
-static void scrub_one(char *text, const char *s)
-{
-	size_t n = strlen(s), m;
-	char *p = text, *hit;
-
-	if (!n)
-		return;
-	m = n < strlen(MASK) ? n : strlen(MASK);
-	while ((hit = strstr(p, s))) {
-		size_t tail = strlen(hit + n);
-
-		memset(hit, '*', m);
-		memmove(hit + m, hit + n, tail + 1);
-		p = hit + m;
-	}
-}
-
+/* Every byte of `text` inside any occurrence of any secret is hidden
+ * first, and each run of hidden bytes then becomes "***" (fewer stars for
+ * a shorter run), so the text never grows. Marking before replacing
+ * matters when secrets overlap: replacing one at a time, the longest
+ * first, would cut a second one apart and leave its middle shown. */
 void dbh_secret_list_scrub(const struct dbh_secret_list *l, char *text)
 {
-	if (!text)
+	size_t len, i = 0, o = 0;
+	unsigned char *hide;
+
+	if (!text || !l->n)
 		return;
-	for (size_t i = 0; i < l->n; i++)
-		scrub_one(text, l->s[i]);
+	len = strlen(text);
+	hide = dbh_xcalloc(len + 1, 1);
+	for (size_t k = 0; k < l->n; k++) {
+		size_t n = strlen(l->s[k]);
+		const char *hit;
+
+		for (const char *p = text; n && (hit = strstr(p, l->s[k]));
+		     p = hit + 1)
+			memset(hide + (hit - text), 1, n);
+	}
+	while (i < len) {
+		size_t run = 0;
+
+		if (!hide[i]) {
+			text[o++] = text[i++];
+			continue;
+		}
+		while (i < len && hide[i]) {
+			i++;
+			run++;
+		}
+		run = run < strlen(MASK) ? run : strlen(MASK);
+		memset(text + o, '*', run);
+		o += run;
+	}
+	text[o] = '\0';
+	free(hide);
 }
 
 void dbh_secret_list_wipe(struct dbh_secret_list *l)

@@ -5,17 +5,15 @@
  * (vaultcrypt.c), never a silently different result.
  */
 #include "dbhook/vault.h"
-#include "dbhook/alloc.h"
-
-#include "dbh_config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "dbhook/alloc.h"
 
 #define LINE_MAX_LEN 16384
 #define COMMENT                                                                \
@@ -24,25 +22,6 @@
 #define REDO_HINT                                                              \
 	"Restore the file from a backup, or remove it and store each "         \
 	"profile again with `dbhook setup`."
-
-void dbh_secret_wipe(void *p, size_t len)
-{
-	if (!p || !len)
-		return;
-#if DBH_HAVE_EXPLICIT_BZERO
-	explicit_bzero(p, len);
-#endif
-	/* Everywhere, also where explicit_bzero is missing (macOS). */
-	OPENSSL_cleanse(p, len);
-}
-
-void dbh_secret_free(char *s)
-{
-	if (!s)
-		return;
-	dbh_secret_wipe(s, strlen(s));
-	free(s);
-}
 
 int dbh_vault_valid_name(const char *name)
 {

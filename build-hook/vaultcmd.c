@@ -483,7 +483,7 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	if (ret)
 		goto out;
 	ret = dbh_url_parse(url, &ci, &err);
-	dbh_secret_free(url);
+	dbh_wipe_free(url);
 	url = NULL;
 	if (ret)
 		goto out;
@@ -507,7 +507,7 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 		dbh_report(&rep, DBH_RESULT, "Dry run: nothing was changed.");
 out:
 	dbh_secret_wipe(pw, sizeof(pw));
-	dbh_secret_free(url);
+	dbh_wipe_free(url);
 	dbh_conninfo_release(&ci);
 	dbh_vault_release(&v);
 	return ret && err.code ? fail(&err) : ret;

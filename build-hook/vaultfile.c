@@ -254,7 +254,7 @@ int dbh_vault_save(const char *path, const struct dbh_vault *v,
 				     "a profile's record is too long");
 	ret = dbh_write_atomic(path, text, strlen(text), 0600,
 			       DBH_WRITE_REPLACE, "config file", err);
-	dbh_secret_free(text);
+	dbh_wipe_free(text);
 	return ret;
 }
 

@@ -112,24 +112,30 @@ check_no_secret() {
 	fi
 }
 
+# without_secrets TEXT: TEXT with every test secret (also as printf %q
+# quotes it) replaced by ***, for what the tests themselves print.
+without_secrets() {
+	local text=$1 s
+	while IFS= read -r s; do
+		text=${text//"$s"/***}
+		text=${text//"$(printf '%q' "$s")"/***}
+	done < <(secrets)
+	printf '%s' "$text"
+}
+
 run() { # run CMD... : sets OUT ERR RC; checks secrets
 	RUN_N=$((RUN_N + 1))
 	local base="$LOGDIR/run$RUN_N"
 	# The command as run, for debugging, without the secrets its
 	# environment assignments may hold.
-	local cmdline s
-	cmdline=$(printf '%q ' "$@")
-	while IFS= read -r s; do
-		cmdline=${cmdline//"$s"/***}
-		cmdline=${cmdline//"$(printf '%q' "$s")"/***}
-	done < <(secrets)
-	printf '%s\n' "$cmdline" >"$base.cmd"
+	without_secrets "$(printf '%q ' "$@")" >"$base.cmd"
+	echo >>"$base.cmd"
 	"$@" >"$base.out" 2>"$base.err" </dev/null
 	RC=$?
 	OUT=$(cat "$base.out")
 	ERR=$(cat "$base.err")
 	echo "$RC" >"$base.rc"
-	check_no_secret "$(basename "$1") ${2:-} ${3:-}"
+	check_no_secret "$(without_secrets "$(basename "$1") ${2:-} ${3:-}")"
 }
 
 # Runs CMD in the background, its output to files; prints its pid.

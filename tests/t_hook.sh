@@ -369,7 +369,7 @@ is "$(cat "$REC" 2>/dev/null)" "local next build" "framework nextjs: node_module
 mkdir -p "$WORK/empty"
 PROJ_DIR=$WORK/empty hook
 is "$RC" 0 "no build command anywhere: exit 0"
-like "$OUT" '^vercel-build: no build command \(no build command: no package.json' "no build command: says why"
+like "$OUT" '^vercel-build: no build command: no package.json and no "framework" in vercel.json$' "no build command: says why, once"
 
 # The command after --: words as given, no shell; the exit code is the build's.
 hook -- mark-build 'a b' '$HOME' 'c;d'

@@ -785,6 +785,20 @@ static void run_scrub_cases(void)
 		   "postgresql://h/db password=Kq9Gv2Lm7Wz4 x", NULL,
 		   "database \"db password=Kq9Gv2Lm7Wz4 x\"",
 		   "database \"db password=***\"");
+	{
+		/* Two secrets that overlap in the text: replacing the longer
+		 * first would cut the other apart and show its start. */
+		char t[64] = "x abcdefXYZ123456789 y";
+
+		dbh_secrets_forget();
+		dbh_secrets_add("abcdefXYZ", 9);
+		dbh_secrets_add("XYZ123456789", 12);
+		dbh_secrets_scrub(t);
+		ok(strcmp(t, "x *** y") == 0,
+		   "scrub: overlapping secrets are hidden as one");
+		if (strcmp(t, "x *** y"))
+			printf("#   got: '%s'\n", t);
+	}
 	scrub_case("text without the password unchanged",
 		   "postgresql://app:s3cret@h/db", NULL, "connection refused",
 		   "connection refused");

@@ -71,7 +71,7 @@ static int roundtrip(const char *url, const struct dbh_vault_kdf *kdf,
 		same = strcmp(got, url) == 0;
 	dbh_vault_release(&back);
 out:
-	dbh_secret_free(got);
+	dbh_wipe_free(got);
 	free(text);
 	dbh_vault_release(&v);
 	return same;
@@ -190,13 +190,13 @@ static void test_crypto(void)
 		   0 &&
 	       strcmp(got, urls[1]) == 0,
 	   "profile 1 opens with its password");
-	dbh_secret_free(got);
+	dbh_wipe_free(got);
 	got = NULL;
 	ok(dbh_vault_open(&back, "staging", PW2, &test_limits, &got, &err) ==
 		   0 &&
 	       strcmp(got, urls[2]) == 0,
 	   "profile 2 opens with its own, different password");
-	dbh_secret_free(got);
+	dbh_wipe_free(got);
 	got = NULL;
 	ok(dbh_vault_open(&back, "production", PW2, &test_limits, &got, &err) ==
 		   DBH_EUSAGE &&
@@ -258,7 +258,7 @@ static int opens(const char *text, const char *name, const char *pw,
 	if (ret)
 		return ret;
 	ret = dbh_vault_open(&v, name, pw, &test_limits, &got, err);
-	dbh_secret_free(got);
+	dbh_wipe_free(got);
 	dbh_vault_release(&v);
 	return ret;
 }
@@ -484,7 +484,7 @@ static void test_fuzz(const char *tmp)
 				open_err++;
 			else
 				bad++; /* a changed URL got through */
-			dbh_secret_free(got);
+			dbh_wipe_free(got);
 		}
 		{
 			/* Whatever parsed formats and parses again. */
@@ -553,7 +553,7 @@ static void test_files(const char *tmp)
 			      &err) == 0 &&
 	       strcmp(got, urls[1]) == 0,
 	   "load + open gives the URL back");
-	dbh_secret_free(got);
+	dbh_wipe_free(got);
 	dbh_vault_release(&back);
 
 	chmod(path, 0640);

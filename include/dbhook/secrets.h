@@ -21,6 +21,8 @@
 
 #include <stddef.h>
 
+#include "dbhook/wipe.h" /* dbh_wbuf, dbh_wipe_free */
+
 struct cJSON;
 
 /* ---- the registry ---- */
@@ -68,20 +70,6 @@ struct dbh_secret_list {
 void dbh_secret_list_add(struct dbh_secret_list *l, const char *s, size_t n);
 void dbh_secret_list_scrub(const struct dbh_secret_list *l, char *text);
 void dbh_secret_list_wipe(struct dbh_secret_list *l);
-
-/* Wipes a string (dbh_secret_wipe), then frees it. NULL is fine. */
-void dbh_wipe_free(char *s);
-
-/* ---- a growing string that wipes what it drops ---- */
-
-struct dbh_wbuf {
-	char *p;
-	size_t len, cap;
-};
-
-void dbh_wbuf_addn(struct dbh_wbuf *b, const char *s, size_t n);
-void dbh_wbuf_adds(struct dbh_wbuf *b, const char *s);
-void dbh_wbuf_wipe(struct dbh_wbuf *b);
 
 /* ---- URL text ---- */
 

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "dbhook/error.h"
+#include "dbhook/wipe.h" /* profiles hold secrets: wiped, not just freed */
 
 #define DBH_VAULT_MAGIC "dbhook-vault"
 #define DBH_VAULT_VERSION 1
@@ -104,11 +105,5 @@ int dbh_vault_remove(struct dbh_vault *v, const char *name);
  * the same name in place or appending it; `p->ct` changes owner (it is
  * set to NULL). Returns 0, or -1 when `v` is full. */
 int dbh_vault_put(struct dbh_vault *v, struct dbh_vault_profile *p);
-
-/* Wipes and frees a NUL-terminated secret. NULL is fine. */
-void dbh_secret_free(char *s);
-
-/* Wipes `len` bytes (explicit_bzero and OPENSSL_cleanse). */
-void dbh_secret_wipe(void *p, size_t len);
 
 #endif
