@@ -46,18 +46,14 @@ static inline size_t fuzz_count(const char *text, const char *needle, size_t n)
 	return count;
 }
 
-/* Removes every occurrence of `word` from the `*len` bytes at `buf`, again
- * until none is left (removing one can join the halves of another), and
- * every NUL byte (the parsers take C strings). */
-static inline void fuzz_strip(char *buf, size_t *len, const char *word)
+/* Removes every `word` from the `*len` bytes at `buf`, again until none
+ * is left (a removal can join two halves into a new one); NUL bytes stay
+ * (counted bytes, such as an HTTP answer). */
+static inline void fuzz_strip_word(char *buf, size_t *len, const char *word)
 {
-	size_t wl = strlen(word), n = *len, j = 0;
+	size_t wl = strlen(word), n = *len;
 	int again = 1;
 
-	for (size_t i = 0; i < n; i++)
-		if (buf[i] != '\0')
-			buf[j++] = buf[i];
-	n = j;
 	while (again && wl) {
 		again = 0;
 		for (size_t i = 0; i + wl <= n;) {
@@ -71,7 +67,40 @@ static inline void fuzz_strip(char *buf, size_t *len, const char *word)
 		}
 	}
 	*len = n;
-	buf[n] = '\0';
+}
+
+/* The same for text: NUL bytes are dropped first, and the result is
+ * NUL-terminated (`buf` holds *len + 1 bytes). */
+static inline void fuzz_strip(char *buf, size_t *len, const char *word)
+{
+	size_t n = *len, j = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] != '\0')
+			buf[j++] = buf[i];
+	fuzz_strip_word(buf, &j, word);
+	*len = j;
+	buf[j] = '\0';
+}
+
+/* Every text a program could print about one input, collected for an
+ * oracle that compares two runs. */
+struct fuzz_texts {
+	char *t[64];
+	size_t n;
+};
+
+static inline void fuzz_texts_add(struct fuzz_texts *tx, const char *s)
+{
+	if (tx->n < sizeof(tx->t) / sizeof(*tx->t))
+		tx->t[tx->n++] = strdup(s ? s : "");
+}
+
+static inline void fuzz_texts_release(struct fuzz_texts *tx)
+{
+	for (size_t i = 0; i < tx->n; i++)
+		free(tx->t[i]);
+	tx->n = 0;
 }
 
 /* Byte offset of the first invalid UTF-8 sequence in `s`, or -1. The same

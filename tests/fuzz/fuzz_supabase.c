@@ -36,25 +36,6 @@
 #define UTOKEN2 "SBP_JU3HK8TR5YO6NC2W"
 #define PIECE 6
 
-/* Every text a caller could print about one answer. */
-struct texts {
-	char *t[16];
-	size_t n;
-};
-
-static void add(struct texts *tx, const char *s)
-{
-	if (tx->n < sizeof(tx->t) / sizeof(*tx->t))
-		tx->t[tx->n++] = strdup(s ? s : "");
-}
-
-static void release(struct texts *tx)
-{
-	for (size_t i = 0; i < tx->n; i++)
-		free(tx->t[i]);
-	tx->n = 0;
-}
-
 /* `buf` (of `size` bytes) holds a NUL. */
 static void check_terminated(const char *buf, size_t size, const char *what)
 {
@@ -71,7 +52,8 @@ static void check_line(const char *s, const char *what)
 }
 
 /* Adds the error's texts; a failure must say what failed. */
-static void add_error(struct texts *tx, int rc, const struct dbh_error *err)
+static void add_error(struct fuzz_texts *tx, int rc,
+		      const struct dbh_error *err)
 {
 	if (rc == 0) {
 		if (err->code != 0 || err->message[0])
@@ -84,13 +66,13 @@ static void add_error(struct texts *tx, int rc, const struct dbh_error *err)
 	check_line(err->message, "a control character in err.message");
 	check_line(err->detail, "a control character in err.detail");
 	check_line(err->hint, "a control character in err.hint");
-	add(tx, err->message);
-	add(tx, err->detail);
-	add(tx, err->hint);
+	fuzz_texts_add(tx, err->message);
+	fuzz_texts_add(tx, err->detail);
+	fuzz_texts_add(tx, err->hint);
 }
 
 /* A printed copy of `s`: scrubbed as dbh_report and dbh_log_sanitize do. */
-static void add_printed(struct texts *tx, const char *s, const char *what)
+static void add_printed(struct fuzz_texts *tx, const char *s, const char *what)
 {
 	char *copy = strdup(s);
 
@@ -98,7 +80,7 @@ static void add_printed(struct texts *tx, const char *s, const char *what)
 		return;
 	check_line(copy, what);
 	dbh_secrets_scrub(copy);
-	add(tx, copy);
+	fuzz_texts_add(tx, copy);
 	free(copy);
 }
 
@@ -107,7 +89,7 @@ static void add_printed(struct texts *tx, const char *s, const char *what)
  * write past them. */
 static void run(const char *body, size_t len, const char *token, long http,
 		size_t statussz, size_t summarysz, size_t msgsz,
-		struct texts *tx)
+		struct fuzz_texts *tx)
 {
 	char *status = malloc(statussz), *summary = malloc(summarysz);
 	char *msg = malloc(msgsz);
@@ -159,28 +141,6 @@ static void run(const char *body, size_t len, const char *token, long http,
 	dbh_secrets_forget();
 }
 
-/* Removes every `word` from the `*len` bytes at `buf`, again until none
- * is left; NUL bytes stay (the answers are counted bytes). */
-static void strip(char *buf, size_t *len, const char *word)
-{
-	size_t wl = strlen(word), n = *len;
-	int again = 1;
-
-	while (again) {
-		again = 0;
-		for (size_t i = 0; i + wl <= n;) {
-			if (memcmp(buf + i, word, wl) == 0) {
-				memmove(buf + i, buf + i + wl, n - i - wl);
-				n -= wl;
-				again = 1;
-			} else {
-				i++;
-			}
-		}
-	}
-	*len = n;
-}
-
 static char *splice(const char *body, size_t len, size_t at, const char *tok)
 {
 	size_t tl = strlen(tok);
@@ -198,7 +158,7 @@ static char *splice(const char *body, size_t len, size_t at, const char *tok)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char body[FUZZ_MAX_INPUT + 1];
-	struct texts t0 = {{0}, 0}, t1 = {{0}, 0}, t2 = {{0}, 0};
+	struct fuzz_texts t0 = {{0}, 0}, t1 = {{0}, 0}, t2 = {{0}, 0};
 	const char *tok1, *tok2;
 	size_t len, at, tl, statussz, summarysz, msgsz;
 	long http;
@@ -215,15 +175,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	msgsz = data[0] & 16 ? 1 + (data[0] >> 5) * 9 : 208;
 	len = size - 3 > FUZZ_MAX_INPUT ? FUZZ_MAX_INPUT : size - 3;
 	memcpy(body, data + 3, len);
-	strip(body, &len, TOKEN1);
-	strip(body, &len, TOKEN2);
-	strip(body, &len, UTOKEN1);
-	strip(body, &len, UTOKEN2);
+	fuzz_strip_word(body, &len, TOKEN1);
+	fuzz_strip_word(body, &len, TOKEN2);
+	fuzz_strip_word(body, &len, UTOKEN1);
+	fuzz_strip_word(body, &len, UTOKEN2);
 	body[len] = '\0';
 
 	/* The body as it is: the structural checks only. */
 	run(body, len, tok1, http, statussz, summarysz, msgsz, &t0);
-	release(&t0);
+	fuzz_texts_release(&t0);
 
 	at = ((size_t)data[1] | (size_t)data[2] << 8) % (len + 1);
 	b1 = splice(body, len, at, tok1);
@@ -239,8 +199,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    fuzz_count(t2.t[i], &tok1[k], PIECE))
 				fuzz_fail("the token shows in a printable text",
 					  t1.t[i]);
-	release(&t1);
-	release(&t2);
+	fuzz_texts_release(&t1);
+	fuzz_texts_release(&t2);
 	free(b1);
 	free(b2);
 	return 0;

@@ -37,28 +37,9 @@
 #define PW2 "Ju3Hk8Tr5Yo6"
 #define PIECE 6
 
-/* Every text the program could print about one URL. */
-struct texts {
-	char *t[64];
-	size_t n;
-};
-
-static void add(struct texts *tx, const char *s)
-{
-	if (tx->n < sizeof(tx->t) / sizeof(*tx->t))
-		tx->t[tx->n++] = strdup(s ? s : "");
-}
-
-static void release(struct texts *tx)
-{
-	for (size_t i = 0; i < tx->n; i++)
-		free(tx->t[i]);
-	tx->n = 0;
-}
-
 /* Parses `url` and collects what can be printed; `small` is a short
  * buffer size, so truncation is exercised too. */
-static void run(const char *url, size_t small, struct texts *tx)
+static void run(const char *url, size_t small, struct fuzz_texts *tx)
 {
 	struct dbh_conninfo ci;
 	struct dbh_error err;
@@ -68,19 +49,19 @@ static void run(const char *url, size_t small, struct texts *tx)
 	dbh_secrets_forget();
 	memset(&ci, 0, sizeof(ci));
 	dbh_error_clear(&err);
-	add(tx, dbh_url_redact(url, buf, sizeof(buf)));
-	add(tx, dbh_url_redact(url, buf, small));
-	add(tx, dbh_url_shown(url, buf, sizeof(buf)));
-	add(tx, dbh_url_shown(url, buf, small));
+	fuzz_texts_add(tx, dbh_url_redact(url, buf, sizeof(buf)));
+	fuzz_texts_add(tx, dbh_url_redact(url, buf, small));
+	fuzz_texts_add(tx, dbh_url_shown(url, buf, sizeof(buf)));
+	fuzz_texts_add(tx, dbh_url_shown(url, buf, small));
 	if (dbh_url_parse(url, &ci, &err) == 0) {
 		char msg[4096 + 256];
 
-		add(tx, ci.redacted);
+		fuzz_texts_add(tx, ci.redacted);
 		for (size_t i = 0; i < ci.nnotes; i++)
-			add(tx, ci.notes[i]);
-		add(tx, ci.schema);
-		add(tx, dbh_conninfo_target(&ci, buf, sizeof(buf)));
-		add(tx, dbh_conninfo_target(&ci, buf, small));
+			fuzz_texts_add(tx, ci.notes[i]);
+		fuzz_texts_add(tx, ci.schema);
+		fuzz_texts_add(tx, dbh_conninfo_target(&ci, buf, sizeof(buf)));
+		fuzz_texts_add(tx, dbh_conninfo_target(&ci, buf, small));
 		/* A server message that echoes the whole input, scrubbed
 		 * of what the parse registered. */
 		snprintf(msg, sizeof(msg),
@@ -88,14 +69,14 @@ static void run(const char *url, size_t small, struct texts *tx)
 			 "authentication failed for \"%s\"\n",
 			 url);
 		dbh_secrets_scrub(msg);
-		add(tx, msg);
+		fuzz_texts_add(tx, msg);
 		/* libpq's own complaint about the string it was given. */
 		snprintf(msg, sizeof(msg), "invalid connection option \"%s\"\n",
 			 url);
 		dbh_url_scrub_libpq(buf, sizeof(buf), msg, url, url);
-		add(tx, buf);
+		fuzz_texts_add(tx, buf);
 		dbh_url_scrub_libpq(buf, small, msg, url, url);
-		add(tx, buf);
+		fuzz_texts_add(tx, buf);
 		/* The second release must be harmless too (url.h). */
 		dbh_conninfo_release(&ci);
 		dbh_conninfo_release(&ci);
@@ -103,9 +84,9 @@ static void run(const char *url, size_t small, struct texts *tx)
 		if (err.code == 0 || !err.message[0])
 			fuzz_fail("dbh_url_parse failed without a message",
 				  err.message);
-		add(tx, err.message);
-		add(tx, err.detail);
-		add(tx, err.hint);
+		fuzz_texts_add(tx, err.message);
+		fuzz_texts_add(tx, err.detail);
+		fuzz_texts_add(tx, err.hint);
 		dbh_conninfo_release(&ci);
 	}
 	dbh_secrets_forget();
@@ -168,7 +149,7 @@ static size_t confine(int shape, char *a, size_t alen)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char text[FUZZ_MAX_INPUT + 1];
-	struct texts t1 = {{0}, 0}, t2 = {{0}, 0};
+	struct fuzz_texts t1 = {{0}, 0}, t2 = {{0}, 0};
 	int shape;
 	size_t len, split, small, alen;
 	char *a, *b, *u1, *u2;
@@ -183,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_strip(text, &len, PW2);
 	if (shape == 0) {
 		run(text, small, &t1);
-		release(&t1);
+		fuzz_texts_release(&t1);
 		return 0;
 	}
 	split = len ? data[1] % (len + 1) : 0;
@@ -212,8 +193,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						  "printable text",
 						  t1.t[i]);
 	}
-	release(&t1);
-	release(&t2);
+	fuzz_texts_release(&t1);
+	fuzz_texts_release(&t2);
 	free(u1);
 	free(u2);
 	free(a);
