@@ -376,13 +376,14 @@ int dbh_main(const char *program, int argc, char **argv)
 	}
 	invocation = &o;
 	dbh_error_set_completer(complete);
-	if (dbh_config()->heartbeat_bad) {
+	for (size_t i = 0; i < dbh_config()->nbad; i++) {
+		const struct dbh_config_bad *b = &dbh_config()->bad[i];
 		struct dbh_reporter rep = dbh_log_reporter(0);
 
 		dbh_report(&rep, DBH_WARN,
-			   "DBHOOK_HEARTBEAT is not a number of seconds from "
-			   "0.1 to 3600; progress lines come every %.0f s",
-			   DBH_HEARTBEAT_DEFAULT);
+			   "%s is not a number of seconds from %g to %g; "
+			   "the default, %g s, applies",
+			   b->name, b->min, b->max, b->def);
 	}
 	return cmd->run(&o);
 }

@@ -22,6 +22,26 @@ static const char *first(const char *a, const char *b)
 	return a ? a : b;
 }
 
+/* A number of seconds from `min` to `max`, else `def` (and the variable is
+ * listed in cfg.bad when it was set to something else). */
+static double seconds(const char *name, double min, double max, double def)
+{
+	const char *v = text(name);
+	char *end;
+	double s;
+
+	if (!v)
+		return def;
+	errno = 0;
+	s = strtod(v, &end);
+	if (errno == 0 && *end == '\0' && s >= min && s <= max)
+		return s;
+	if (cfg.nbad < sizeof(cfg.bad) / sizeof(cfg.bad[0]))
+		cfg.bad[cfg.nbad++] =
+		    (struct dbh_config_bad){name, min, max, def};
+	return def;
+}
+
 /* 1, true or yes, in any case. */
 static int flag(const char *name)
 {
@@ -54,23 +74,12 @@ void dbh_config_load(void)
 	cfg.inside_handoff = v && strcmp(v, "0") != 0;
 	cfg.supabase_token = text("SUPABASE_ACCESS_TOKEN");
 	cfg.supabase_api_url = text("SUPABASE_API_URL");
-	cfg.api_timeout = text("DBHOOK_API_TIMEOUT");
+	cfg.api_timeout_s =
+	    seconds("DBHOOK_API_TIMEOUT", 0.1, 86400, DBH_API_TIMEOUT_DEFAULT);
 	cfg.supabase_restore = flag("MIGRATE_SUPABASE_RESTORE");
 	cfg.http_debug = flag("DBHOOK_HTTP_DEBUG");
-	cfg.heartbeat_s = DBH_HEARTBEAT_DEFAULT;
-	v = text("DBHOOK_HEARTBEAT");
-	if (v && *v) {
-		char *end;
-		double s;
-
-		errno = 0;
-		s = strtod(v, &end);
-		if (errno == 0 && end != v && *end == '\0' && s >= 0.1 &&
-		    s <= 3600)
-			cfg.heartbeat_s = s;
-		else
-			cfg.heartbeat_bad = 1;
-	}
+	cfg.heartbeat_s =
+	    seconds("DBHOOK_HEARTBEAT", 0.1, 3600, DBH_HEARTBEAT_DEFAULT);
 	cfg.libcurl = text("DBHOOK_LIBCURL");
 	cfg.pgsslmode_set = text("PGSSLMODE") != NULL;
 	cfg.pggssencmode_set = text("PGGSSENCMODE") != NULL;

@@ -113,9 +113,11 @@ static void foresee(const struct dbh_status *st, const struct dbh_reporter *rep)
 	dbh_error_clear(&why);
 	if (dbh_migdir_check_files(&st->md, &why) ||
 	    (!st->table_exists &&
-	     dbh_history_refuse_untracked(&st->schema, &why)))
+	     dbh_history_refuse_untracked(&st->schema, &why))) {
 		dbh_report(rep, DBH_WARN, "the real run would stop here: %s",
 			   why.message);
+		dbh_report(rep, DBH_NOTE, "%s", why.hint);
+	}
 }
 
 /* --dry-run: the pending migrations, read-only (the status query). */

@@ -7,7 +7,6 @@
 #include "dbhook/supabase.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,6 @@
 void dbh_supabase_init(struct dbh_supabase *sb)
 {
 	const struct dbh_config *cfg = dbh_config();
-	const char *t = cfg->api_timeout;
 
 	sb->api_url = cfg->supabase_api_url ? cfg->supabase_api_url
 					    : DBH_SUPABASE_API_DEFAULT;
@@ -37,18 +35,8 @@ void dbh_supabase_init(struct dbh_supabase *sb)
 	if (sb->token)
 		dbh_secrets_add(sb->token, strlen(sb->token));
 	sb->deadline = 0;
-	sb->request_timeout_s = 10;
+	sb->request_timeout_s = cfg->api_timeout_s;
 	sb->poll_interval_s = 5;
-	if (t && *t) {
-		char *end;
-		double v;
-
-		errno = 0;
-		v = strtod(t, &end);
-		if (errno == 0 && end != t && *end == '\0' && v > 0 &&
-		    v < 86400)
-			sb->request_timeout_s = v;
-	}
 }
 
 static int check_args(const struct dbh_supabase *sb, const char *ref,

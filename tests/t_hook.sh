@@ -613,6 +613,7 @@ admin "$db" "CREATE TABLE legacy (id int)" >/dev/null
 VERCEL_ENV=production MIGRATE_DATABASE_URL=$(url_for "$db") hook --dry-run -- mark-build
 like "$ERR" '^vercel-build: warning: the real run would stop here: schema "public" is not empty and has no migration history$' \
 	"dry run: P3005 foreseen"
+like "$ERR" '^vercel-build: note: Baseline it: .*dbhook deploy --baseline NAME' "dry run: and what to do about it"
 check "dry run with P3005 foreseen: no history created" no_history "$db"
 admin "$db" "DROP TABLE legacy" >/dev/null
 # With one of the two applied: one pending, the history unchanged.

@@ -128,9 +128,11 @@ is "$RC" 4 "untracked database: exit 4"
 like "$OUT" 'already holds tables: deploy will refuse it until you baseline' "says deploy will refuse it"
 
 # A DBHOOK_HEARTBEAT that is not a number of seconds: a warning, the default.
-run env DBHOOK_HEARTBEAT=often "$DBHOOK" status --dir "$WORK/nope"
-like "$ERR" '^dbhook: warning: DBHOOK_HEARTBEAT is not a number of seconds from 0\.1 to 3600; progress lines come every 10 s$' \
+run env DBHOOK_HEARTBEAT=often DBHOOK_API_TIMEOUT=-3 "$DBHOOK" status --dir "$WORK/nope"
+like "$ERR" '^dbhook: warning: DBHOOK_HEARTBEAT is not a number of seconds from 0\.1 to 3600; the default, 10 s, applies$' \
 	"bad DBHOOK_HEARTBEAT: a warning naming the variable and the default"
+like "$ERR" '^dbhook: warning: DBHOOK_API_TIMEOUT is not a number of seconds from 0\.1 to 86400; the default, 10 s, applies$' \
+	"bad DBHOOK_API_TIMEOUT: the same warning (it used to be ignored silently)"
 lacks "$ERR" "often" "bad DBHOOK_HEARTBEAT: its value is not echoed"
 
 # No folder.

@@ -8,7 +8,10 @@
 #ifndef DBHOOK_CONFIG_H
 #define DBHOOK_CONFIG_H
 
+#include <stddef.h>
+
 #define DBH_HEARTBEAT_DEFAULT 10.0
+#define DBH_API_TIMEOUT_DEFAULT 10.0
 
 struct dbh_config {
 	/* Where the build runs (Vercel, GitHub Actions). */
@@ -28,14 +31,19 @@ struct dbh_config {
 	/* The Supabase Management API and HTTP */
 	const char *supabase_token;   /* SUPABASE_ACCESS_TOKEN (a secret) */
 	const char *supabase_api_url; /* SUPABASE_API_URL */
-	const char *api_timeout;      /* DBHOOK_API_TIMEOUT, seconds */
+	double api_timeout_s;	      /* DBHOOK_API_TIMEOUT (default 10) */
 	int supabase_restore;	      /* MIGRATE_SUPABASE_RESTORE */
 	int http_debug;		      /* DBHOOK_HTTP_DEBUG */
 	/* Progress */
-	double heartbeat_s;  /* DBHOOK_HEARTBEAT: seconds between progress
-			      * lines of a long wait (default 10) */
-	int heartbeat_bad;   /* DBHOOK_HEARTBEAT set to something else than
-			      * a number of seconds (the default applies) */
+	double heartbeat_s; /* DBHOOK_HEARTBEAT: seconds between progress
+			     * lines of a long wait (default 10) */
+	/* Variables of seconds set to something else (the default applies;
+	 * the front door warns, naming the variable, never the value). */
+	struct dbh_config_bad {
+		const char *name;
+		double min, max, def;
+	} bad[2];
+	size_t nbad;
 	const char *libcurl; /* DBHOOK_LIBCURL */
 	/* libpq and Prisma */
 	int pgsslmode_set;     /* PGSSLMODE: libpq's own default applies */

@@ -44,10 +44,10 @@ struct dbh_connect_opts {
 
 /* (connect.c) Connects, retrying network, DNS and start-up failures with
  * exponential back-off and jitter until the deadline (see unreachable_s); a
- * note for the first failure, then one every 10 s; authentication failures and
- * a missing database are not retried. Returns 0, or DBH_EUNREACH with `err`
- * filled by diag.c (cause, detail, hint); no secret ever reaches `err`.
- * Warns when a non-local connection is not encrypted. */
+ * note for the first failure, then one every 10 s (DBHOOK_HEARTBEAT);
+ * authentication failures and a missing database are not retried. Returns 0, or
+ * DBH_EUNREACH with `err` filled by diag.c (cause, detail, hint); no secret
+ * ever reaches `err`. Warns when a non-local connection is not encrypted. */
 int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 		  const struct dbh_connect_opts *o, struct dbh_error *err);
 
