@@ -11,6 +11,7 @@
 #include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
+#include "dbhook/sbuf.h"
 #include "dbhook/secrets.h"
 
 char *dbh_app_name(char *buf, size_t bufsz)
@@ -164,68 +165,137 @@ static void cancel_running(PGconn *pg)
 	}
 }
 
-PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
-			      double deadline, const char *label,
-			      const struct dbh_reporter *rep, int *timed_out)
+int dbh_conn_stream(struct dbh_conn *c, const char *sql, struct dbh_watch *w)
 {
 	double beat = dbh_config()->heartbeat_s;
 	double start = dbh_now(), next_beat = start + beat;
-	PGresult *last = NULL, *r;
 	int cancelled = 0;
 
-	*timed_out = 0;
+	w->timed_out = 0;
 	if (!PQsendQuery(c->pg, sql))
-		return PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+		return -1;
 	for (;;) {
 		struct pollfd pfd = {PQsocket(c->pg), POLLIN, 0};
 		double now = dbh_now(), wake;
 		int ms;
 
 		if (PQconsumeInput(c->pg) == 0)
-			break; /* the connection is gone */
+			return -1; /* the connection is gone */
 		while (!PQisBusy(c->pg)) {
-			r = PQgetResult(c->pg);
+			PGresult *r = PQgetResult(c->pg);
+
 			if (!r)
-				return last;
-			/* Keep the first error (later results would hide
-			 * it), else the last result. */
-			if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
-				PQclear(r);
-				continue;
-			}
-			PQclear(last);
-			last = r;
+				return 0;
+			w->on_result(w->arg, r);
 		}
 		if (now >= next_beat) {
-			dbh_report(rep, DBH_INFO,
-				   "still applying `%s` (%.0f s)", label,
+			dbh_report(w->rep, DBH_INFO,
+				   "still applying `%s` (%.0f s)", w->label,
 				   now - start);
 			next_beat += beat;
 		}
-		if (deadline > 0 && now >= deadline && !cancelled) {
+		if (w->deadline > 0 && now >= w->deadline && !cancelled) {
 			/* Out of budget: the server rolls the statement's
 			 * transaction back and answers 57014. */
 			dbh_report(
-			    rep, DBH_WARN,
+			    w->rep, DBH_WARN,
 			    "time budget used up after %.0f s: cancelling "
 			    "`%s`",
-			    now - start, label);
+			    now - start, w->label);
 			cancel_running(c->pg);
 			cancelled = 1;
-			*timed_out = 1;
+			w->timed_out = 1;
 		}
 		/* Wake for the next heartbeat or the deadline, whichever is
 		 * first (read after both moved on: never a negative wait,
 		 * which poll() would take as "forever"). */
 		wake = next_beat;
-		if (deadline > 0 && !cancelled && deadline < wake)
-			wake = deadline;
+		if (w->deadline > 0 && !cancelled && w->deadline < wake)
+			wake = w->deadline;
 		ms = (int)((wake - now) * 1000) + 1;
 		if (poll(&pfd, 1, ms < 1 ? 1 : ms) < 0 && errno != EINTR)
-			break;
+			return -1;
 	}
+}
+
+/* Keeps the first error (later results would hide it), else the last
+ * result: what PQexec would return. */
+static void keep_first_error(void *arg, PGresult *r)
+{
+	PGresult **last = arg;
+
+	if (*last && PQresultStatus(*last) == PGRES_FATAL_ERROR) {
+		PQclear(r);
+		return;
+	}
+	PQclear(*last);
+	*last = r;
+}
+
+PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
+			      double deadline, const char *label,
+			      const struct dbh_reporter *rep, int *timed_out)
+{
+	PGresult *last = NULL;
+	struct dbh_watch w = {deadline, label, rep, keep_first_error, &last, 0};
+	int ret = dbh_conn_stream(c, sql, &w);
+
+	*timed_out = w.timed_out;
+	if (ret == 0 && last)
+		return last;
 	PQclear(last);
 	return PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+}
+
+/* dbh_conn_exec_all's collector: each result to its statement, in order. */
+struct collect {
+	struct dbh_stmt *s;
+	size_t n, next;
+};
+
+static void to_next_stmt(void *arg, PGresult *r)
+{
+	struct collect *k = arg;
+
+	if (k->next < k->n)
+		k->s[k->next++].res = r;
+	else
+		PQclear(r);
+}
+
+int dbh_conn_exec_all(struct dbh_conn *c, struct dbh_stmt *s, size_t n,
+		      struct dbh_error *err)
+{
+	struct dbh_sbuf sql = {0};
+	struct collect k = {s, n, 0};
+	struct dbh_watch w = {0, "", NULL, to_next_stmt, &k, 0};
+	int lost;
+
+	for (size_t i = 0; i < n; i++) {
+		s[i].res = NULL;
+		dbh_sbuf_addf(&sql, "%s%s", i ? ";\n" : "", s[i].sql);
+	}
+	lost = dbh_conn_stream(c, sql.s, &w);
+	free(sql.s);
+	for (size_t i = 0; i < n; i++) {
+		ExecStatusType st =
+		    s[i].res ? PQresultStatus(s[i].res) : PGRES_FATAL_ERROR;
+
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			continue;
+		/* The first statement without an answer failed (or the
+		 * connection did): the server skipped the rest. */
+		return dbh_conn_result_error(c, s[i].res, err, s[i].what);
+	}
+	return lost ? dbh_conn_result_error(c, NULL, err, s[0].what) : 0;
+}
+
+void dbh_stmts_clear(struct dbh_stmt *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		PQclear(s[i].res);
+		s[i].res = NULL;
+	}
 }
 
 int dbh_conn_lost(const struct dbh_conn *c)
@@ -292,66 +362,71 @@ PGresult *dbh_conn_exec(struct dbh_conn *c, const char *sql,
 	return NULL;
 }
 
-int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
-		   struct dbh_error *err)
+/* Adds one statement to `st`, its text kept in `st`. */
+static void setup_add(struct dbh_setup *st, const char *what, const char *fmt,
+		      const char *arg)
 {
-	char sql[512];
-	PGresult *res;
-	char *q = NULL, *qs = NULL;
-	int ret = 0;
+	char *text = st->text[st->n];
 
+	snprintf(text, sizeof(st->text[0]), fmt, arg);
+	st->s[st->n].sql = text;
+	st->s[st->n].what = what;
+	st->s[st->n].res = NULL;
+	st->n++;
+}
+
+int dbh_conn_setup_stmts(struct dbh_conn *c, int lock_timeout_ms,
+			 struct dbh_setup *st, struct dbh_error *err)
+{
+	st->n = 0;
 	if (c->ci->schema) {
-		q = PQescapeIdentifier(c->pg, c->ci->schema,
-				       strlen(c->ci->schema));
+		static const char prep[] = "cannot prepare the schema";
+		char *q = PQescapeIdentifier(c->pg, c->ci->schema,
+					     strlen(c->ci->schema));
+
 		if (!q)
 			return dbh_conn_result_error(c, NULL, err,
 						     "the URL's schema");
 		/* As Prisma: the URL's schema is created when missing, and
 		 * becomes the whole search path. Without its "already
 		 * exists, skipping" notice on every deploy. */
-		snprintf(sql, sizeof(sql),
-			 "SET client_min_messages = warning; "
-			 "CREATE SCHEMA IF NOT EXISTS %s; RESET "
-			 "client_min_messages; "
-			 "SET search_path TO %s",
-			 q, q);
-		res = dbh_conn_exec(c, sql, err, "cannot prepare the schema");
+		setup_add(st, prep, "SET client_min_messages = %s", "warning");
+		setup_add(st, prep, "CREATE SCHEMA IF NOT EXISTS %s", q);
+		setup_add(st, prep, "RESET client_min_messages%s", "");
+		setup_add(st, prep, "SET search_path TO %s", q);
 		PQfreemem(q);
-		if (!res)
-			return err->code;
-		PQclear(res);
 	}
 	if (lock_timeout_ms > 0) {
+		char num[32];
+
 		/* So DDL queued behind a long transaction gives up instead of
 		 * stalling every query queued behind it. */
-		snprintf(sql, sizeof(sql), "SET lock_timeout = %d",
-			 lock_timeout_ms);
-		res = dbh_conn_exec(c, sql, err, "cannot set lock_timeout");
-		if (!res)
-			return err->code;
-		PQclear(res);
+		snprintf(num, sizeof(num), "%d", lock_timeout_ms);
+		setup_add(st, "cannot set lock_timeout",
+			  "SET lock_timeout = %s", num);
 	}
 	if (PQserverVersion(c->pg) >= 140000) {
 		/* A killed deploy then ends its transaction within a second
 		 * instead of when the server next writes to the socket. */
-		res = dbh_conn_exec(c,
-				    "SET client_connection_check_interval = "
-				    "1000",
-				    err, "cannot set the connection check");
-		if (!res)
-			return err->code;
-		PQclear(res);
+		setup_add(st, "cannot set the connection check",
+			  "SET client_connection_check_interval = %s", "1000");
 	}
-	res = dbh_conn_exec(c, "SELECT current_schema()", err,
-			    "cannot read the current schema");
-	if (!res)
-		return err->code;
+	setup_add(st, "cannot read the current schema",
+		  "SELECT current_schema()%s", "");
+	return 0;
+}
+
+int dbh_conn_setup_done(struct dbh_conn *c, const PGresult *res,
+			struct dbh_error *err)
+{
+	char *qs;
+
 	if (PQgetisnull(res, 0, 0)) {
-		ret = dbh_error_set(err, DBH_EUSAGE,
-				    "no schema of the search path exists");
+		dbh_error_set(err, DBH_EUSAGE,
+			      "no schema of the search path exists");
 		dbh_error_hint(err, "Create the schema, or name one with "
 				    "?schema=NAME in the URL.");
-		goto out;
+		return DBH_EUSAGE;
 	}
 	qs = PQescapeIdentifier(c->pg, PQgetvalue(res, 0, 0),
 				strlen(PQgetvalue(res, 0, 0)));
@@ -360,12 +435,23 @@ int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
 	c->table = NULL;
 	c->schema = dbh_xstrdup(PQgetvalue(res, 0, 0));
 	if (!qs)
-		ret = dbh_conn_result_error(c, NULL, err, "the schema's name");
-	else
-		c->table = dbh_xasprintf("%s._prisma_migrations", qs);
-out:
+		return dbh_conn_result_error(c, NULL, err, "the schema's name");
+	c->table = dbh_xasprintf("%s._prisma_migrations", qs);
 	PQfreemem(qs);
-	PQclear(res);
+	return 0;
+}
+
+int dbh_conn_setup(struct dbh_conn *c, int lock_timeout_ms,
+		   struct dbh_error *err)
+{
+	struct dbh_setup st;
+	int ret = dbh_conn_setup_stmts(c, lock_timeout_ms, &st, err);
+
+	if (!ret)
+		ret = dbh_conn_exec_all(c, st.s, st.n, err);
+	if (!ret)
+		ret = dbh_conn_setup_done(c, st.s[st.n - 1].res, err);
+	dbh_stmts_clear(st.s, st.n);
 	return ret;
 }
 

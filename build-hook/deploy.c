@@ -13,6 +13,7 @@
 #include "dbhook/migdir.h"
 #include "dbhook/plan.h"
 #include "dbhook/pooler.h"
+#include "dbhook/prepare.h"
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
 {
@@ -178,72 +179,86 @@ static int load_pending(const struct dbh_plan *p, struct dbh_error *err)
 	return 0;
 }
 
-/* Reads the history again (under the lock: another deploy may have
- * applied some of what we saw pending) and plans from it, files compared. */
-static int replan(struct dbh_conn *c, struct dbh_migdir *md,
-		  struct dbh_history *h, struct dbh_plan *p,
-		  struct dbh_error *err)
-{
-	int ret;
+/* Progress lines of the apply (apply.h's hooks). */
+struct progress {
+	struct dbh_migration **ms;
+	size_t n;
+	const struct dbh_reporter *rep;
+	struct dbh_deploy_result *res;
+};
 
-	dbh_plan_release(p);
-	dbh_history_release(h);
-	ret = dbh_history_read(c, h, err);
-	if (!ret)
-		dbh_plan_make(md, h, 1, p);
-	return ret;
+static void on_started(void *arg, size_t i)
+{
+	struct progress *pg = arg;
+
+	/* One line per migration, after it; on a terminal a live line that
+	 * also shows the one running now. */
+	dbh_report(pg->rep, DBH_LIVE, "[%zu/%zu] Applying migration `%s`...",
+		   i + 1, pg->n, pg->ms[i]->name);
 }
 
-/* The slow path, with the lock held. */
-static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
-			 struct dbh_migdir *md, const struct dbh_reporter *rep,
-			 struct dbh_deploy_result *res, struct dbh_error *err)
+static void on_applied(void *arg, size_t i, double seconds)
 {
-	struct dbh_history h = {0};
+	struct progress *pg = arg;
+
+	add_applied(pg->res, pg->ms[i]->name, seconds, 0);
+	dbh_report(pg->rep, DBH_STEP, "Applied migration `%s` (%.0f ms)",
+		   pg->ms[i]->name, seconds * 1000);
+}
+
+/* The slow path, with the lock held and the history read under it. */
+static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
+			 struct dbh_migdir *md, struct dbh_history *h,
+			 const struct dbh_prepared *pr,
+			 const struct dbh_reporter *rep,
+			 struct dbh_deploy_result *res, int *unlocked,
+			 struct dbh_error *err)
+{
 	struct dbh_plan p = {0};
 	struct dbh_apply_opts ao = {o->deadline, 5,
-				    o->cancel_at_deadline ? o->deadline : 0};
-	int ret;
+				    o->cancel_at_deadline ? o->deadline : 0,
+				    pr->locked ? dbh_lock_release_sql() : NULL};
+	struct progress pg = {NULL, 0, rep, res};
+	struct dbh_apply_hooks hk = {on_started, on_applied, &pg};
+	struct dbh_apply_result ar = {0};
+	int ret = 0;
 
-	ret = dbh_history_ensure(c, o->baseline != NULL, err);
-	if (!ret)
-		ret = replan(c, md, &h, &p, err);
-	if (!ret)
-		ret = check_failed(&h, err);
+	if (!pr->facts.exists) {
+		if (!o->baseline)
+			ret = dbh_history_refuse_untracked(&pr->facts, err);
+		if (!ret)
+			ret = dbh_history_create(c, err);
+	}
+	if (!ret) {
+		dbh_plan_make(md, h, 1, &p);
+		ret = check_failed(h, err);
+	}
 	if (!ret && o->baseline) {
 		ret = baseline(c, md, &p, o->baseline, rep, res, err);
+		dbh_plan_release(&p);
+		dbh_history_release(h);
 		if (!ret)
-			ret = replan(c, md, &h, &p, err);
+			ret = dbh_history_read(c, h, err);
+		if (!ret)
+			dbh_plan_make(md, h, 1, &p);
 	}
 	if (ret)
 		goto out;
 	warn_modified(&p, rep);
 	ret = load_pending(&p, err);
-	for (size_t i = 0, k = 0; !ret && i < p.n; i++) {
-		struct dbh_migration *m = p.e[i].m;
-		double t0;
-
-		if (!dbh_plan_applies(&p.e[i]))
-			continue;
-		/* One line per migration, after it; on a terminal a live
-		 * line that also shows the one running now. */
-		dbh_report(rep, DBH_LIVE,
-			   "[%zu/%zu] Applying migration `%s`...", ++k,
-			   p.to_apply, m->name);
-		t0 = dbh_now();
-		ret = dbh_apply(c, m, &ao, rep, err);
-		if (ret) {
-			res->failed = dbh_xstrdup(m->name);
-		} else {
-			add_applied(res, m->name, dbh_now() - t0, 0);
-			dbh_report(rep, DBH_STEP,
-				   "Applied migration `%s` (%.0f ms)", m->name,
-				   (dbh_now() - t0) * 1000);
-		}
-	}
+	if (ret)
+		goto out;
+	pg.ms = dbh_xcalloc(p.to_apply + 1, sizeof(*pg.ms));
+	for (size_t i = 0; i < p.n; i++)
+		if (dbh_plan_applies(&p.e[i]))
+			pg.ms[pg.n++] = p.e[i].m;
+	ret = dbh_apply_all(c, pg.ms, pg.n, &ao, &hk, rep, &ar, err);
+	if (ret)
+		res->failed = dbh_xstrdup(pg.ms[ar.failed]->name);
+	*unlocked = ar.tail_ran;
+	free(pg.ms);
 out:
 	dbh_plan_release(&p);
-	dbh_history_release(&h);
 	return ret;
 }
 
@@ -303,6 +318,30 @@ static double budget(double want, double deadline)
 	return want < left ? want : left;
 }
 
+/* Prepares the session, takes the lock and applies: the part of a deploy
+ * with work to do. The lock is released on every way out (closing the
+ * session would release it too, but a session pooler keeps the server
+ * connection open). */
+static int deploy_locked(const struct dbh_deploy_opts *o, struct dbh_conn *c,
+			 struct dbh_migdir *md, struct dbh_history *h,
+			 const struct dbh_reporter *rep,
+			 struct dbh_deploy_result *res, struct dbh_error *err)
+{
+	struct dbh_prepare_opts po = {&o->conn, o->stmt_lock_timeout_ms,
+				      budget(o->lock_timeout_s, o->deadline),
+				      h->exists};
+	struct dbh_prepared pr;
+	int ret, unlocked = 0;
+
+	dbh_history_release(h);
+	ret = dbh_prepare(c, &po, rep, h, &pr, err);
+	if (!ret)
+		ret = apply_pending(o, c, md, h, &pr, rep, res, &unlocked, err);
+	if (pr.locked && !unlocked && !dbh_conn_lost(c))
+		dbh_lock_release(c);
+	return ret;
+}
+
 int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_deploy_result *res, struct dbh_error *err)
 {
@@ -360,24 +399,15 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	if (ret || res->fast_path)
 		goto out_conn;
 
-	ret = dbh_check_pooler(&c, &o->conn, rep, err);
-	if (!ret && o->dry_run) {
-		ret = foresee_untracked(o, &c, &h, err);
+	if (o->dry_run) {
+		ret = dbh_check_pooler(&c, &o->conn, rep, err);
+		if (!ret)
+			ret = foresee_untracked(o, &c, &h, err);
 		if (!ret)
 			report_dry_run(&p, rep);
 		goto out_conn;
 	}
-	if (!ret)
-		ret = dbh_conn_setup(&c, o->stmt_lock_timeout_ms, err);
-	if (ret)
-		goto out_conn;
-	ret = dbh_lock_acquire(&c, budget(o->lock_timeout_s, o->deadline), rep,
-			       err);
-	if (ret)
-		goto out_conn;
-	ret = apply_pending(o, &c, &md, rep, res, err);
-	if (!dbh_conn_lost(&c))
-		dbh_lock_release(&c);
+	ret = deploy_locked(o, &c, &md, &h, rep, res, err);
 	if (!ret)
 		report_summary(res, rep);
 out_conn:

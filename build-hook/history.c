@@ -61,32 +61,29 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 	"migration_name, checksum, " ISO("started_at") ", " ISO(               \
 	    "finished_at") ", " ISO("rolled_back_at") ", left(logs, 2000)"
 
-static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
-		     struct dbh_error *err)
+char *dbh_history_sql(const struct dbh_conn *c, int lean)
 {
-	char sql[1024];
-	PGresult *res;
+	return dbh_xasprintf(
+	    "SELECT %s FROM %s ORDER BY started_at, migration_name",
+	    lean ? LEAN_COLUMNS : FULL_COLUMNS, c->table);
+}
+
+int dbh_history_from(struct dbh_conn *c, const PGresult *res,
+		     struct dbh_history *h, struct dbh_error *err)
+{
 	int n;
 
 	memset(h, 0, sizeof(*h));
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM %s ORDER BY started_at, migration_name",
-		 lean ? LEAN_COLUMNS : FULL_COLUMNS, c->table);
-	res = PQexec(c->pg, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
 		/* 42P01 undefined_table, 3F000 the URL's schema is missing:
 		 * both mean no history yet. */
 		if (state && (strcmp(state, "42P01") == 0 ||
-			      strcmp(state, "3F000") == 0)) {
-			PQclear(res);
+			      strcmp(state, "3F000") == 0))
 			return 0;
-		}
-		dbh_conn_result_error(c, res, err,
-				      "cannot read the migration history");
-		PQclear(res);
-		return err->code;
+		return dbh_conn_result_error(
+		    c, res, err, "cannot read the migration history");
 	}
 	h->exists = 1;
 	n = PQntuples(res);
@@ -104,7 +101,6 @@ static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 		/* Prisma's table declares these NOT NULL; a table made by
 		 * hand without that is refused, not read half. */
 		if (!r->name || !r->checksum || !r->started_at) {
-			PQclear(res);
 			dbh_history_release(h);
 			return dbh_error_set(err, DBH_EFAILED,
 					     "%s has a row without a name, "
@@ -112,9 +108,20 @@ static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
 					     c->table);
 		}
 	}
-	PQclear(res);
 	index_by_name(h);
 	return 0;
+}
+
+static int read_rows(struct dbh_conn *c, struct dbh_history *h, int lean,
+		     struct dbh_error *err)
+{
+	char *sql = dbh_history_sql(c, lean);
+	PGresult *res = PQexec(c->pg, sql);
+	int ret = dbh_history_from(c, res, h, err);
+
+	PQclear(res);
+	free(sql);
+	return ret;
 }
 
 int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
@@ -186,36 +193,57 @@ enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
 	"'spatial_ref_sys', 'geometry_columns', 'geography_columns', "         \
 	"'raster_columns', 'raster_overviews'"
 
-int dbh_history_inspect(struct dbh_conn *c, struct dbh_schema_facts *f,
-			struct dbh_error *err)
+char *dbh_history_inspect_sql(struct dbh_conn *c)
 {
 	/* The URL's ?schema=, else the current schema: where the history
 	 * lives once dbh_conn_setup has set the search path, found here
 	 * without setting anything (dry runs and status change nothing). */
 	const char *schema = c->ci ? c->ci->schema : NULL;
-	PGresult *res = PQexecParams(
-	    c->pg,
+	char *lit =
+	    schema ? PQescapeLiteral(c->pg, schema, strlen(schema)) : NULL;
+	char *sql;
+
+	if (schema && !lit)
+		return NULL;
+	sql = dbh_xasprintf(
 	    "SELECT count(*) FILTER (WHERE c.relname = '_prisma_migrations'),"
 	    " count(*) FILTER (WHERE c.relname <> '_prisma_migrations' AND"
 	    " lower(c.relname) NOT IN (" POSTGIS_TABLES ")),"
-	    " coalesce($1, current_schema())"
+	    " coalesce(%s, current_schema())"
 	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	    " WHERE c.relkind IN ('r', 'p') AND"
-	    " n.nspname = coalesce($1, current_schema())",
-	    1, NULL, &schema, NULL, NULL, 0);
-	int ret = 0;
+	    " n.nspname = coalesce(%s, current_schema())",
+	    lit ? lit : "NULL", lit ? lit : "NULL");
+	PQfreemem(lit);
+	return sql;
+}
 
+int dbh_history_facts_from(struct dbh_conn *c, const PGresult *res,
+			   struct dbh_schema_facts *f, struct dbh_error *err)
+{
 	memset(f, 0, sizeof(*f));
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ret = dbh_conn_result_error(c, res, err,
-					    "cannot inspect the schema");
-	} else {
-		f->exists = atoi(PQgetvalue(res, 0, 0)) > 0;
-		f->others = atoi(PQgetvalue(res, 0, 1));
-		snprintf(f->schema, sizeof(f->schema), "%s",
-			 PQgetvalue(res, 0, 2));
-	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return dbh_conn_result_error(c, res, err,
+					     "cannot inspect the schema");
+	f->exists = atoi(PQgetvalue(res, 0, 0)) > 0;
+	f->others = atoi(PQgetvalue(res, 0, 1));
+	snprintf(f->schema, sizeof(f->schema), "%s", PQgetvalue(res, 0, 2));
+	return 0;
+}
+
+int dbh_history_inspect(struct dbh_conn *c, struct dbh_schema_facts *f,
+			struct dbh_error *err)
+{
+	char *sql = dbh_history_inspect_sql(c);
+	PGresult *res;
+	int ret;
+
+	if (!sql)
+		return dbh_conn_result_error(c, NULL, err, "the URL's schema");
+	res = PQexec(c->pg, sql);
+	ret = dbh_history_facts_from(c, res, f, err);
 	PQclear(res);
+	free(sql);
 	return ret;
 }
 
@@ -240,18 +268,11 @@ int dbh_history_refuse_untracked(const struct dbh_schema_facts *f,
 	return DBH_EUSAGE;
 }
 
-int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
-		       struct dbh_error *err)
+int dbh_history_create(struct dbh_conn *c, struct dbh_error *err)
 {
-	struct dbh_schema_facts f;
 	char sql[1024];
 	PGresult *res;
-	int ret = dbh_history_inspect(c, &f, err);
 
-	if (ret || f.exists)
-		return ret;
-	if (!allow_nonempty && (ret = dbh_history_refuse_untracked(&f, err)))
-		return ret;
 	snprintf(
 	    sql, sizeof(sql),
 	    "CREATE TABLE %s (\n"
@@ -270,6 +291,19 @@ int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 		return err->code;
 	PQclear(res);
 	return 0;
+}
+
+int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
+		       struct dbh_error *err)
+{
+	struct dbh_schema_facts f;
+	int ret = dbh_history_inspect(c, &f, err);
+
+	if (ret || f.exists)
+		return ret;
+	if (!allow_nonempty && (ret = dbh_history_refuse_untracked(&f, err)))
+		return ret;
+	return dbh_history_create(c, err);
 }
 
 void dbh_uuid4(char out[37])

@@ -132,8 +132,30 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
 	}
 }
 
+void dbh_lock_try_sql(const struct dbh_conn *c, char *buf, size_t bufsz)
+{
+	/* CASE, not AND: SQL does not promise to evaluate AND's left side
+	 * first. */
+	snprintf(buf, bufsz,
+		 "SELECT CASE WHEN pg_backend_pid() = %d THEN %s END",
+		 PQbackendPID(c->pg),
+		 dbh_config()->advisory_lock_off
+		     ? "true"
+		     : "pg_try_advisory_lock(" STR(DBH_LOCK_KEY) ")");
+}
+
+const char *dbh_lock_release_sql(void)
+{
+	return dbh_config()->advisory_lock_off
+		   ? NULL
+		   : "SELECT pg_advisory_unlock(" STR(DBH_LOCK_KEY) ")";
+}
+
 void dbh_lock_release(struct dbh_conn *c)
 {
-	PQclear(
-	    PQexec(c->pg, "SELECT pg_advisory_unlock(" STR(DBH_LOCK_KEY) ")"));
+	const char *sql = dbh_lock_release_sql();
+
+	/* Unlocking a lock not held would draw a server WARNING. */
+	if (sql)
+		PQclear(PQexec(c->pg, sql));
 }

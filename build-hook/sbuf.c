@@ -3,7 +3,10 @@
 
 #include "dbhook/alloc.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void dbh_sbuf_addn(struct dbh_sbuf *b, const char *p, size_t n)
@@ -26,4 +29,26 @@ void dbh_sbuf_addn(struct dbh_sbuf *b, const char *p, size_t n)
 void dbh_sbuf_add(struct dbh_sbuf *b, const char *p)
 {
 	dbh_sbuf_addn(b, p, strlen(p));
+}
+
+void dbh_sbuf_addf(struct dbh_sbuf *b, const char *fmt, ...)
+{
+	char small[256], *text = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		dbh_oom(); /* plain %s/%d formats: only memory can fail */
+	if ((size_t)n >= sizeof(small)) {
+		text = dbh_xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	dbh_sbuf_addn(b, text, (size_t)n);
+	if (text != small)
+		free(text);
 }

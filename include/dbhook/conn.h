@@ -86,17 +86,68 @@ PGresult *dbh_conn_exec(struct dbh_conn *c, const char *sql,
 int dbh_conn_result_error(struct dbh_conn *c, const PGresult *res,
 			  struct dbh_error *err, const char *what);
 
-/* Runs `sql` (one simple-query message) like PQexec and returns its last
- * result (the caller PQclear()s it; NULL only when out of memory or the
- * connection is gone), while the statement runs:
- *  - every 10 s (DBHOOK_HEARTBEAT), reports "still applying `label`
+/* What dbh_conn_stream reports while a query runs, and where its results
+ * go. */
+struct dbh_watch {
+	double deadline;		/* a dbh_now() value; 0 = none */
+	const char *label;		/* named in heartbeats; on_result may
+					 * point it elsewhere as work moves on */
+	const struct dbh_reporter *rep; /* heartbeats, the cancel warning */
+	/* Takes each result as it arrives (and owns it). */
+	void (*on_result)(void *arg, PGresult *r);
+	void *arg;
+	int timed_out; /* out: the deadline passed and a cancel was sent */
+};
+
+/* Sends `sql` (one simple-query message, any number of statements) and
+ * hands each statement's result to w->on_result the moment it arrives,
+ * while
+ *  - every 10 s (DBHOOK_HEARTBEAT) it reports "still applying `label`
  *    (N s)" through `rep`;
- *  - when `deadline` (a dbh_now() value; 0 = none) passes, cancels the
- *    statement (PQcancel) and returns the server's answer to that, a
- *    57014 query_canceled error, and sets *timed_out. */
+ *  - when the deadline passes it cancels the running statement
+ *    (PQcancel); the server answers that with a 57014 query_canceled
+ *    error result.
+ * Returns 0 when the server has answered everything, -1 when the
+ * connection failed (see dbh_conn_lost). */
+int dbh_conn_stream(struct dbh_conn *c, const char *sql, struct dbh_watch *w);
+
+/* dbh_conn_stream for one result, as PQexec returns it: the first error,
+ * else the last result (the caller PQclear()s it; an empty
+ * PGRES_FATAL_ERROR result when the connection is gone). */
 PGresult *dbh_conn_exec_watch(struct dbh_conn *c, const char *sql,
 			      double deadline, const char *label,
 			      const struct dbh_reporter *rep, int *timed_out);
+
+/* One statement of dbh_conn_exec_all. */
+struct dbh_stmt {
+	const char *sql;  /* one statement, without a final ";" */
+	const char *what; /* names it in an error: "cannot take the lock" */
+	PGresult *res;	  /* out: its result, NULL when it did not run */
+};
+
+/* Runs n statements in one round trip (one simple-query message; the
+ * server runs them as one implicit transaction, so a failure undoes the
+ * ones before it, except session-level advisory locks). Each result goes
+ * to its statement. Returns 0 when all succeeded, else the exit code with
+ * `err` filled for the first that failed ("<what>: <message>").
+ * Release the results with dbh_stmts_clear in both cases. */
+int dbh_conn_exec_all(struct dbh_conn *c, struct dbh_stmt *s, size_t n,
+		      struct dbh_error *err);
+void dbh_stmts_clear(struct dbh_stmt *s, size_t n);
+
+/* The same in parts, for a caller that sends the statements along with
+ * others in one round trip: the statements (the last reads the current
+ * schema), then dbh_conn_setup_done with that last result. */
+#define DBH_SETUP_MAX 7
+struct dbh_setup {
+	struct dbh_stmt s[DBH_SETUP_MAX];
+	size_t n;
+	char text[DBH_SETUP_MAX][320]; /* the statements' text */
+};
+int dbh_conn_setup_stmts(struct dbh_conn *c, int lock_timeout_ms,
+			 struct dbh_setup *st, struct dbh_error *err);
+int dbh_conn_setup_done(struct dbh_conn *c, const PGresult *res,
+			struct dbh_error *err);
 
 /* Nonzero when the session's connection is no longer usable. */
 int dbh_conn_lost(const struct dbh_conn *c);

@@ -55,6 +55,12 @@ int dbh_history_read(struct dbh_conn *c, struct dbh_history *h,
  * and what blocks, at a fraction of the bytes. */
 int dbh_history_read_states(struct dbh_conn *c, struct dbh_history *h,
 			    struct dbh_error *err);
+/* The two reads as parts of a larger round trip: the query (lean or
+ * full; the caller frees it), and the rows from its result. */
+char *dbh_history_sql(const struct dbh_conn *c, int lean);
+int dbh_history_from(struct dbh_conn *c, const PGresult *res,
+		     struct dbh_history *h, struct dbh_error *err);
+
 void dbh_history_release(struct dbh_history *h);
 
 /* The state of migration `name` (applied, pending, rolled back or
@@ -73,6 +79,12 @@ struct dbh_schema_facts {
 };
 int dbh_history_inspect(struct dbh_conn *c, struct dbh_schema_facts *f,
 			struct dbh_error *err);
+/* The same as a part of a larger round trip: the query (NULL when libpq
+ * cannot quote the schema's name; the caller frees it) and the facts from
+ * its result. */
+char *dbh_history_inspect_sql(struct dbh_conn *c);
+int dbh_history_facts_from(struct dbh_conn *c, const PGresult *res,
+			   struct dbh_schema_facts *f, struct dbh_error *err);
 
 /* Prisma's P3005 (DBH_EUSAGE, `err` filled) for a schema that holds
  * tables but no history; 0 otherwise. Deploy refuses such a schema unless
@@ -85,6 +97,8 @@ int dbh_history_refuse_untracked(const struct dbh_schema_facts *f,
  * Prisma's P3005 does (DBH_EUSAGE). Needs dbh_conn_setup first. */
 int dbh_history_ensure(struct dbh_conn *c, int allow_nonempty,
 		       struct dbh_error *err);
+/* Creates the table with Prisma's exact DDL (no check). */
+int dbh_history_create(struct dbh_conn *c, struct dbh_error *err);
 
 /* A fresh lowercase UUID v4 (36 characters and a NUL). */
 void dbh_uuid4(char out[37]);

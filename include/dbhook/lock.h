@@ -27,4 +27,16 @@ int dbh_lock_acquire(struct dbh_conn *c, double timeout_s,
  * it). Errors are ignored: closing the session releases it too. */
 void dbh_lock_release(struct dbh_conn *c);
 
+/* The lock taken in passing, as one statement of a larger round trip
+ * (it does not wait): it answers "t" (taken, or the lock is switched off),
+ * "f" (another session holds it), or NULL when the server's
+ * pg_backend_pid() is not the one libpq was given, i.e. a pooler stands
+ * between us and the server and taking the lock there could strand it on
+ * a connection other clients reuse. */
+void dbh_lock_try_sql(const struct dbh_conn *c, char *buf, size_t bufsz);
+
+/* The statement that releases it (to end a larger round trip), or NULL
+ * when the lock is switched off. */
+const char *dbh_lock_release_sql(void);
+
 #endif

@@ -19,5 +19,7 @@ struct dbh_sbuf {
 
 void dbh_sbuf_addn(struct dbh_sbuf *b, const char *p, size_t n);
 void dbh_sbuf_add(struct dbh_sbuf *b, const char *p);
+void dbh_sbuf_addf(struct dbh_sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif
