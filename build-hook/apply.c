@@ -1,4 +1,5 @@
-/* apply.c - one migration: atomic mode, Prisma's mode, and failures. */
+/* apply.c - the pending migrations in order: runs of them as batches,
+ * Prisma's mode where a file needs it, failures and their retries. */
 #include "dbhook/apply.h"
 
 #include <ctype.h>
@@ -7,8 +8,8 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
+#include "dbhook/batch.h"
 #include "dbhook/clock.h"
-#include "dbhook/sbuf.h"
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/sqlscan.h"
@@ -29,9 +30,11 @@ static const char *field(const PGresult *res, int code)
 
 /* Turns a failed result into `err`: where (file:line:col), message,
  * detail, hint and SQLSTATE. `prefix_chars` is how many characters of the
- * query came before the file. */
+ * query came before the file; `stmt` is the failed statement of the file
+ * (or -1), for errors without a position (a division by zero, a
+ * constraint violated by existing rows): then where is file:line. */
 static int fill_failure(struct dbh_conn *c, const struct dbh_migration *m,
-			const PGresult *res, long prefix_chars,
+			const PGresult *res, long prefix_chars, int stmt,
 			struct dbh_error *err, struct failure *f)
 {
 	const char *pos = field(res, PG_DIAG_STATEMENT_POSITION);
@@ -60,6 +63,10 @@ static int fill_failure(struct dbh_conn *c, const struct dbh_migration *m,
 		dbh_sql_position(m->sql, m->len, p, &line, &col);
 		snprintf(err->where, sizeof(err->where), "%s:%d:%d", m->path,
 			 line, col);
+	} else if (p <= 0 && stmt >= 0 &&
+		   dbh_sql_statement_line(m->sql, m->len, stmt) > 0) {
+		snprintf(err->where, sizeof(err->where), "%s:%d", m->path,
+			 dbh_sql_statement_line(m->sql, m->len, stmt));
 	} else {
 		snprintf(err->where, sizeof(err->where), "%s", m->path);
 	}
@@ -170,7 +177,7 @@ static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
 		return exec_params(c, sql, 1, vals, err,
 				   "cannot record the migration as finished");
 	}
-	ret = fill_failure(c, m, res, 0, err, &f);
+	ret = fill_failure(c, m, res, 0, -1, err, &f);
 	PQclear(res);
 	if (timed_out)
 		dbh_error_hint(err, "The time budget ran out and the statement "
@@ -213,220 +220,15 @@ static int apply_prisma(struct dbh_conn *c, const struct dbh_migration *m,
 	return DBH_EFAILED;
 }
 
-/* A run of transactional migrations sent as one simple-query message:
- * each is "BEGIN; INSERT its row; <file>; UPDATE its row finished;
- * COMMIT;". The server runs them in order and stops at the first error,
- * skipping the rest of the message; what was committed before stays
- * committed, so every migration is still applied whole or not at all.
- * Positions are in characters, as the server counts them. */
-struct batch {
-	struct dbh_migration *const *ms;
-	size_t n;
-	char *sql;   /* the message, owned */
-	long *start; /* where migration i's part begins, owned */
-	long *file;  /* where its file begins */
-	int has_tail;
-};
-
-/* Past this size a run is split in several messages: the message is a
- * second copy of the files in memory (a third in libpq's buffer). */
-#define BATCH_MAX_BYTES (1024 * 1024)
-
-static void batch_free(struct batch *b)
-{
-	free(b->sql);
-	free(b->start);
-	free(b->file);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Builds the message for ms[0..n), taking as many as fit (at least one);
- * `tail` (a statement or NULL) ends it when all n fit. Returns 0, or
- * DBH_EFAILED when libpq cannot quote a name: out of memory, or a name
- * that is not valid in the client encoding (libpq does not say which, so
- * its message is passed on). */
-static int batch_build(struct dbh_conn *c, struct dbh_migration *const *ms,
-		       size_t n, const char *tail, struct batch *b,
-		       struct dbh_error *err)
-{
-	struct dbh_sbuf q = {0};
-	long chars = 0;
-	size_t i;
-
-	memset(b, 0, sizeof(*b));
-	b->ms = ms;
-	b->start = dbh_xcalloc(n, sizeof(*b->start));
-	b->file = dbh_xcalloc(n, sizeof(*b->file));
-	for (i = 0; i < n && (i == 0 || q.len + ms[i]->len < BATCH_MAX_BYTES);
-	     i++) {
-		const struct dbh_migration *m = ms[i];
-		char *name = PQescapeLiteral(c->pg, m->name, strlen(m->name));
-		char id[37];
-		size_t mark;
-
-		if (!name) {
-			const char *why = PQerrorMessage(c->pg);
-
-			free(q.s);
-			batch_free(b);
-			return dbh_error_set(
-			    err, DBH_EFAILED,
-			    "cannot quote the name \"%s\": %.*s", m->name,
-			    (int)strcspn(why, "\n"), why);
-		}
-		/* clock_timestamp(), not now(): every transaction of one
-		 * message has the same now(), and the history is read in
-		 * started_at order. */
-		dbh_uuid4(id);
-		b->start[i] = chars;
-		mark = q.len;
-		dbh_sbuf_addf(
-		    &q,
-		    "BEGIN;\nINSERT INTO %s (id, checksum, started_at,"
-		    " migration_name) VALUES ('%s', '%s', "
-		    "clock_timestamp(), "
-		    "%s);\n",
-		    c->table, id, m->checksum, name);
-		PQfreemem(name);
-		chars += dbh_utf8_chars(q.s + mark, q.len - mark);
-		b->file[i] = chars;
-		/* The newline after the file ends a trailing -- comment;
-		 * dbh_migration_load has refused files that end inside a
-		 * block comment or quote, which would swallow the rest. */
-		dbh_sbuf_addn(&q, m->sql, m->len);
-		mark = q.len;
-		dbh_sbuf_addf(&q,
-			      "\n;\nUPDATE %s SET finished_at = "
-			      "clock_timestamp(), applied_steps_count = 1 "
-			      "WHERE id = '%s';\nCOMMIT;\n",
-			      c->table, id);
-		chars += dbh_utf8_chars(m->sql, m->len) +
-			 dbh_utf8_chars(q.s + mark, q.len - mark);
-	}
-	b->n = i;
-	if (i == n && tail) {
-		dbh_sbuf_add(&q, tail);
-		b->has_tail = 1;
-	}
-	b->sql = q.s;
-	return 0;
-}
-
-/* Which migration of the batch character position `pos` falls in. */
-static size_t batch_at(const struct batch *b, long pos)
-{
-	size_t i = 0;
-
-	while (i + 1 < b->n && b->start[i + 1] < pos)
-		i++;
-	return i;
-}
-
-/* Follows the results of a batch as they arrive. */
-struct batch_run {
-	const struct batch *b;
-	const struct dbh_apply_hooks *hk;
-	size_t base; /* index of ms[0] for the hooks */
-	struct dbh_watch *w;
-	size_t done;	 /* COMMITs seen: migrations applied */
-	PGresult *error; /* the first error, owned */
-	char prev[32];	 /* the command tag before the last */
-	long row_gone;	 /* a migration whose own row was gone, or -1 */
-	int tail_ran;	 /* the tail's result came */
-	double t0;	 /* when the running migration started */
-};
-
-static void on_batch_result(void *arg, PGresult *r)
-{
-	struct batch_run *run = arg;
-	const char *tag = PQcmdStatus(r);
-
-	if (run->error || PQresultStatus(r) == PGRES_FATAL_ERROR) {
-		if (!run->error)
-			run->error = r;
-		else
-			PQclear(r);
-		return;
-	}
-	if (run->done < run->b->n && strcmp(tag, "COMMIT") == 0) {
-		double now = dbh_now();
-
-		/* The statement before our COMMIT is our UPDATE. */
-		if (strcmp(run->prev, "UPDATE 1") != 0 && run->row_gone < 0)
-			run->row_gone = (long)run->done;
-		run->hk->applied(run->hk->arg, run->base + run->done,
-				 now - run->t0);
-		run->done++;
-		run->t0 = now;
-		if (run->done < run->b->n) {
-			run->w->label = run->b->ms[run->done]->name;
-			run->hk->started(run->hk->arg, run->base + run->done);
-		}
-	} else if (run->done == run->b->n && run->b->has_tail) {
-		run->tail_ran = 1;
-	}
-	snprintf(run->prev, sizeof(run->prev), "%s", tag);
-	PQclear(r);
-}
-
-/* What one failed run of a batch leaves to decide on. */
-struct batch_failure {
-	size_t at;	     /* index in the batch of the migration it hit */
-	size_t refused_from; /* the server refused the whole message for a
-			      * syntax error in this migration, after `at`
-			      * (nothing ran), or 0 */
-	int timed_out;
-	PGresult *res; /* the error, owned */
-};
-
-/* Sends batch `b`; 0 when all of it committed, else 1 with `f` filled.
- * The session is left idle in both cases. */
-static int batch_send(struct dbh_conn *c, const struct batch *b,
-		      const struct dbh_apply_opts *o,
-		      const struct dbh_apply_hooks *hk, size_t base,
-		      const struct dbh_reporter *rep, int *tail_ran,
-		      long *row_gone, struct batch_failure *f)
-{
-	struct dbh_watch w = {o->cancel_at,    b->ms[0]->name, rep,
-			      on_batch_result, NULL,	       0};
-	struct batch_run run = {b, hk, base, &w, 0, NULL, "", -1, 0, dbh_now()};
-	int lost;
-
-	w.arg = &run;
-	hk->started(hk->arg, base);
-	lost = dbh_conn_stream(c, b->sql, &w);
-	*tail_ran = run.tail_ran;
-	*row_gone = run.row_gone;
-	memset(f, 0, sizeof(*f));
-	if (!lost && !run.error && run.done == b->n)
-		return 0;
-	f->at = run.done < b->n ? run.done : b->n - 1;
-	f->timed_out = w.timed_out;
-	f->res = run.error ? run.error
-			   : PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
-	if (run.error && run.done == 0) {
-		const char *pos =
-		    PQresultErrorField(run.error, PG_DIAG_STATEMENT_POSITION);
-		size_t in = pos ? batch_at(b, atol(pos)) : 0;
-
-		if (in > 0)
-			f->refused_from = in;
-	}
-	/* The failed migration's transaction is open and aborted. */
-	if (!dbh_conn_lost(c) && PQtransactionStatus(c->pg) == PQTRANS_INERROR)
-		PQclear(PQexec(c->pg, "ROLLBACK"));
-	return 1;
-}
-
 /* A failed atomic attempt of `m` that will not be retried: the row that
  * records it, and the message. Returns the exit code. */
 static int atomic_failed(struct dbh_conn *c, const struct dbh_migration *m,
-			 const PGresult *res, long prefix_chars, int timed_out,
-			 struct dbh_error *err)
+			 const PGresult *res, long prefix_chars, int stmt,
+			 int timed_out, struct dbh_error *err)
 {
 	char logs[4096];
 	struct failure f;
-	int code = fill_failure(c, m, res, prefix_chars, err, &f);
+	int code = fill_failure(c, m, res, prefix_chars, stmt, err, &f);
 
 	if (timed_out && code != DBH_EUNREACH) {
 		logs_text(m, &f, err, logs, sizeof(logs));
@@ -525,113 +327,115 @@ static int own_transactions(const struct dbh_migration *m,
 	return scan.txn_control;
 }
 
+/* Back-off for lock failures of the migration at the head of the queue;
+ * it starts anew when the queue moves on. */
+struct retry {
+	size_t at;
+	int attempt;
+	double delay;
+};
+
+/* A batch stopped at ms[k] (the outcome's error): Prisma's mode for k
+ * when it cannot run in a transaction block, a wait and a retry from k
+ * after a lock failure, else k's failure recorded. Returns 0 to go on
+ * from res->done, or the exit code. */
+static int stopped(struct dbh_conn *c, struct dbh_migration *const *ms,
+		   size_t k, long prefix_chars,
+		   const struct dbh_batch_outcome *out,
+		   const struct dbh_apply_opts *o,
+		   const struct dbh_apply_hooks *hk,
+		   const struct dbh_reporter *rep, struct retry *rt,
+		   struct dbh_apply_result *res, struct dbh_error *err)
+{
+	const char *state = field(out->error, PG_DIAG_SQLSTATE);
+
+	if (rt->at != k)
+		*rt = (struct retry){k, 1, 1.0};
+	if (!out->timed_out && strcmp(state, "25001") == 0) {
+		/* Not a failure: a mode switch. */
+		dbh_report(rep, DBH_NOTE,
+			   "\"%s\" cannot run inside a transaction block; "
+			   "running it as Prisma does (history row first, "
+			   "then the file alone): if it fails part way, check "
+			   "the database, then `dbhook resolve`",
+			   ms[k]->path);
+		int ret = apply_alone(c, ms, k, o, hk, rep, err);
+
+		if (!ret)
+			res->done = k + 1;
+		return ret;
+	}
+	if (!out->timed_out && is_lock_failure(state) && !dbh_conn_lost(c) &&
+	    (o->deadline > 0 ? dbh_now() + rt->delay < o->deadline
+			     : rt->attempt < o->max_tries)) {
+		dbh_report(rep, DBH_WARN,
+			   "migration \"%s\": %s (SQLSTATE %s); nothing was "
+			   "applied; retrying in %.0f s (attempt %d)",
+			   ms[k]->name,
+			   field(out->error, PG_DIAG_MESSAGE_PRIMARY), state,
+			   rt->delay, rt->attempt + 1);
+		dbh_sleep(rt->delay);
+		if (rt->delay < 16)
+			rt->delay *= 2;
+		rt->attempt++;
+		return 0;
+	}
+	return atomic_failed(c, ms[k], out->error, prefix_chars, out->stmt,
+			     out->timed_out, err);
+}
+
 int dbh_apply_all(struct dbh_conn *c, struct dbh_migration *const *ms, size_t n,
 		  const struct dbh_apply_opts *o,
 		  const struct dbh_apply_hooks *hk,
 		  const struct dbh_reporter *rep, struct dbh_apply_result *res,
 		  struct dbh_error *err)
 {
-	size_t i = 0, limit = n;
-	int attempt = 1;
-	double delay = 1.0;
+	struct retry rt = {0, 1, 1.0};
+	size_t limit = n;
+	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
-	while (i < n) {
-		struct batch b;
-		struct batch_failure f;
-		size_t j = i, k;
-		long row_gone;
-		int ret;
+	while (!ret && res->done < n) {
+		size_t i = res->done, j = i;
+		struct dbh_batch b;
+		struct dbh_batch_outcome out;
 
 		if (own_transactions(ms[i], rep)) {
 			ret = apply_alone(c, ms, i, o, hk, rep, err);
-			if (ret) {
-				res->failed = i;
-				return ret;
-			}
-			res->done = ++i;
+			res->failed = i;
+			res->done += !ret;
 			continue;
 		}
 		while (j < limit && !own_transactions(ms[j], NULL))
 			j++;
 		limit = n;
-		ret = batch_build(c, ms + i, j - i, j == n ? o->tail : NULL, &b,
-				  err);
-		if (ret)
-			return ret;
-		ret = batch_send(c, &b, o, hk, i, rep, &res->tail_ran,
-				 &row_gone, &f);
-		k = i + (ret ? f.at : b.n);
-		res->done = k;
-		if (row_gone >= 0) {
-			/* Found after the fact: the server went on. */
-			res->failed = i + (size_t)row_gone;
-			PQclear(f.res);
-			batch_free(&b);
-			return row_gone_error(ms[res->failed], err);
-		}
-		if (!ret) {
-			batch_free(&b);
-			i = k;
-			attempt = 1;
-			delay = 1.0;
-			continue;
-		}
-		if (k > i) {
-			attempt = 1; /* progress: retries count anew */
-			delay = 1.0;
-		}
-		if (f.refused_from) {
-			/* Nothing ran: send what comes before the broken file,
-			 * then the broken file alone fails where it is. */
-			limit = i + f.refused_from;
-			PQclear(f.res);
-			batch_free(&b);
-			continue;
-		}
-		ret = 0;
-		if (!f.timed_out &&
-		    strcmp(field(f.res, PG_DIAG_SQLSTATE), "25001") == 0) {
-			/* Not a failure: a mode switch. */
-			dbh_report(rep, DBH_NOTE,
-				   "\"%s\" cannot run inside a transaction "
-				   "block; running it as Prisma does (history "
-				   "row first, then the file alone): if it "
-				   "fails part way, check the database, then "
-				   "`dbhook resolve`",
-				   ms[k]->path);
-			ret = apply_alone(c, ms, k, o, hk, rep, err);
-			if (!ret)
-				res->done = k + 1;
-		} else if (!f.timed_out &&
-			   is_lock_failure(field(f.res, PG_DIAG_SQLSTATE)) &&
-			   !dbh_conn_lost(c) &&
-			   (o->deadline > 0 ? dbh_now() + delay < o->deadline
-					    : attempt < o->max_tries)) {
-			dbh_report(
-			    rep, DBH_WARN,
-			    "migration \"%s\": %s (SQLSTATE %s); "
-			    "nothing was applied; retrying in %.0f s "
-			    "(attempt %d)",
-			    ms[k]->name, field(f.res, PG_DIAG_MESSAGE_PRIMARY),
-			    field(f.res, PG_DIAG_SQLSTATE), delay, attempt + 1);
-			dbh_sleep(delay);
-			if (delay < 16)
-				delay *= 2;
-			attempt++;
-		} else {
-			ret = atomic_failed(c, ms[k], f.res, b.file[k - i],
-					    f.timed_out, err);
-		}
-		PQclear(f.res);
-		batch_free(&b);
+		ret = dbh_batch_build(c, ms + i, j - i, j == n ? o->tail : NULL,
+				      &b, err);
 		if (ret) {
-			res->failed = k;
-			return ret;
+			res->failed = i;
+			break;
 		}
-		i = res->done;
+		ret = dbh_batch_send(c, &b, o->cancel_at, hk, i, rep, &out);
+		res->done = i + out.done;
+		res->tail_ran = out.tail_ran;
+		res->failed = res->done;
+		if (out.row_gone >= 0) {
+			/* Found after the fact: the server went on. */
+			res->failed = i + (size_t)out.row_gone;
+			ret = row_gone_error(ms[res->failed], err);
+		} else if (ret && out.refused_from) {
+			/* Nothing ran: send what comes before the broken file;
+			 * then the broken file fails alone, where it is. */
+			limit = i + out.refused_from;
+			ret = 0;
+		} else if (ret) {
+			ret = stopped(c, ms, res->done, b.file[out.done], &out,
+				      o, hk, rep, &rt, res, err);
+		}
+		PQclear(out.error);
+		dbh_batch_free(&b);
 	}
-	return 0;
+	return ret;
 }
 
 int dbh_apply_record(struct dbh_conn *c, const struct dbh_migration *m,

@@ -38,6 +38,34 @@ static int slow_way(struct dbh_conn *c, const struct dbh_prepare_opts *o,
 	return read_under_lock(c, h, p, err);
 }
 
+/* What the one message found: the lock ours (then the history, or the
+ * facts of a schema without one), busy, or a pooler in between. */
+static int take(struct dbh_conn *c, const struct dbh_prepare_opts *o,
+		const PGresult *lock, const PGresult *read,
+		const struct dbh_reporter *rep, struct dbh_history *h,
+		struct dbh_prepared *p, struct dbh_error *err)
+{
+	int pooled = PQgetisnull(lock, 0, 0);
+	int ret = 0;
+
+	if (pooled || strcmp(PQgetvalue(lock, 0, 0), "f") == 0)
+		return slow_way(c, o, pooled, rep, h, p, err);
+	if (dbh_config()->advisory_lock_off) /* only for its warning */
+		ret = dbh_lock_acquire(c, 0, rep, err);
+	if (ret)
+		return ret;
+	if (!o->history_exists) {
+		ret = dbh_history_facts_from(c, read, &p->facts, err);
+		/* Another deploy made the table since the fast path looked. */
+		if (!ret && p->facts.exists)
+			ret = dbh_history_read(c, h, err);
+		return ret;
+	}
+	p->facts.exists = 1;
+	snprintf(p->facts.schema, sizeof(p->facts.schema), "%s", c->schema);
+	return dbh_history_from(c, read, h, err);
+}
+
 int dbh_prepare(struct dbh_conn *c, const struct dbh_prepare_opts *o,
 		const struct dbh_reporter *rep, struct dbh_history *h,
 		struct dbh_prepared *p, struct dbh_error *err)
@@ -83,30 +111,8 @@ int dbh_prepare(struct dbh_conn *c, const struct dbh_prepare_opts *o,
 		p->locked = !dbh_config()->advisory_lock_off;
 	if (!ret)
 		ret = dbh_conn_setup_done(c, s[st.n - 1].res, err);
-	if (ret) {
-		/* nothing more */
-	} else if (PQgetisnull(lock_res, 0, 0) ||
-		   strcmp(PQgetvalue(lock_res, 0, 0), "f") == 0) {
-		ret =
-		    slow_way(c, o, PQgetisnull(lock_res, 0, 0), rep, h, p, err);
-	} else if (o->history_exists) {
-		if (dbh_config()->advisory_lock_off) /* for its warning */
-			ret = dbh_lock_acquire(c, 0, rep, err);
-		p->facts.exists = 1;
-		snprintf(p->facts.schema, sizeof(p->facts.schema), "%s",
-			 c->schema);
-		if (!ret)
-			ret = dbh_history_from(c, read_res, h, err);
-	} else {
-		if (dbh_config()->advisory_lock_off)
-			ret = dbh_lock_acquire(c, 0, rep, err);
-		if (!ret)
-			ret =
-			    dbh_history_facts_from(c, read_res, &p->facts, err);
-		/* Another deploy made the table since the fast path looked. */
-		if (!ret && p->facts.exists)
-			ret = dbh_history_read(c, h, err);
-	}
+	if (!ret)
+		ret = take(c, o, lock_res, read_res, rep, h, p, err);
 	dbh_stmts_clear(s, n);
 	free(read_sql);
 	return ret;

@@ -45,7 +45,19 @@ static size_t skip_dollar(const char *sql, size_t len, size_t i, int *state)
 	return len;
 }
 
-void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
+/* A statement starts on `line`: counted, and its line kept when it is
+ * the one asked for. */
+static void starts(struct dbh_sqlscan *out, int line, int *at_start)
+{
+	if (!*at_start)
+		return;
+	if (out->statements == out->nth)
+		out->nth_line = line;
+	out->statements++;
+	*at_start = 0;
+}
+
+static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out)
 {
 	size_t i = 0;
 	int line = 1, at_start = 1;
@@ -54,6 +66,7 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 	size_t prevlen = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->nth = nth;
 	out->blank = 1;
 	while (i < len) {
 		unsigned char c = (unsigned char)sql[i];
@@ -116,6 +129,7 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			size_t j = i + 1;
 			int closed = 0;
 
+			starts(out, line, &at_start);
 			while (j < len) {
 				if (sql[j] == '\n')
 					line++;
@@ -137,10 +151,6 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			}
 			if (!closed)
 				out->unterminated = 1;
-			if (at_start) {
-				out->statements++;
-				at_start = 0;
-			}
 			i = j;
 			continue;
 		}
@@ -148,15 +158,12 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			int state = 0;
 			size_t j = skip_dollar(sql, len, i, &state);
 
+			starts(out, line, &at_start);
 			for (size_t k = i; k < j; k++)
 				if (sql[k] == '\n')
 					line++;
 			if (state == 2)
 				out->unterminated = 1;
-			if (at_start) {
-				out->statements++;
-				at_start = 0;
-			}
 			i = j;
 			continue;
 		}
@@ -166,8 +173,7 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			while (j < len && is_ident_char((unsigned char)sql[j]))
 				j++;
 			if (at_start) {
-				out->statements++;
-				at_start = 0;
+				starts(out, line, &at_start);
 				if (!out->txn_control &&
 				    (word_is(sql + i, j - i, "BEGIN") ||
 				     word_is(sql + i, j - i, "START") ||
@@ -205,12 +211,22 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 			i = j;
 			continue;
 		}
-		if (at_start) {
-			out->statements++;
-			at_start = 0;
-		}
+		starts(out, line, &at_start);
 		i++;
 	}
+}
+
+void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
+{
+	scan(sql, len, -1, out);
+}
+
+int dbh_sql_statement_line(const char *sql, size_t len, int index)
+{
+	struct dbh_sqlscan out;
+
+	scan(sql, len, index, &out);
+	return out.nth_line;
 }
 
 void dbh_sql_position(const char *sql, size_t len, long pos, int *line,

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Round trips through scripts/rtproxy.py, a proxy that counts them: the
-# proxy's own counting against psql, and dbhook's no-op deploy and status
-# at the floor (libpq's connect plus one query). Counts, not times: they
-# are the same on every run. TLS is off (sslmode=disable) so the count
-# does not depend on how the TLS library rounds its handshake.
+# proxy's own counting against psql; dbhook's no-op deploy and status at
+# the floor (libpq's connect plus one query), with and without TLS; and a
+# deploy of N pending migrations in a constant number of round trips after
+# authentication, whatever N. Counts, not times: they are the same on
+# every run. TLS is off (sslmode=disable) except where said, so most counts
+# do not depend on how the TLS library rounds its handshake.
 . "$(dirname "$0")/lib.sh"
 need_db
 
@@ -62,5 +64,47 @@ run env DATABASE_URL_DIRECT="$U" "$DBHOOK" status --dir "$M"
 is "$RC" 0 "status: exit 0"
 after_run 5
 is "$(last)" "$floor" "status: the floor too (one query)"
+
+# Pending migrations: read, then one message that sets the session up,
+# takes the lock and reads the history under it, then one message with
+# every migration and the lock's release: 3 round trips after
+# authentication (the floor's one query counts as the first), for any N.
+# A fresh database adds one: creating the history table.
+auth=$((floor - 1))
+fresh=$(newdb)
+rm -rf "$WORK/n"
+mkmig "$WORK/n" 20240101000000_base 'CREATE TABLE base (id int);'
+run env DATABASE_URL_DIRECT="$(url_for "$fresh" "$PPORT" sslmode=disable)" "$DBHOOK" deploy --dir "$WORK/n"
+is "$RC" 0 "fresh database: exit 0"
+after_run 6
+is "$(($(last) - auth))" 4 "fresh database: 4 round trips after authentication (read, prepare, create the history table, apply)"
+seen=6
+for n in 1 10 50; do
+	db=$(newdb)
+	rm -rf "$WORK/n"
+	mkmig "$WORK/n" 20240101000000_base 'CREATE TABLE base (id int);'
+	run env DATABASE_URL_DIRECT="$(url_for "$db")" "$DBHOOK" deploy --dir "$WORK/n"
+	for ((i = 1; i <= n; i++)); do
+		mkmig "$WORK/n" "$(printf '20240102%06d_m%d' "$i" "$i")" "CREATE TABLE m$i (id int);
+INSERT INTO m$i VALUES ($i);
+CREATE INDEX ON m$i (id);"
+	done
+	run env DATABASE_URL_DIRECT="$(url_for "$db" "$PPORT" sslmode=disable)" "$DBHOOK" deploy --dir "$WORK/n"
+	is "$RC" 0 "$n pending: exit 0"
+	is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" $((n + 1)) "$n pending: all applied"
+	after_run $((++seen))
+	is "$(($(last) - auth))" 3 "$n pending: 3 round trips after authentication"
+done
+
+# With TLS (as Supabase and Neon demand): dbhook's connect costs what
+# libpq's costs for the same URL, no round trip more.
+run env PGPASSWORD="$TEST_DB_PASSWORD" psql -X -q -A -t "host=127.0.0.1 port=$PPORT dbname=$db user=$TEST_DB_USER sslmode=require" -c 'SELECT 1'
+is "$RC" 0 "psql over TLS: exit 0"
+after_run $((++seen))
+tls_floor=$(last)
+run env DATABASE_URL_DIRECT="$(url_for "$db" "$PPORT" sslmode=require)" "$DBHOOK" deploy --dir "$WORK/n"
+is "$RC" 0 "no-op deploy over TLS: exit 0"
+after_run $((++seen))
+is "$(last)" "$tls_floor" "no-op deploy over TLS: $tls_floor round trips, as psql's connect and one query"
 
 finish

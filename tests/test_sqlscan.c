@@ -90,6 +90,27 @@ int main(void)
 	   "positions count characters, not bytes (got %d:%d)", line, col);
 	ok(dbh_utf8_chars("héllo", strlen("héllo")) == 5, "utf8 char count");
 
+	{
+		static const char f[] =
+		    "-- header\nCREATE TABLE a (id int);\n\n/* two\nlines */ "
+		    "INSERT INTO a\n  VALUES (1);;\n'x' ; $$y\n$$;\n"
+		    "SELECT 1/0";
+		size_t n = strlen(f);
+
+		ok(dbh_sql_statement_line(f, n, 0) == 2,
+		   "statement 0 starts on line 2, after a comment");
+		ok(dbh_sql_statement_line(f, n, 1) == 5,
+		   "statement 1 after a two-line block comment: line 5");
+		ok(dbh_sql_statement_line(f, n, 2) == 7,
+		   "an empty statement (;;) is not counted; a string starts "
+		   "statement 2 on line 7");
+		ok(dbh_sql_statement_line(f, n, 3) == 7,
+		   "a dollar quote starts statement 3 on line 7");
+		ok(dbh_sql_statement_line(f, n, 4) == 9,
+		   "statement 4 after a multi-line dollar quote: line 9");
+		ok(dbh_sql_statement_line(f, n, 5) == 0, "no statement 5: 0");
+	}
+
 	ok(dbh_utf8_invalid_at("plain", 5) == -1, "ASCII is valid UTF-8");
 	ok(dbh_utf8_invalid_at("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12) ==
 	       -1,

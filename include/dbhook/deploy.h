@@ -4,16 +4,18 @@
  * one query (read the history), no lock, no DDL. Every production build
  * pays this, so nothing else may creep into it.
  *
- * Otherwise: prepare the session, take the shared lock, create the history
- * table when missing, re-read the history under the lock, and apply each
- * pending migration. Default (atomic) mode sends one simple-query message
- * "INSERT row; <file>; UPDATE row finished", so the file and its history
- * row commit together or not at all; a failure is recorded as a row with
- * rolled_back_at set and the error in logs, which Prisma ignores, so the
- * next deploy simply retries. Files that cannot run in a transaction block
- * (SQLSTATE 25001) or that carry their own BEGIN/COMMIT run as Prisma runs
- * them: row first, file alone, then finish; a failure there leaves a failed
- * row, as Prisma does.
+ * Otherwise (prepare.h): in one more round trip, prepare the session, take
+ * the shared lock and read the history under it; create the history table
+ * when missing; then apply the pending migrations (apply.h). Default
+ * (atomic) mode sends each as "BEGIN; INSERT row; <file>; UPDATE row
+ * finished; COMMIT", so the file and its history row commit together or
+ * not at all, and a run of such migrations as one message (one round trip
+ * for any number). A failure is recorded as a row with rolled_back_at set
+ * and the error in logs, which Prisma ignores, so the next deploy simply
+ * retries. Files that cannot run in a transaction block (SQLSTATE 25001)
+ * or that carry their own BEGIN/COMMIT run as Prisma runs them: row first,
+ * file alone, then finish; a failure there leaves a failed row, as Prisma
+ * does.
  */
 #ifndef DBHOOK_DEPLOY_H
 #define DBHOOK_DEPLOY_H

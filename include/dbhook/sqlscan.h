@@ -20,9 +20,16 @@ struct dbh_sqlscan {
 	char txn_word[16]; /* its first word, upper case */
 	int unterminated;  /* ends inside a comment, quote or dollar quote */
 	int blank;	   /* only white space: no statement, no comment */
+	int nth;	   /* (dbh_sql_statement_line's question) */
+	int nth_line;	   /* (and its answer) */
 };
 
 void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out);
+
+/* The 1-based line where statement `index` (0-based, counting statements
+ * that hold a word, as the server answers them one result each) starts,
+ * or 0 when there are not that many. */
+int dbh_sql_statement_line(const char *sql, size_t len, int index);
 
 /* Maps the server's 1-based error position (in characters, as PostgreSQL
  * counts them for a UTF-8 query) to a 1-based line and column of `sql`. */
