@@ -64,11 +64,15 @@ static const struct dbh_cmd_option setup_opts[] = {
     {DBH_O_CONFIG, NULL},
     {DBH_O_CHECK, NULL},
     {DBH_O_DELETE, NULL},
+    {DBH_O_ROTATE, NULL},
     {DBH_O_SCRYPT_N, NULL},
-    {DBH_O_URL_FD, NULL},
+    {DBH_O_URL_FD, "read the URL from file descriptor N (automation; "
+		   "--rotate: an empty line keeps the stored URL)"},
     {DBH_O_PASSWORD_FD,
      "read the password from file descriptor N, once (automation; with "
-     "the same N as --url-fd: the URL line first, then the password line)"},
+     "the same N as --url-fd: the URL line first, then the password line; "
+     "--rotate reads the current password, the new URL, then the new "
+     "password, an empty line keeping the old one)"},
     END};
 
 static const struct dbh_cmd_option run_opts[] = {
@@ -85,10 +89,14 @@ static const struct dbh_cmd_option run_opts[] = {
     {DBH_O_BASELINE, NULL},
     {DBH_O_DRY_RUN, DRY_RUN_HELP},
     {DBH_O_YES, NULL},
+    {DBH_O_MAX_AGE, NULL},
     END};
 
-static const struct dbh_cmd_option profiles_opts[] = {{DBH_O_CONFIG, NULL},
-						      END};
+static const struct dbh_cmd_option profiles_opts[] = {
+    {DBH_O_CONFIG, NULL},
+    {DBH_O_MAX_AGE, "mark the profiles stored DAYS days ago or more "
+		    "(default 90; 0 = all)"},
+    END};
 
 static const char exit_codes[] =
     "The database URL is never taken from the command line.\n"
@@ -136,32 +144,45 @@ static const struct dbh_command dbhook_commands[] = {
      "store a direct URL encrypted under a password (asked on the "
      "terminal)",
      "dbhook setup [--profile P] [--config FILE] [--check]\n"
+     "       dbhook setup --rotate [--profile P] [--config FILE]\n"
      "       dbhook setup --delete P [--config FILE]",
      "Asks on the terminal (input hidden) for a direct database URL and a "
      "password (twice), and stores the URL encrypted under the password "
-     "(AES-256-GCM, scrypt) as one profile of the config file. Other "
-     "profiles in the file are kept.",
+     "(AES-256-GCM, scrypt) as one profile of the config file, with the "
+     "time it was stored. Other profiles in the file are kept. --rotate "
+     "replaces a stored profile's URL (after a new database password) "
+     "and/or its password: it asks for the current password first, then "
+     "the new URL and the new password, an empty answer keeping the old "
+     "one.",
      setup_opts, DBH_WORDS_NONE,
      "The URL and the password are never taken from the command line or "
      "the\n"
-     "environment. Exit status: 0 stored, 2 usage or config file error,\n"
-     "3 --check could not connect.\n",
+     "environment. Exit status: 0 stored, 2 usage or config file error "
+     "(also\n"
+     "--rotate: a wrong current password, an unknown profile), 3 --check "
+     "could\n"
+     "not connect.\n",
      dbh_vaultcmd_setup},
     {"run", "[--profile P]", "ask the password, decrypt the URL, deploy",
      "dbhook run [--profile P] [--config FILE] [--password-fd N] [deploy "
      "options]",
      "Asks for the profile's password on the terminal (input hidden), "
      "decrypts its URL in memory and deploys the pending migrations, like "
-     "`dbhook deploy`, then wipes the password, the key and the URL.",
+     "`dbhook deploy`, then wipes the password, the key and the URL. A "
+     "profile stored DAYS days ago or more (--max-age, default 90) gets a "
+     "warning: rotate it with `dbhook setup --rotate`.",
      run_opts, DBH_WORDS_NONE,
      "The file must be yours and private (chmod 600). Exit status: as\n"
      "`dbhook deploy`; 2 also for a wrong password, a changed or damaged\n"
      "file, an unknown profile.\n",
      dbh_vaultcmd_run},
-    {"profiles", NULL, "list the stored profiles (names only)",
-     "dbhook profiles [--config FILE]",
-     "Lists the profile names stored in the config file, one per line (no "
-     "secrets: no password is asked).",
+    {"profiles", NULL, "list the stored profiles and their age",
+     "dbhook profiles [--config FILE] [--max-age DAYS]",
+     "Lists the profiles stored in the config file, one per line: the "
+     "name, then when it was stored (\"stored 12 days ago\", \"stored "
+     "today\"; \"age unknown\" for a profile stored by an older "
+     "dbhook), marked when it is due for rotation. No secrets: no password "
+     "is asked, so the age is not authenticated here (run checks it).",
      profiles_opts, DBH_WORDS_NONE, NULL, dbh_vaultcmd_profiles},
     {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
 };

@@ -22,6 +22,7 @@ enum kind {
 	K_SCRYPT_N, /* a power of two in the vault's range; unsigned long long
 		     */
 	K_PROFILE,  /* a profile name the vault accepts; const char * */
+	K_DAYS,	    /* a whole number of days, 0 to DAYS_MAX; int */
 };
 
 struct option_def {
@@ -34,6 +35,7 @@ struct option_def {
 };
 
 #define AT(f) offsetof(struct dbh_opts, f)
+#define DAYS_MAX 36500 /* --max-age: a hundred years */
 
 /* Indexed by enum dbh_opt. */
 static const struct option_def defs[DBH_O_END] = {
@@ -109,6 +111,9 @@ static const struct option_def defs[DBH_O_END] = {
 		     "connect with the URL before storing it"},
     [DBH_O_DELETE] = {"delete", 0, "P", K_PROFILE, AT(delete_profile),
 		      "remove profile P from the file"},
+    [DBH_O_ROTATE] = {"rotate", 0, NULL, K_FLAG, AT(rotate),
+		      "replace the URL and/or the password of a stored "
+		      "profile, after its current password"},
     [DBH_O_SCRYPT_N] = {"scrypt-n", 0, "N", K_SCRYPT_N, AT(scrypt_n),
 			"scrypt cost, a power of two from 32768 to 1048576 "
 			"(default 131072)"},
@@ -119,6 +124,9 @@ static const struct option_def defs[DBH_O_END] = {
     [DBH_O_YES] = {"yes", 0, NULL, K_FLAG, AT(yes),
 		   "apply without asking (on a terminal, run shows what is "
 		   "pending and asks first)"},
+    [DBH_O_MAX_AGE] = {"max-age", 0, "DAYS", K_DAYS, AT(max_age),
+		       "warn about a profile stored DAYS days ago or more "
+		       "(default 90; 0 = always)"},
     [DBH_O_QUIET] = {"quiet", 'q', NULL, K_FLAG, AT(quiet),
 		     "print errors, warnings and the outcome only"},
     [DBH_O_HELP] = {"help", 'h', NULL, K_FLAG, 0, "show this help and exit"},
@@ -324,6 +332,20 @@ static enum dbh_parsed store(const struct dbh_program *p,
 				     val);
 		*(const char **)at = val;
 		return DBH_PARSED_RUN;
+	case K_DAYS: {
+		char *end = NULL;
+		unsigned long n = strtoul(val, &end, 10);
+
+		/* Digits only: strtoul would take "-1" and " 7". */
+		if (!*val || strspn(val, "0123456789") != strlen(val) || *end ||
+		    n > DAYS_MAX)
+			return usage(err, p, c,
+				     "%s takes a whole number of days from 0 "
+				     "to 36500",
+				     opt);
+		*(int *)at = (int)n;
+		return DBH_PARSED_RUN;
+	}
 	}
 	return DBH_PARSED_RUN;
 }
@@ -397,6 +419,7 @@ static void defaults(struct dbh_opts *o)
 	o->unreachable_timeout = 20;
 	o->url_fd = -1;
 	o->password_fd = -1;
+	o->max_age = 90;
 }
 
 /* The state of one parse. */

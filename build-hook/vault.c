@@ -178,12 +178,13 @@ static int fixed_field(const char *tok, const char *key, unsigned char *out,
 	return 0;
 }
 
-/* Parses one "profile ..." line (NUL-terminated, no newline) into `p`.
- * Returns NULL or what is wrong. */
+/* Parses one "profile ..." line (NUL-terminated, no newline) into `p`:
+ * 10 fields for a version-1 record, 11 (stored= after the salt) for a
+ * version-2 one. Returns NULL or what is wrong. */
 static const char *parse_record(char *line, struct dbh_vault_profile *p)
 {
-	char *tok[11];
-	size_t nt = 0;
+	char *tok[12];
+	size_t nt = 0, at;
 	uint64_t n;
 	const char *val;
 	char *s = line;
@@ -192,7 +193,7 @@ static const char *parse_record(char *line, struct dbh_vault_profile *p)
 	for (;;) {
 		char *sp = strchr(s, ' ');
 
-		if (nt == 11)
+		if (nt == 12)
 			return "too many fields";
 		tok[nt++] = s;
 		if (!sp)
@@ -200,8 +201,9 @@ static const char *parse_record(char *line, struct dbh_vault_profile *p)
 		*sp = '\0';
 		s = sp + 1;
 	}
-	if (nt != 10)
-		return "a profile line has 10 fields";
+	if (nt != 10 && nt != 11)
+		return "a profile line has 11 fields (10 without stored=)";
+	p->version = nt == 11 ? 2 : 1;
 	if (!dbh_vault_valid_name(tok[1]))
 		return "invalid profile name";
 	strcpy(p->name, tok[1]);
@@ -219,9 +221,16 @@ static const char *parse_record(char *line, struct dbh_vault_profile *p)
 	p->kdf.p = (uint32_t)n;
 	if (fixed_field(tok[6], "salt", p->salt, sizeof(p->salt)))
 		return "bad salt";
-	if (fixed_field(tok[7], "nonce", p->nonce, sizeof(p->nonce)))
+	at = 7;
+	if (p->version == 2) {
+		if (!(val = kv(tok[at++], "stored")) ||
+		    parse_num(val, (uint64_t)DBH_VAULT_STORED_MAX, &n))
+			return "bad stored time (seconds since 1970)";
+		p->stored = (int64_t)n;
+	}
+	if (fixed_field(tok[at++], "nonce", p->nonce, sizeof(p->nonce)))
 		return "bad nonce";
-	if (!(val = kv(tok[8], "ct")) ||
+	if (!(val = kv(tok[at++], "ct")) ||
 	    b64_decode(val, strlen(val), &p->ct, &p->ctlen))
 		return "bad ciphertext";
 	if (p->ctlen == 0 || p->ctlen > DBH_VAULT_SECRET_MAX) {
@@ -229,7 +238,7 @@ static const char *parse_record(char *line, struct dbh_vault_profile *p)
 		p->ct = NULL;
 		return "bad ciphertext length";
 	}
-	if (fixed_field(tok[9], "tag", p->tag, sizeof(p->tag))) {
+	if (fixed_field(tok[at], "tag", p->tag, sizeof(p->tag))) {
 		free(p->ct);
 		p->ct = NULL;
 		return "bad tag";
@@ -247,9 +256,9 @@ static int damaged(struct dbh_error *err, const char *what, size_t lineno,
 	return DBH_EUSAGE;
 }
 
-/* Parses the first line: "dbhook-vault <version>". */
+/* Parses the first line: "dbhook-vault <version>", into *version. */
 static int parse_header(const char *line, const char *what,
-			struct dbh_error *err)
+			uint64_t *version_out, struct dbh_error *err)
 {
 	static const char magic[] = DBH_VAULT_MAGIC " ";
 	uint64_t version;
@@ -263,15 +272,17 @@ static int parse_header(const char *line, const char *what,
 		dbh_error_hint(err, "Check --config, or " REDO_HINT);
 		return DBH_EUSAGE;
 	}
-	if (version != DBH_VAULT_VERSION) {
+	if (version < DBH_VAULT_VERSION_MIN || version > DBH_VAULT_VERSION) {
 		dbh_error_set(err, DBH_EUSAGE,
 			      "config file \"%s\" has format version %" PRIu64
-			      "; this dbhook reads version %d",
-			      what, version, DBH_VAULT_VERSION);
+			      "; this dbhook reads versions %d and %d",
+			      what, version, DBH_VAULT_VERSION_MIN,
+			      DBH_VAULT_VERSION);
 		dbh_error_hint(err, "Use the dbhook release that wrote the "
 				    "file, or a newer one.");
 		return DBH_EUSAGE;
 	}
+	*version_out = version;
 	return 0;
 }
 
@@ -280,6 +291,8 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 {
 	char *line = NULL;
 	size_t pos = 0, lineno = 0;
+	uint64_t header = 0;
+	unsigned highest = DBH_VAULT_VERSION_MIN;
 	int ended = 0, ret = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -303,7 +316,7 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 		line[ll] = '\0';
 		pos += ll + (nl ? 1 : 0);
 		if (lineno == 1) {
-			ret = parse_header(line, what, err);
+			ret = parse_header(line, what, &header, err);
 			if (!ret && !nl)
 				ret = damaged(err, what, lineno,
 					      "the file ends in the middle of "
@@ -337,6 +350,15 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 			ret = damaged(err, what, lineno, why);
 			break;
 		}
+		if (rec.version > header) {
+			free(rec.ct);
+			ret = damaged(err, what, lineno,
+				      "a version-2 profile (with stored=) in a "
+				      "file of version 1");
+			break;
+		}
+		if (rec.version > highest)
+			highest = rec.version;
 		if (dbh_vault_find(v, rec.name)) {
 			free(rec.ct);
 			ret = damaged(err, what, lineno,
@@ -364,22 +386,34 @@ int dbh_vault_parse(const char *buf, size_t len, const char *what,
 			      what);
 		dbh_error_hint(err, REDO_HINT);
 		ret = DBH_EUSAGE;
+	} else if (!ret && header != highest) {
+		/* The header is the highest version of the records, so it
+		 * has one spelling: a file holding only version-1 records
+		 * says 1 (and stays readable by the dbhook that wrote it). */
+		ret = damaged(err, what, 1,
+			      "format version 2 but no version-2 profile");
 	}
 	if (ret)
 		dbh_vault_release(v);
 	return ret;
 }
 
-/* The record's fields up to the nonce, after "profile " (no newline). */
+/* The record's fields from "profile " up to the nonce (no newline). */
 static int record_head(const struct dbh_vault_profile *p, char *out,
 		       size_t outsz)
 {
 	char *salt = b64_encode(p->salt, sizeof(p->salt));
 	char *nonce = b64_encode(p->nonce, sizeof(p->nonce));
-	int n = snprintf(out, outsz,
-			 "profile %s scrypt N=%" PRIu64
-			 " r=%u p=%u salt=%s nonce=%s",
-			 p->name, p->kdf.N, p->kdf.r, p->kdf.p, salt, nonce);
+	char stored[40] = "";
+	int n;
+
+	if (p->version >= 2)
+		snprintf(stored, sizeof(stored), " stored=%" PRId64, p->stored);
+	n = snprintf(out, outsz,
+		     "profile %s scrypt N=%" PRIu64 " r=%u p=%u salt=%s%s "
+		     "nonce=%s",
+		     p->name, p->kdf.N, p->kdf.r, p->kdf.p, salt, stored,
+		     nonce);
 
 	free(salt);
 	free(nonce);
@@ -388,8 +422,9 @@ static int record_head(const struct dbh_vault_profile *p, char *out,
 
 int dbh_vault_aad(const struct dbh_vault_profile *p, char *out, size_t outsz)
 {
-	int h =
-	    snprintf(out, outsz, "%s %d\n", DBH_VAULT_MAGIC, DBH_VAULT_VERSION);
+	/* The record's own version, not the file's: a version-1 record
+	 * keeps opening in a file that a version-2 record moved to 2. */
+	int h = snprintf(out, outsz, "%s %u\n", DBH_VAULT_MAGIC, p->version);
 	int r;
 
 	if (h < 0 || (size_t)h >= outsz)
@@ -402,12 +437,16 @@ char *dbh_vault_format(const struct dbh_vault *v)
 {
 	size_t cap = 256, len;
 	char *out, head[512];
+	unsigned version = DBH_VAULT_VERSION_MIN;
 
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = 0; i < v->n; i++) {
 		cap += sizeof(head) + b64_len(v->p[i].ctlen) + 64;
+		if (v->p[i].version > version)
+			version = v->p[i].version;
+	}
 	out = dbh_xmalloc(cap);
-	len = (size_t)snprintf(out, cap, "%s %d\n%s\n", DBH_VAULT_MAGIC,
-			       DBH_VAULT_VERSION, COMMENT);
+	len = (size_t)snprintf(out, cap, "%s %u\n%s\n", DBH_VAULT_MAGIC,
+			       version, COMMENT);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct dbh_vault_profile *p = &v->p[i];
 		char *ct = b64_encode(p->ct, p->ctlen);
@@ -426,6 +465,15 @@ char *dbh_vault_format(const struct dbh_vault *v)
 	}
 	snprintf(out + len, cap - len, "end\n");
 	return out;
+}
+
+long dbh_vault_age_days(const struct dbh_vault_profile *p, int64_t now)
+{
+	if (p->version < 2)
+		return -1;
+	if (now <= p->stored)
+		return 0;
+	return (long)((now - p->stored) / 86400);
 }
 
 int dbh_vault_put(struct dbh_vault *v, struct dbh_vault_profile *p)

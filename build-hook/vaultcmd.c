@@ -2,234 +2,44 @@
  *
  * The local secure migration: a direct URL is stored encrypted under a
  * password (vault.c), asked for on the terminal (prompt.c), decrypted in
- * memory only for one deploy, and wiped. Only these command functions
- * print (through log.h).
+ * memory only for one deploy, and wiped. Only these commands print
+ * (through log.h), here and in the files they are split into: what they
+ * ask is in vaultask.c, `setup --rotate` in vaultrotate.c, what every
+ * vault command starts from in vaultopts.c.
  */
 #include "dbhook/vaultcmd.h"
 
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "dbh_config.h"
-#if DBH_HAVE_PRCTL
-#include <sys/prctl.h>
-#endif
-
-#include "dbhook/args.h"
 #include "dbhook/cli.h"
 #include "dbhook/clock.h"
-#include "dbhook/conn.h"
+#include "dbhook/conninfo.h"
 #include "dbhook/deploy.h"
-#include "dbhook/lock.h"
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
-#include "dbhook/options.h"
-#include "dbhook/pooler.h"
 #include "dbhook/prompt.h"
 #include "dbhook/url.h"
 #include "dbhook/vault.h"
+#include "dbhook/vaultask.h"
 #include "dbhook/vaultcrypt.h"
 #include "dbhook/vaultfile.h"
-
-#define DEFAULT_PROFILE "production"
-#define PW_MIN 8
-#define PW_MAX 1024
-#define TRIES 3
-#define LOCK_WAIT_S 30
-
-/* A vault command's options: the parsed ones, and what follows from them
- * (the profile, the config file's path). */
-struct vopts {
-	const struct dbh_opts *a; /* as parsed (options.c) */
-	const char *cmd;
-	const char *profile; /* the default filled in */
-	char path[4096];
-};
-
-/* Prints a usage error (the argument redacted: it may be a pasted URL)
- * and returns DBH_EUSAGE. */
-static int usage_error(const struct vopts *o, const char *fmt, const char *arg)
-{
-	struct dbh_error err;
-	char command[32];
-
-	snprintf(command, sizeof(command), "dbhook %s", o->cmd);
-	dbh_args_error(&err, command, fmt, arg);
-	dbh_log_error(&err);
-	return DBH_EUSAGE;
-}
-
-static int fail(const struct dbh_error *err)
-{
-	dbh_log_error(err);
-	return err->code ? err->code : DBH_EUSAGE;
-}
-
-/* The parsed options of `cmd`, checked, with the defaults filled in
- * (the profile, the config file's path). Returns 0, or DBH_EUSAGE
- * (printed). */
-static int opts_init(struct vopts *o, const char *cmd,
-		     const struct dbh_opts *in)
-{
-	struct dbh_error err;
-
-	memset(o, 0, sizeof(*o));
-	o->a = in;
-	o->cmd = cmd;
-	o->profile = in->profile;
-	if (o->a->delete_profile &&
-	    (o->profile || o->a->check || o->a->url_fd >= 0 ||
-	     o->a->password_fd >= 0 || o->a->scrypt_n))
-		return usage_error(o,
-				   "--delete takes no other option than "
-				   "--config%s",
-				   "");
-	if (!o->profile)
-		o->profile = DEFAULT_PROFILE;
-	if (o->a->config) {
-		if (strlen(o->a->config) >= sizeof(o->path))
-			return usage_error(o, "--config: path too long%s", "");
-		snprintf(o->path, sizeof(o->path), "%s", o->a->config);
-	} else {
-		dbh_error_clear(&err);
-		if (dbh_vault_default_path(o->path, sizeof(o->path), &err))
-			return fail(&err);
-	}
-	return 0;
-}
-
-/* No core dumps and no ptrace by other processes of the user while
- * secrets are in memory. */
-static void protect_process(void)
-{
-	struct rlimit none = {0, 0};
-
-	setrlimit(RLIMIT_CORE, &none); /* portable: no core file */
-#if DBH_HAVE_PRCTL
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* Linux: also no ptrace */
-#endif
-}
-
-static void report_notes(const struct dbh_conninfo *ci,
-			 const struct dbh_reporter *rep, const char *profile)
-{
-	for (size_t i = 0; i < ci->nnotes; i++)
-		dbh_report(rep, ci->warn[i] ? DBH_WARN : DBH_NOTE,
-			   "profile %s: %s", profile, ci->notes[i]);
-}
+#include "dbhook/vaultopts.h"
+#include "dbhook/vaultrotate.h"
 
 /* ---- setup ---- */
 
-/* Reads and checks the URL: from --url-fd, or asked up to three times
- * on the terminal. Fills `ci` on success. */
-static int ask_url(const struct vopts *o, char *url, size_t urlsz,
-		   struct dbh_conninfo *ci, const struct dbh_reporter *rep,
-		   struct dbh_error *err)
-{
-	char prompt[200];
-
-	snprintf(prompt, sizeof(prompt),
-		 "Direct database URL for profile \"%s\" (input hidden): ",
-		 o->profile);
-	for (int i = 1;; i++) {
-		int ret = o->a->url_fd >= 0
-			      ? dbh_read_secret_fd(o->a->url_fd, "the URL", url,
-						   urlsz, err)
-			      : dbh_prompt_secret(prompt, url, urlsz, err);
-
-		if (ret) {
-			if (o->a->url_fd < 0)
-				dbh_error_hint(
-				    err, "Run dbhook setup in a terminal, "
-					 "or give the URL on a file "
-					 "descriptor: --url-fd N");
-			return ret;
-		}
-		ret = dbh_url_parse(url, ci, err);
-		if (!ret) {
-			/* What deploy would refuse (a transaction pooler) is
-			 * refused now, not at the first `run`. */
-			ret = dbh_refuse_pooled_url(ci, 0, err);
-			if (!ret)
-				return 0;
-			dbh_conninfo_release(ci);
-		}
-		dbh_secret_wipe(url, urlsz);
-		if (o->a->url_fd >= 0 || i == TRIES)
-			return ret;
-		dbh_log_error(err);
-		dbh_report(rep, DBH_WARN, "try again (%d %s left)", TRIES - i,
-			   TRIES - i == 1 ? "try" : "tries");
-	}
-}
-
-/* Reads the new password: once from --password-fd, or twice on the
- * terminal until both agree (three tries). */
-static int ask_new_password(const struct vopts *o, char *pw, size_t pwsz,
-			    const struct dbh_reporter *rep,
-			    struct dbh_error *err)
-{
-	char again[PW_MAX + 1], prompt[200];
-	int ret = 0;
-
-	snprintf(
-	    prompt, sizeof(prompt),
-	    "New password for profile \"%s\" (input hidden): ", o->profile);
-	for (int i = 1; i <= TRIES; i++) {
-		const char *why = NULL;
-
-		if (o->a->password_fd >= 0) {
-			ret = dbh_read_secret_fd(o->a->password_fd,
-						 "the password", pw, pwsz, err);
-		} else {
-			ret = dbh_prompt_secret(prompt, pw, pwsz, err);
-			if (!ret && strlen(pw) >= PW_MIN)
-				ret = dbh_prompt_secret(
-				    "Repeat the password: ", again,
-				    sizeof(again), err);
-			if (ret)
-				dbh_error_hint(
-				    err, "Run dbhook setup in a terminal, "
-					 "or give the password on a file "
-					 "descriptor: --password-fd N");
-		}
-		if (ret)
-			break;
-		if (strlen(pw) < PW_MIN)
-			why = "the password is too short (at least 8 "
-			      "characters)";
-		else if (o->a->password_fd < 0 && strcmp(pw, again) != 0)
-			why = "the passwords do not match";
-		dbh_secret_wipe(again, sizeof(again));
-		if (!why)
-			return 0;
-		dbh_secret_wipe(pw, pwsz);
-		ret = dbh_error_set(err, DBH_EUSAGE, "%s", why);
-		if (o->a->password_fd >= 0)
-			break;
-		if (i < TRIES)
-			dbh_report(rep, DBH_WARN, "%s; try again (%d %s left)",
-				   why, TRIES - i,
-				   TRIES - i == 1 ? "try" : "tries");
-		else
-			dbh_error_hint(err, "Nothing was stored. Run dbhook "
-					    "setup again.");
-	}
-	dbh_secret_wipe(again, sizeof(again));
-	return ret;
-}
-
 /* Lock, re-read, put the sealed profile, write, unlock. */
-static int store(const struct vopts *o, struct dbh_vault_profile *sealed,
-		 struct dbh_error *err)
+static int store(const struct dbh_vault_opts *o,
+		 struct dbh_vault_profile *sealed, struct dbh_error *err)
 {
 	struct dbh_vault v;
 	int lockfd = -1, missing = 0, ret;
 
-	ret = dbh_vault_lock(o->path, LOCK_WAIT_S, &lockfd, err);
+	ret = dbh_vault_lock(o->path, DBH_VAULT_LOCK_WAIT_S, &lockfd, err);
 	if (ret)
 		return ret;
 	ret = dbh_vault_load(o->path, &v, &missing, err);
@@ -247,16 +57,17 @@ static int store(const struct vopts *o, struct dbh_vault_profile *sealed,
 	return ret;
 }
 
-static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
+static int delete_profile(const struct dbh_vault_opts *o,
+			  const struct dbh_reporter *rep)
 {
 	struct dbh_error err;
 	struct dbh_vault v;
 	int lockfd = -1, ret;
 
 	dbh_error_clear(&err);
-	ret = dbh_vault_lock(o->path, LOCK_WAIT_S, &lockfd, &err);
+	ret = dbh_vault_lock(o->path, DBH_VAULT_LOCK_WAIT_S, &lockfd, &err);
 	if (ret)
-		return fail(&err);
+		return dbh_vault_fail(&err);
 	ret = dbh_vault_load(o->path, &v, NULL, &err);
 	if (!ret) {
 		if (dbh_vault_remove(&v, o->a->delete_profile)) {
@@ -272,7 +83,7 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 	}
 	dbh_vault_unlock(lockfd);
 	if (ret)
-		return fail(&err);
+		return dbh_vault_fail(&err);
 	dbh_report(rep, DBH_INFO, "Deleted profile \"%s\" from %s",
 		   o->a->delete_profile, o->path);
 	return 0;
@@ -280,27 +91,29 @@ static int delete_profile(const struct vopts *o, const struct dbh_reporter *rep)
 
 int dbh_vaultcmd_setup(const struct dbh_opts *in)
 {
-	struct vopts o;
+	struct dbh_vault_opts o;
 	struct dbh_error err;
 	struct dbh_reporter rep;
 	struct dbh_conninfo ci = {0};
 	struct dbh_vault v = {0}, sealed = {0};
 	struct dbh_vault_kdf kdf = {DBH_VAULT_DEFAULT_N, 8, 1};
-	char url[DBH_VAULT_SECRET_MAX + 1], pw[PW_MAX + 1];
+	char url[DBH_VAULT_SECRET_MAX + 1], pw[DBH_VAULT_PW_MAX + 1];
 	int ret, missing = 0, existed;
 
-	ret = opts_init(&o, "setup", in);
+	ret = dbh_vault_opts_init(&o, "setup", in);
 	if (ret)
 		return ret;
 	rep = dbh_log_reporter(o.a->quiet);
 	dbh_error_clear(&err);
-	protect_process();
+	dbh_vault_protect_process();
 	if (o.a->delete_profile)
 		return delete_profile(&o, &rep);
+	if (o.a->rotate)
+		return dbh_vault_rotate(&o, &rep);
 	/* Refuse a bad existing file before asking anything. */
 	ret = dbh_vault_load(o.path, &v, &missing, &err);
 	if (ret)
-		return fail(&err);
+		return dbh_vault_fail(&err);
 	existed = dbh_vault_find(&v, o.profile) != NULL;
 	dbh_vault_release(&v);
 	if (o.a->scrypt_n)
@@ -308,39 +121,21 @@ int dbh_vaultcmd_setup(const struct dbh_opts *in)
 	memset(url, 0, sizeof(url));
 	memset(pw, 0, sizeof(pw));
 
-	ret = ask_url(&o, url, sizeof(url), &ci, &rep, &err);
+	ret = dbh_vault_ask_url(&o, 0, url, sizeof(url), &ci, &rep, &err);
 	if (ret)
 		goto out;
 	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
-	report_notes(&ci, &rep, o.profile);
+	dbh_vault_report_notes(&ci, &rep, o.profile);
 	if (o.a->check) {
-		struct dbh_conn c;
-		struct dbh_connect_opts co = {0};
-		char app[96], target[300];
-
-		co.app_name = dbh_app_name(app, sizeof(app));
-		co.rep = &rep;
-		ret = dbh_conn_open(&c, &ci, &co, &err);
-		if (!ret) {
-			/* The live pooler check deploy makes. */
-			ret = dbh_check_pooler(&c, &co, &rep, &err);
-			dbh_conn_close(&c);
-		}
-		if (ret) {
-			char hint[sizeof(err.hint)];
-
-			snprintf(hint, sizeof(hint), "%s", err.hint);
-			dbh_error_hint(&err, "%s%sNothing was stored.", hint,
-				       hint[0] ? " " : "");
+		ret = dbh_vault_check_url(&ci, &rep, &err);
+		if (ret)
 			goto out;
-		}
-		dbh_report(&rep, DBH_INFO, "Connected to %s.",
-			   dbh_conninfo_target(&ci, target, sizeof(target)));
 	}
-	ret = ask_new_password(&o, pw, sizeof(pw), &rep, &err);
+	ret = dbh_vault_ask_new_password(&o, 0, pw, sizeof(pw), &rep, &err);
 	if (ret)
 		goto out;
-	ret = dbh_vault_seal(&sealed, o.profile, pw, url, &kdf, &err);
+	ret = dbh_vault_seal(&sealed, o.profile, pw, url, &kdf,
+			     (int64_t)time(NULL), &err);
 	dbh_secret_wipe(pw, sizeof(pw));
 	dbh_secret_wipe(url, sizeof(url));
 	if (ret)
@@ -359,24 +154,45 @@ out:
 	dbh_secret_wipe(url, sizeof(url));
 	dbh_conninfo_release(&ci);
 	dbh_vault_release(&sealed);
-	return ret ? fail(&err) : 0;
+	return ret ? dbh_vault_fail(&err) : 0;
+}
+
+/* ---- ages ---- */
+
+/* "stored today", "stored 1 day ago", "stored 12 days ago", or "age
+ * unknown" for a record without a time (version 1). */
+static const char *age_text(const struct dbh_vault_profile *p, time_t now,
+			    char *buf, size_t bufsz)
+{
+	long days = dbh_vault_age_days(p, (int64_t)now);
+
+	if (days < 0)
+		snprintf(buf, bufsz, "age unknown (stored by an older dbhook)");
+	else if (days == 0)
+		snprintf(buf, bufsz, "stored today");
+	else
+		snprintf(buf, bufsz, "stored %ld day%s ago", days,
+			 days == 1 ? "" : "s");
+	return buf;
+}
+
+/* Whether `p` is due for rotation under --max-age: stored max_age days
+ * ago or more (so --max-age 0: always). Never for an unknown age. */
+static int due(const struct dbh_vault_profile *p, time_t now, int max_age)
+{
+	long days = dbh_vault_age_days(p, (int64_t)now);
+
+	return days >= 0 && days >= max_age;
 }
 
 /* ---- run ---- */
 
-static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
-			   struct dbh_error *err)
+static int unknown_profile(const struct dbh_vault_opts *o,
+			   const struct dbh_vault *v, struct dbh_error *err)
 {
-	size_t used = 0;
-
 	dbh_error_set(err, DBH_EUSAGE, "no profile \"%s\" in \"%s\"",
 		      o->profile, o->path);
-	if (v->n == 0)
-		dbh_error_detail(err, "The file holds no profile.");
-	for (size_t i = 0; i < v->n && used + 80 < sizeof(err->detail); i++)
-		used += (size_t)snprintf(err->detail + used,
-					 sizeof(err->detail) - used, "%s%s",
-					 i ? ", " : "Profiles: ", v->p[i].name);
+	dbh_vault_profiles_detail(v, err);
 	dbh_error_hint(err,
 		       "Store it with `dbhook setup --profile %s`, or choose "
 		       "one with --profile",
@@ -384,12 +200,37 @@ static int unknown_profile(const struct vopts *o, const struct dbh_vault *v,
 	return DBH_EUSAGE;
 }
 
+/* After decrypting: a warning when the profile is due for rotation
+ * (--max-age), a note when its age is unknown (stored by a dbhook that
+ * did not record it). */
+static void age_notes(const struct dbh_vault_opts *o,
+		      const struct dbh_vault_profile *p,
+		      const struct dbh_reporter *rep)
+{
+	time_t now = time(NULL);
+	char age[80];
+
+	if (dbh_vault_age_days(p, (int64_t)now) < 0)
+		dbh_report(rep, DBH_NOTE,
+			   "profile %s was stored by an older dbhook, so its "
+			   "age is unknown; `dbhook setup --rotate` stores it "
+			   "again with the date",
+			   o->profile);
+	else if (due(p, now, o->a->max_age))
+		dbh_report(rep, DBH_WARN,
+			   "profile %s is due for rotation: %s (--max-age "
+			   "%d). Change the database password, then store the "
+			   "new URL with `dbhook setup --rotate`",
+			   o->profile, age_text(p, now, age, sizeof(age)),
+			   o->a->max_age);
+}
+
 /* On a terminal, before applying: what is pending (a dry run of the same
  * deploy), then a question. Returns -1 to go on, else the exit code (0
  * when nothing is pending or the answer is no). */
-static int confirm(const struct vopts *o, const struct dbh_conninfo *ci,
-		   struct dbh_deploy_opts *d, const struct dbh_reporter *rep,
-		   struct dbh_error *err)
+static int confirm(const struct dbh_vault_opts *o,
+		   const struct dbh_conninfo *ci, struct dbh_deploy_opts *d,
+		   const struct dbh_reporter *rep, struct dbh_error *err)
 {
 	struct dbh_deploy_result res;
 	char question[400], clean[400], target[300];
@@ -423,7 +264,7 @@ static int confirm(const struct vopts *o, const struct dbh_conninfo *ci,
 
 int dbh_vaultcmd_run(const struct dbh_opts *in)
 {
-	struct vopts o;
+	struct dbh_vault_opts o;
 	struct dbh_error err;
 	struct dbh_reporter rep;
 	struct dbh_conninfo ci = {0};
@@ -431,21 +272,21 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	struct dbh_deploy_opts d;
 	struct dbh_deploy_result res;
 	const struct dbh_vault_profile *p;
-	char pw[PW_MAX + 1], prompt[200], app[96];
+	char pw[DBH_VAULT_PW_MAX + 1], prompt[200], app[96];
 	char *url = NULL;
 	int ret;
 
-	ret = opts_init(&o, "run", in);
+	ret = dbh_vault_opts_init(&o, "run", in);
 	if (ret)
 		return ret;
 	rep = dbh_log_reporter(o.a->quiet);
 	dbh_error_clear(&err);
 	memset(pw, 0, sizeof(pw));
-	protect_process();
+	dbh_vault_protect_process();
 	/* Everything that can be refused without the password first. */
 	ret = dbh_vault_load(o.path, &v, NULL, &err);
 	if (ret)
-		return fail(&err);
+		return dbh_vault_fail(&err);
 	p = dbh_vault_find(&v, o.profile);
 	if (!p)
 		ret = unknown_profile(&o, &v, &err);
@@ -464,30 +305,22 @@ int dbh_vaultcmd_run(const struct dbh_opts *in)
 	if (ret)
 		goto out;
 
-	if (o.a->password_fd >= 0) {
-		ret = dbh_read_secret_fd(o.a->password_fd, "the password", pw,
-					 sizeof(pw), &err);
-	} else {
-		snprintf(prompt, sizeof(prompt),
-			 "Password for profile \"%s\": ", o.profile);
-		ret = dbh_prompt_secret(prompt, pw, sizeof(pw), &err);
-		if (ret)
-			dbh_error_hint(&err,
-				       "Run dbhook run in a terminal, or give "
-				       "the password on a file descriptor: "
-				       "--password-fd N");
-	}
+	snprintf(prompt, sizeof(prompt),
+		 "Password for profile \"%s\": ", o.profile);
+	ret = dbh_vault_ask_password(&o, prompt, pw, sizeof(pw), &err);
 	if (!ret)
 		ret = dbh_vault_open(&v, o.profile, pw, NULL, &url, &err);
 	dbh_secret_wipe(pw, sizeof(pw));
 	if (ret)
 		goto out;
+	/* Decrypted: the stored time is authenticated now. */
+	age_notes(&o, p, &rep);
 	ret = dbh_url_parse(url, &ci, &err);
 	dbh_wipe_free(url);
 	url = NULL;
 	if (ret)
 		goto out;
-	report_notes(&ci, &rep, o.profile);
+	dbh_vault_report_notes(&ci, &rep, o.profile);
 	dbh_report(&rep, DBH_INFO, "Profile: %s (%s)", o.profile, o.path);
 	dbh_report(&rep, DBH_INFO, "Datasource: %s", ci.redacted);
 
@@ -510,31 +343,61 @@ out:
 	dbh_wipe_free(url);
 	dbh_conninfo_release(&ci);
 	dbh_vault_release(&v);
-	return ret && err.code ? fail(&err) : ret;
+	return ret && err.code ? dbh_vault_fail(&err) : ret;
 }
 
 /* ---- profiles ---- */
 
 int dbh_vaultcmd_profiles(const struct dbh_opts *in)
 {
-	struct vopts o;
+	struct dbh_vault_opts o;
 	struct dbh_error err;
 	struct dbh_reporter rep;
 	struct dbh_vault v;
-	int ret;
+	size_t width = 0;
+	time_t now;
+	char age[80];
+	int ret, ndue = 0, nunknown = 0;
 
-	ret = opts_init(&o, "profiles", in);
+	ret = dbh_vault_opts_init(&o, "profiles", in);
 	if (ret)
 		return ret;
 	dbh_error_clear(&err);
 	ret = dbh_vault_load(o.path, &v, NULL, &err);
 	if (ret)
-		return fail(&err);
+		return dbh_vault_fail(&err);
 	rep = dbh_log_reporter(o.a->quiet);
-	for (size_t i = 0; i < v.n; i++) /* the result: kept by --quiet */
-		dbh_report(&rep, DBH_RESULT, "%s", v.p[i].name);
+	now = time(NULL);
+	for (size_t i = 0; i < v.n; i++) {
+		size_t len = strlen(v.p[i].name);
+
+		width = len > width ? len : width;
+	}
+	for (size_t i = 0; i < v.n; i++) { /* the result: kept by --quiet */
+		const struct dbh_vault_profile *p = &v.p[i];
+		int old = due(p, now, o.a->max_age);
+
+		if (old)
+			ndue++;
+		else if (dbh_vault_age_days(p, (int64_t)now) < 0)
+			nunknown++;
+		dbh_report(&rep, DBH_RESULT, "%-*s  %s%s", (int)width, p->name,
+			   age_text(p, now, age, sizeof(age)),
+			   old ? ", due for rotation" : "");
+	}
 	if (v.n == 0)
 		dbh_report(&rep, DBH_NOTE, "no profile in %s", o.path);
+	if (ndue)
+		dbh_report(&rep, DBH_NOTE,
+			   "a profile stored %d days ago or more is due for "
+			   "rotation (--max-age): change the database "
+			   "password, then store the new URL with `dbhook "
+			   "setup --rotate --profile NAME`",
+			   o.a->max_age);
+	if (nunknown)
+		dbh_report(&rep, DBH_NOTE,
+			   "age unknown: `dbhook setup --rotate --profile "
+			   "NAME` stores a profile again with the date");
 	dbh_vault_release(&v);
 	return 0;
 }

@@ -94,7 +94,7 @@ out:
 
 int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 		   const char *secret, const struct dbh_vault_kdf *kdf,
-		   struct dbh_error *err)
+		   int64_t stored, struct dbh_error *err)
 {
 	struct dbh_vault_profile p;
 	unsigned char key[DBH_VAULT_KEY_LEN];
@@ -113,7 +113,14 @@ int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 		return dbh_error_set(err, DBH_EUSAGE,
 				     "the URL must hold 1 to %d bytes",
 				     DBH_VAULT_SECRET_MAX);
+	if (stored < 0 || stored > DBH_VAULT_STORED_MAX)
+		return dbh_error_set(err, DBH_EUSAGE,
+				     "the clock is not set (time %" PRId64
+				     " is out of range)",
+				     stored);
 	strcpy(p.name, name);
+	p.version = DBH_VAULT_VERSION;
+	p.stored = stored;
 	if (kdf) {
 		p.kdf = *kdf;
 		if (!kdf_shape_ok(&p.kdf, 2, DBH_VAULT_MAX_N))

@@ -14,8 +14,17 @@ need_db
 VP1='Vault pw 1: ünï©ode!'
 VP2='2nd-Vault#pw$x%40'
 VP3='Third-vault-pw-333'
+VP4='Rotated-vault-pw-4'
+VP5='Rotated-vault-pw-5'
+# A file written by the dbhook before profiles recorded their time
+# (format version 1): two profiles, their URLs on a closed port.
+LP1='Legacy-vault-pw-1'
+LP2='Legacy-vault-pw-2'
+LEGACY_DB_PW1='Legacy-db-pw-9'
+LEGACY_DB_PW2='Legacy-db-pw-8'
 ARGV_SECRET='Argv-secret-77' # typed on a command line by mistake
-TEST_EXTRA_SECRET=$(printf '%s\n' "$VP1" "$VP2" "$VP3" "$ARGV_SECRET")
+TEST_EXTRA_SECRET=$(printf '%s\n' "$VP1" "$VP2" "$VP3" "$VP4" "$VP5" "$LP1" "$LP2" \
+	"$LEGACY_DB_PW1" "$LEGACY_DB_PW2" "$ARGV_SECRET")
 WRONG='cannot decrypt profile "production": wrong password or the file was changed'
 FAST=(--scrypt-n 32768)
 
@@ -192,7 +201,7 @@ is "$RC" 2 "three failed password rounds: exit 2"
 like "$OUT" 'error: the password is too short' "a too-short password is refused too"
 like "$OUT" 'Nothing was stored' "says nothing was stored"
 run env -C "$WORK/app" "$DBHOOK" profiles
-is "$OUT" "production" "profiles: still only production"
+is "$OUT" "production  stored today" "profiles: still only production, with its age"
 
 # A second profile, another password, on the terminal too.
 cat >"$WORK/setup2.pty" <<EOF
@@ -207,7 +216,8 @@ pty "$WORK/setup2.pty" env -C "$WORK/app" "$DBHOOK" setup --profile staging "${F
 is "$RC" 0 "setup --profile staging: exit 0"
 like "$OUT" 'Stored profile "staging" in .*\.acme-shop-web-migrate-config' "stored in the same file"
 run env -C "$WORK/app" "$DBHOOK" profiles
-is "$OUT" "$(printf 'production\nstaging')" "profiles lists both names, no secrets"
+is "$OUT" "$(printf 'production  stored today\nstaging     stored today')" "profiles lists both names and ages, no secrets"
+is "$ERR" "" "profiles: no note when every profile is recent"
 is "$(stat -c %a "$DEFAULT_CFG")" 600 "still mode 0600 after the update"
 
 run env -C "$WORK/app" "$DBHOOK" run --profile staging --dir "$M" --password-fd 3 3<"$WORK/pw1"
@@ -217,6 +227,84 @@ is "$(admin "$db2" "SELECT to_regclass('_prisma_migrations') IS NULL")" t "nothi
 run env -C "$WORK/app" "$DBHOOK" run --profile staging --dir "$M" --password-fd 3 3<"$WORK/pw2"
 is "$RC" 0 "staging with its own password (--password-fd): exit 0"
 is "$(applied "$db2")" 5 "staging's database migrated"
+
+# ---- setup --rotate on a terminal ------------------------------------------
+# The current password first; a wrong one changes nothing, with run's message.
+cp "$DEFAULT_CFG" "$WORK/before-rotate"
+cat >"$WORK/rot-wrong.pty" <<EOF
+expect Current password for profile "production":
+echo-state
+send $VP2
+EOF
+pty "$WORK/rot-wrong.pty" env -C "$WORK/app" "$DBHOOK" setup --rotate
+is "$RC" 2 "setup --rotate with a wrong current password: exit 2"
+like "$OUT" '^Current password for profile "production": \[ptydrive: echo off\]' "the current password is asked first, echo off"
+like "$OUT" "error: $WRONG" "the same message as run with a wrong password"
+lacks "$OUT" "New direct database URL" "nothing else is asked"
+is "$(cmp -s "$DEFAULT_CFG" "$WORK/before-rotate" && echo same)" same "the file is unchanged"
+# Keep the URL (empty answer), new password (asked twice).
+cat >"$WORK/rot1.pty" <<EOF
+expect Current password for profile "production":
+send $VP1
+expect New direct database URL for profile "production" (input hidden; empty keeps the stored one):
+echo-state
+send
+expect New password for profile "production" (input hidden; empty keeps the current one):
+echo-state
+send $VP4
+expect Repeat the password:
+send $VP4
+expect Deploy with
+EOF
+pty "$WORK/rot1.pty" env -C "$WORK/app" "$DBHOOK" setup --rotate
+is "$RC" 0 "setup --rotate on a terminal: exit 0"
+like "$OUT" 'New direct database URL for profile "production" \(input hidden; empty keeps the stored one\): \[ptydrive: echo off\]' \
+	"the new URL is asked with echo off"
+like "$OUT" 'New password for profile "production" \(input hidden; empty keeps the current one\): \[ptydrive: echo off\]' \
+	"the new password too"
+like "$OUT" '^Rotated profile "production" in .*\.acme-shop-web-migrate-config: new password, same URL \(AES-256-GCM, scrypt N=131072\)\.$' \
+	"says what changed (and keeps the profile's scrypt cost)"
+like "$OUT" '^The old password no longer opens it\.$' "and that the old password is void"
+lacks "$OUT" "$VP1" "rotate: the current password does not appear"
+lacks "$OUT" "$VP4" "rotate: the new password does not appear"
+is "$(grep '^profile staging ' "$DEFAULT_CFG")" "$(grep '^profile staging ' "$WORK/before-rotate")" \
+	"the other profile's line is kept byte for byte"
+is "$(stat -c %a "$DEFAULT_CFG")" 600 "still mode 0600 after the rotation"
+run env -C "$WORK/app" "$DBHOOK" run --dir "$M" --password-fd 3 3<"$WORK/pw1"
+is "$RC" 2 "after rotating the password, the old one: exit 2"
+like "$ERR" "error: $WRONG" "the old password no longer opens the profile"
+printf '%s\n' "$VP4" >"$WORK/pw4"
+run env -C "$WORK/app" "$DBHOOK" run --dir "$M" --password-fd 3 3<"$WORK/pw4"
+is "$RC" 0 "the new password opens it, with the URL kept"
+like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$db1\$" "the same database"
+lacks "$ERR" "due for rotation" "a profile stored today: no age warning (default --max-age 90)"
+run env -C "$WORK/app" "$DBHOOK" run --dir "$M" --max-age 0 --password-fd 3 3<"$WORK/pw4"
+is "$RC" 0 "run --max-age 0: exit 0 (a warning only)"
+like "$ERR" '^dbhook: warning: profile production is due for rotation: stored today \(--max-age 0\)\. Change the database password, then store the new URL with `dbhook setup --rotate`$' \
+	"--max-age 0: always warns, with what to do"
+run env -C "$WORK/app" "$DBHOOK" profiles --max-age 0
+like "$OUT" '^production  stored today, due for rotation$' "profiles --max-age 0 marks every profile"
+like "$ERR" 'note: a profile stored 0 days ago or more is due for rotation .*`dbhook setup --rotate --profile NAME`' \
+	"and says how to rotate"
+# Unknown profile: refused before anything is asked (no terminal here).
+run setsid -w env -C "$WORK/app" "$DBHOOK" setup --rotate --profile qa
+is "$RC" 2 "setup --rotate of a profile that is not stored: exit 2"
+like "$ERR" '^dbhook: error: cannot rotate profile "qa": there is no such profile in ' "says there is no such profile"
+like "$ERR" 'detail: Profiles: production, staging' "lists the stored ones"
+like "$ERR" 'hint: .*`dbhook setup --profile qa` \(without --rotate\)' "and says plain setup creates it"
+run env -C "$WORK/app" "$DBHOOK" setup --rotate --delete staging
+is "$RC" 2 "--rotate with --delete: exit 2"
+for bad in -1 abc 36501 1.5 "" 99999999999999999999; do
+	run env -C "$WORK/app" "$DBHOOK" run --max-age "$bad"
+	is "$RC" 2 "run --max-age '$bad': exit 2"
+	like "$ERR" 'error: --max-age takes a whole number of days from 0 to 36500' "run --max-age '$bad': the usage error"
+done
+run env -C "$WORK/app" "$DBHOOK" setup --max-age 5
+is "$RC" 2 "setup does not take --max-age"
+run "$DBHOOK" setup --help
+like "$OUT" '^  --rotate ' "setup --help documents --rotate"
+run "$DBHOOK" run --help
+like "$OUT" '^  --max-age DAYS ' "run --help documents --max-age"
 
 # ---- automation: --url-fd / --password-fd -----------------------------------
 C=$WORK/c/config
@@ -269,13 +357,13 @@ is "$RC" 0 "setup in a monorepo's app folder: exit 0"
 check "the file is named after the repository top: ~/.rallly-migrate-config" test -f "$HOME/.rallly-migrate-config"
 like "$OUT" "$HOME/\.rallly-migrate-config" "setup says which file it used"
 run env -C "$WORK/mono" "$DBHOOK" profiles
-like "$OUT" '^production$' "profiles at the repository top finds the same file"
+like "$OUT" '^production  stored today$' "profiles at the repository top finds the same file"
 mkdir -p "$WORK/mono2/.git" "$WORK/mono2/apps/api"
 printf '{"name": "@acme/api"}\n' >"$WORK/mono2/apps/api/package.json"
 cp "$WORK/good" "$HOME/.acme-api-migrate-config" && chmod 600 "$HOME/.acme-api-migrate-config"
 run env -C "$WORK/mono2/apps/api" "$DBHOOK" profiles
 is "$RC" 0 "a file stored before under the app folder's name: still found"
-like "$OUT" '^production$' "and used"
+like "$OUT" '^production  stored today$' "and used"
 
 runx() { # runx [PASSWORD FILE] : run the production profile of $C (-> dbx)
 	run "$DBHOOK" run --config "$C" --dir "$M" --password-fd 3 3<"${1:-$WORK/pw3}"
@@ -320,10 +408,10 @@ like "$ERR" 'is not a dbhook profile file' "flipped header: says it is not a pro
 untouched "flipped header"
 
 restore
-sed -i '1s/ 1$/ 7/' "$C"
+sed -i '1s/ [0-9]*$/ 7/' "$C"
 runx
 is "$RC" 2 "unsupported version: exit 2"
-like "$ERR" 'has format version 7; this dbhook reads version 1' "unsupported version: clear message"
+like "$ERR" 'has format version 7; this dbhook reads versions 1 and 2' "unsupported version: clear message"
 untouched "unsupported version"
 
 restore
@@ -430,16 +518,141 @@ run "$DBHOOK" setup --config "$C" --profile checked --check "${FAST[@]}" --url-f
 is "$RC" 0 "setup --check with a good URL: exit 0"
 like "$OUT" "^Connected to 127\.0\.0\.1:$TEST_PG_PORT\.\$" "says it connected"
 run "$DBHOOK" profiles --config "$C"
-is "$OUT" "$(printf 'production\nchecked')" "profiles: down was not stored, checked was"
+is "$OUT" "$(printf 'production  stored today\nchecked     stored today')" "profiles: down was not stored, checked was"
 run "$DBHOOK" setup --config "$C" --delete checked
 is "$RC" 0 "setup --delete"
 run "$DBHOOK" profiles --config "$C"
-is "$OUT" "production" "the deleted profile is gone, the other kept"
+is "$OUT" "production  stored today" "the deleted profile is gone, the other kept"
 run "$DBHOOK" setup --config "$C" --delete checked
 is "$RC" 2 "deleting an unknown profile: exit 2"
 run "$DBHOOK" profiles --config "$WORK/none"
 is "$RC" 2 "profiles without a file: exit 2"
 like "$ERR" 'hint: Store a profile first' "with a hint"
+
+# ---- a file of format version 1; setup --rotate through file descriptors -------
+# Written by the dbhook before profiles recorded their time (scrypt N=2^15;
+# URLs postgresql://legacy_user:$LEGACY_DB_PW1@127.0.0.1:1/legacy and
+# ...:$LEGACY_DB_PW2@127.0.0.1:1/other, under $LP1 and $LP2).
+L=$WORK/legacy/config
+mkdir -p "$WORK/legacy"
+cat >"$L" <<'EOF'
+dbhook-vault 1
+# dbhook encrypted profiles (dbhook setup / dbhook run). Do not edit: see "Vault file format" in dbhook's README.
+profile legacy scrypt N=32768 r=8 p=1 salt=2Aw5Ug2iDVCkfcYY/SDdJw== nonce=NlngqOi3gkfpJ2lp ct=K15DyeNM7/PEkCGbwTY14bfp7gr4ypfmj4j+TrUAoz/t6Jb398otC695uKv/6vE0OX71UBOL+SymWQ== tag=y1CjA1VR9L+cJOSXwElbXQ==
+profile other scrypt N=32768 r=8 p=1 salt=2mIgAE7OAvb5yy2msm/bMA== nonce=md2IUtkGawqNwcGv ct=gY9sjp3BkrMiS0rZwT3FbdNlwx06PGNIzUx803Ort1hdHFPzZFXqzOQXMhhFYxbABVHGHZA+3utl tag=ciT4stqBkKPHVjNRdRcXOg==
+end
+EOF
+chmod 600 "$L"
+cp "$L" "$WORK/legacy-good"
+printf '%s\n' "$LP1" >"$WORK/lp1"
+printf '%s\n' "$LP2" >"$WORK/lp2"
+run "$DBHOOK" profiles --config "$L"
+is "$RC" 0 "profiles reads a version-1 file"
+is "$OUT" "$(printf 'legacy  age unknown (stored by an older dbhook)\nother   age unknown (stored by an older dbhook)')" \
+	"profiles: the age of a profile without a stored time is unknown"
+like "$ERR" 'note: age unknown: `dbhook setup --rotate --profile NAME --config [^`]*` stores a profile again with the date' \
+	"and says how to give it one"
+run "$DBHOOK" run --config "$L" --profile legacy --dir "$M" --max-age 0 --timeout 1 --password-fd 3 3<"$WORK/lp1"
+is "$RC" 3 "run decrypts a version-1 profile (then cannot reach its closed port: exit 3)"
+like "$ERR" '^dbhook: note: profile legacy was stored by an older dbhook, so its age is unknown; `dbhook setup --rotate --profile legacy --config [^`]*` stores it again with the date$' \
+	"run: one note that its age is unknown, with the rotation to run"
+is "$(printf '%s\n' "$ERR" | grep -c 'age is unknown')" 1 "said once"
+lacks "$ERR" "due for rotation" "and no age warning, even with --max-age 0"
+is "$(cmp -s "$L" "$WORK/legacy-good" && echo same)" same "reading a version-1 file does not rewrite it"
+
+dbr=$(newdb)
+dbr2=$(newdb)
+URLR=$(url_for "$dbr")
+URLR2=$(url_for "$dbr2")
+# fd order: the current password, the new URL, the new password.
+printf '%s\n%s\n%s\n' "$LP1" "$URLR" "$VP5" >"$WORK/rin1"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy "${FAST[@]}" --url-fd 3 --password-fd 3 3<"$WORK/rin1"
+is "$RC" 0 "setup --rotate through one fd (current password, new URL, new password): exit 0"
+like "$OUT" '^Rotated profile "legacy" in .*: new URL and new password \(AES-256-GCM, scrypt N=32768\)\.$' "says both changed"
+like "$OUT" "^Datasource: postgresql://$TEST_DB_USER:\*\*\*@127\.0\.0\.1:$TEST_PG_PORT/$dbr\$" "shows the new datasource, redacted"
+is "$(head -1 "$L")" "dbhook-vault 2" "the file now holds a version-2 profile: header 2"
+like "$(grep '^profile legacy ' "$L")" '^profile legacy scrypt N=32768 r=8 p=1 salt=[^ ]* stored=[1-9][0-9]* nonce=' \
+	"the rotated profile records when it was stored"
+is "$(grep '^profile other ' "$L")" "$(grep '^profile other ' "$WORK/legacy-good")" \
+	"the version-1 profile beside it is kept byte for byte"
+run "$DBHOOK" profiles --config "$L"
+is "$OUT" "$(printf 'legacy  stored today\nother   age unknown (stored by an older dbhook)')" "profiles: one dated, one of unknown age"
+run "$DBHOOK" run --config "$L" --profile legacy --dir "$M" --password-fd 3 3<"$WORK/lp1"
+is "$RC" 2 "the old password no longer opens the rotated profile"
+like "$ERR" 'cannot decrypt profile "legacy": wrong password or the file was changed' "with the wrong-password message"
+printf '%s\n' "$VP5" >"$WORK/pw5"
+run "$DBHOOK" run --config "$L" --profile legacy --dir "$M" --password-fd 3 3<"$WORK/pw5"
+is "$RC" 0 "the new password and the new URL deploy"
+is "$(applied "$dbr")" 5 "to the new database"
+lacks "$ERR" "age is unknown" "no age note for a dated profile"
+run "$DBHOOK" run --config "$L" --profile other --dir "$M" --timeout 1 --password-fd 3 3<"$WORK/lp2"
+is "$RC" 3 "the version-1 profile still opens in the version-2 file (its closed port: exit 3)"
+
+# Only the URL (an empty password line keeps the password), separate fds.
+cp "$L" "$WORK/legacy-before"
+printf '%s\n\n' "$LP2" >"$WORK/rpw2"
+printf '%s\n' "$URLR2" >"$WORK/rurl2"
+run "$DBHOOK" setup --rotate --config "$L" --profile other "${FAST[@]}" --password-fd 3 --url-fd 4 3<"$WORK/rpw2" 4<"$WORK/rurl2"
+is "$RC" 0 "setup --rotate of the URL only: exit 0"
+like "$OUT" 'Rotated profile "other" in .*: new URL, same password' "says the password is the same"
+unlike "$OUT" 'no longer opens' "and does not claim the old password is void"
+is "$(grep '^profile legacy ' "$L")" "$(grep '^profile legacy ' "$WORK/legacy-before")" "the other profile is kept byte for byte"
+run "$DBHOOK" run --config "$L" --profile other --dir "$M" --password-fd 3 3<"$WORK/lp2"
+is "$RC" 0 "the same password opens the new URL"
+is "$(applied "$dbr2")" 5 "which deploys to the new database"
+
+# Refusals and no-ops leave the file as it was.
+cp "$L" "$WORK/legacy-before"
+same_l() { is "$(cmp -s "$L" "$WORK/legacy-before" && echo same)" same "$1: the file is unchanged"; }
+printf 'not-the-password\n%s\n%s\n' "$URLR" "$VP4" >"$WORK/rbad"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rbad"
+is "$RC" 2 "rotate with a wrong current password (fd): exit 2"
+like "$ERR" '^dbhook: error: cannot decrypt profile "legacy": wrong password or the file was changed$' "run's message"
+same_l "wrong current password"
+printf '%s\n\n\n' "$VP5" >"$WORK/rnone"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rnone"
+is "$RC" 0 "rotate with both answers empty: exit 0"
+like "$OUT" '^Nothing changed: the new URL and the new password were both left empty' "says nothing changed"
+same_l "both answers empty"
+printf '%s\n%s\n\n' "$VP5" "$URLR" >"$WORK/rsame"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rsame"
+is "$RC" 0 "rotate with the stored URL again: exit 0"
+like "$ERR" 'warning: the URL given is the one stored' "warns that the URL is the same"
+same_l "the same URL, no new password"
+printf '%s\n%s\nshort\n' "$VP5" "$URLR2" >"$WORK/rshort"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rshort"
+is "$RC" 2 "rotate with a too-short new password: exit 2"
+like "$ERR" 'the password is too short' "says why"
+same_l "too-short new password"
+printf '%s\n%s\n' "$VP5" "$URLR2" >"$WORK/rtrunc"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rtrunc"
+is "$RC" 2 "rotate without the new-password line: exit 2"
+like "$ERR" 'no line for the new password on file descriptor 3' "says which line is missing"
+same_l "missing line"
+printf '%s\n%s\n\n' "$VP5" "$(url_for "$dbx" "$TEST_PGB_TX_PORT")" >"$WORK/rpool"
+run "$DBHOOK" setup --rotate --config "$L" --profile legacy --url-fd 3 --password-fd 3 3<"$WORK/rpool"
+is "$RC" 2 "rotate to a transaction pooler's URL: exit 2"
+like "$ERR" 'refusing to migrate through a transaction pooler' "refused as setup refuses it"
+same_l "transaction pooler"
+# The stored time is authenticated: changed, or removed, it does not open.
+cp "$L" "$WORK/legacy-good2"
+t=$(grep '^profile legacy ' "$L" | sed 's/.* stored=\([0-9]*\) .*/\1/')
+sed -i "s/ stored=$t / stored=$((t - 200 * 86400)) /" "$L"
+run "$DBHOOK" profiles --config "$L"
+like "$OUT" '^legacy  stored 200 days ago, due for rotation$' "profiles shows the stored time as written (it asks no password)"
+run "$DBHOOK" run --config "$L" --profile legacy --dir "$M" --password-fd 3 3<"$WORK/pw5"
+is "$RC" 2 "a changed stored time: exit 2"
+like "$ERR" '^dbhook: error: cannot decrypt profile "legacy": wrong password or the file was changed$' "the same message as a wrong password"
+cp "$WORK/legacy-good2" "$L"
+sed -i "s/ stored=$t / /" "$L"
+run "$DBHOOK" run --config "$L" --profile legacy --dir "$M" --password-fd 3 3<"$WORK/pw5"
+is "$RC" 2 "a stored time removed (read as version 1): exit 2"
+like "$ERR" '^dbhook: error: cannot decrypt profile "legacy": wrong password or the file was changed$' "the same message"
+cp "$WORK/legacy-good2" "$L"
+sed -i '1s/ 2$/ 1/' "$L"
+run "$DBHOOK" profiles --config "$L"
+is "$RC" 2 "a version-2 profile in a file whose header says 1: exit 2"
+like "$ERR" 'is damaged: line 3: a version-2 profile' "damaged, with the line"
 
 # ---- two (four) setups at once keep a valid file --------------------------------
 CC=$WORK/cc/config
@@ -463,7 +676,7 @@ for i in 1 2 3 4; do
 done
 ok "$all" "four setups at once all exit 0"
 run "$DBHOOK" profiles --config "$CC"
-is "$(printf '%s\n' "$OUT" | sort | paste -sd,)" "p1,p2,p3,p4" "the file is valid and holds all four profiles"
+is "$(printf '%s\n' "$OUT" | awk '{print $1}' | sort | paste -sd,)" "p1,p2,p3,p4" "the file is valid and holds all four profiles"
 all=0
 for i in 1 4; do
 	run "$DBHOOK" run --config "$CC" --profile "p$i" --dir "$M" --quiet --password-fd 3 3<"$WORK/cpw$i"

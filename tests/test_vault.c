@@ -27,6 +27,9 @@
 	"cannot decrypt profile \"production\": wrong password or the file "   \
 	"was changed"
 
+/* The stored time of the test's profiles: 2024-01-05 09:30:00 UTC. */
+#define T0 INT64_C(1704447000)
+
 static const char b64_digits[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const struct dbh_vault_kdf small = {256, 8, 1};
@@ -62,7 +65,7 @@ static int roundtrip(const char *url, const struct dbh_vault_kdf *kdf,
 	char *text = NULL, *got = NULL;
 	int same = 0;
 
-	if (dbh_vault_seal(&v, "production", PW1, url, kdf, &err))
+	if (dbh_vault_seal(&v, "production", PW1, url, kdf, T0, &err))
 		goto out;
 	text = dbh_vault_format(&v);
 	if (!text || dbh_vault_parse(text, strlen(text), "t", &back, &err))
@@ -161,17 +164,18 @@ static void test_crypto(void)
 	ok(roundtrip(long_url(), &small, &test_limits),
 	   "a URL of the maximum length (%d bytes) round-trips",
 	   DBH_VAULT_SECRET_MAX);
-	ok(dbh_vault_seal(&v, "production", PW1, "", &small, &err) ==
+	ok(dbh_vault_seal(&v, "production", PW1, "", &small, T0, &err) ==
 		   DBH_EUSAGE &&
 	       v.n == 0,
 	   "an empty URL is refused");
 
-	dbh_vault_seal(&v, "production", PW1, urls[1], &small, &err);
-	dbh_vault_seal(&v, "staging", PW2, urls[2], &small, &err);
+	dbh_vault_seal(&v, "production", PW1, urls[1], &small, T0, &err);
+	dbh_vault_seal(&v, "staging", PW2, urls[2], &small, T0, &err);
 	text = dbh_vault_format(&v);
-	ok(text && strncmp(text, "dbhook-vault 1\n", 15) == 0 &&
+	ok(text && strncmp(text, "dbhook-vault 2\n", 15) == 0 &&
 	       strstr(text,
 		      "\nprofile production scrypt N=256 r=8 p=1 salt=") &&
+	       strstr(text, " stored=1704447000 nonce=") &&
 	       strstr(text, "\nprofile staging scrypt ") &&
 	       strcmp(text + strlen(text) - 5, "\nend\n") == 0,
 	   "format: header, one line per profile, end line");
@@ -222,7 +226,8 @@ static void test_crypto(void)
 		p = dbh_vault_find(&v, "production");
 		memcpy(salt, p->salt, 16);
 		memcpy(nonce, p->nonce, 12);
-		dbh_vault_seal(&v, "production", PW1, urls[1], &small, &err);
+		dbh_vault_seal(&v, "production", PW1, urls[1], &small, T0,
+			       &err);
 		p = dbh_vault_find(&v, "production");
 		ok(v.n == 2 && p == &v.p[0] && memcmp(salt, p->salt, 16) &&
 		       memcmp(nonce, p->nonce, 12),
@@ -270,8 +275,8 @@ static void test_tamper(void)
 	char *text, *t;
 	char *ct;
 
-	dbh_vault_seal(&v, "production", PW1, urls[0], &small, &err);
-	dbh_vault_seal(&v, "xroduction", PW1, urls[0], &small, &err);
+	dbh_vault_seal(&v, "production", PW1, urls[0], &small, T0, &err);
+	dbh_vault_seal(&v, "xroduction", PW1, urls[0], &small, T0, &err);
 	text = dbh_vault_format(&v);
 	dbh_vault_release(&v);
 
@@ -293,10 +298,10 @@ static void test_tamper(void)
 	   "the KDF parameters are authenticated (N changed: same message)");
 	free(t);
 	t = strdup(text);
-	patch(t, "dbhook-vault 1\n", "dbhook-vault 2\n");
+	patch(t, "dbhook-vault 2\n", "dbhook-vault 3\n");
 	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
-	       strstr(err.message, "format version 2") &&
-	       strstr(err.message, "reads version 1"),
+	       strstr(err.message, "format version 3") &&
+	       strstr(err.message, "reads versions 1 and 2"),
 	   "unsupported version: clear message");
 	free(t);
 	t = strdup(text);
@@ -323,7 +328,7 @@ static void test_tamper(void)
 	/* A non-canonical spelling of the same salt bytes ("..xg==" and
 	 * "..xh==" decode alike when the unused bits differ). */
 	t = strdup(text);
-	ct = strstr(t, " nonce=") - 3; /* last digit before "==" */
+	ct = strstr(t, " stored=") - 3; /* last digit before "==" */
 	*ct = b64_digits[(strchr(b64_digits, *ct) - b64_digits) ^ 1];
 	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
 	       strstr(err.message, "damaged") && strstr(err.message, "salt"),
@@ -356,6 +361,166 @@ static void test_tamper(void)
 		}
 		ok(all, "every one of the %zu truncations is refused", n);
 	}
+	free(text);
+}
+
+/* ---- format versions and the stored time ---- */
+
+/* A file written by the dbhook before profiles recorded their time
+ * (format version 1, scrypt N=2^15): "legacy" under LEGACY_PW, "other"
+ * under another password. */
+#define LEGACY_PW "Legacy-vault-pw-1"
+#define LEGACY_URL "postgresql://legacy_user:Legacy-db-pw-9@127.0.0.1:1/legacy"
+static const char legacy_file[] =
+    "dbhook-vault 1\n"
+    "# dbhook encrypted profiles (dbhook setup / dbhook run). Do not edit: "
+    "see \"Vault file format\" in dbhook's README.\n"
+    "profile legacy scrypt N=32768 r=8 p=1 salt=2Aw5Ug2iDVCkfcYY/SDdJw== "
+    "nonce=NlngqOi3gkfpJ2lp "
+    "ct=K15DyeNM7/PEkCGbwTY14bfp7gr4ypfmj4j+TrUAoz/"
+    "t6Jb398otC695uKv/6vE0OX71UBOL+SymWQ== tag=y1CjA1VR9L+cJOSXwElbXQ==\n"
+    "profile other scrypt N=32768 r=8 p=1 salt=2mIgAE7OAvb5yy2msm/bMA== "
+    "nonce=md2IUtkGawqNwcGv "
+    "ct=gY9sjp3BkrMiS0rZwT3FbdNlwx06PGNIzUx803Ort1hdHFPzZFXqzOQXMhhFYxbABVHGHZ"
+    "A+3utl tag=ciT4stqBkKPHVjNRdRcXOg==\n"
+    "end\n";
+static const struct dbh_vault_limits legacy_limits = {2, 1 << 15};
+
+static void test_versions(void)
+{
+	struct dbh_vault v, back;
+	struct dbh_error err;
+	struct dbh_vault_profile *p;
+	char *text = NULL, *got = NULL, *t, stamp[64];
+	char line[600];
+
+	ok(dbh_vault_parse(legacy_file, strlen(legacy_file), "t", &v, &err) ==
+		   0 &&
+	       v.n == 2 && v.p[0].version == 1 && v.p[1].version == 1,
+	   "a version-1 file parses: two records of version 1");
+	p = dbh_vault_find(&v, "legacy");
+	ok(p && dbh_vault_age_days(p, T0) == -1,
+	   "a version-1 record has no stored time: age unknown (-1)");
+	ok(dbh_vault_aad(p, line, sizeof(line)) > 0 &&
+	       strncmp(line, "dbhook-vault 1\nprofile legacy scrypt ", 37) ==
+		   0 &&
+	       !strstr(line, "stored="),
+	   "its associated data is version 1's, without a time");
+	ok(dbh_vault_open(&v, "legacy", LEGACY_PW, &legacy_limits, &got,
+			  &err) == 0 &&
+	       strcmp(got, LEGACY_URL) == 0,
+	   "a profile written by the earlier dbhook opens");
+	dbh_wipe_free(got);
+	got = NULL;
+	text = dbh_vault_format(&v);
+	is_str(text, legacy_file,
+	       "formatted again: the same bytes (still version 1, readable "
+	       "by the earlier dbhook)");
+	free(text);
+
+	/* A version-2 record beside them: the header goes to 2, the
+	 * version-1 records keep their bytes and still open. */
+	dbh_vault_seal(&v, "legacy", "New-vault-pw-22", LEGACY_URL, &small, T0,
+		       &err);
+	text = dbh_vault_format(&v);
+	snprintf(stamp, sizeof(stamp), " stored=%lld nonce=", (long long)T0);
+	ok(text && strncmp(text, "dbhook-vault 2\n", 15) == 0 &&
+	       strstr(text, stamp),
+	   "re-sealed: header 2, the record holds its stored time");
+	t = strstr(legacy_file, "profile other ");
+	ok(text && t && strstr(text, t) == text + strlen(text) - strlen(t),
+	   "the version-1 record beside it is kept byte for byte");
+	ok(text && dbh_vault_parse(text, strlen(text), "t", &back, &err) == 0 &&
+	       dbh_vault_find(&back, "other")->version == 1 &&
+	       dbh_vault_find(&back, "legacy")->version == 2 &&
+	       dbh_vault_find(&back, "legacy")->stored == T0,
+	   "a file of both versions parses");
+	if (back.n == 2) {
+		ok(dbh_vault_open(&back, "legacy", "New-vault-pw-22",
+				  &test_limits, &got, &err) == 0 &&
+		       strcmp(got, LEGACY_URL) == 0,
+		   "the version-2 record opens with its new password");
+		dbh_wipe_free(got);
+		got = NULL;
+		ok(dbh_vault_open(&back, "legacy", LEGACY_PW, &test_limits,
+				  &got, &err) == DBH_EUSAGE &&
+		       strcmp(err.message,
+			      "cannot decrypt profile \"legacy\": wrong "
+			      "password or the file was changed") == 0,
+		   "the old password no longer opens it");
+		ok(dbh_vault_open(&back, "other", "Legacy-vault-pw-2",
+				  &legacy_limits, &got, &err) == 0,
+		   "the version-1 record opens in a version-2 file");
+		dbh_wipe_free(got);
+		got = NULL;
+		dbh_vault_release(&back);
+	}
+	dbh_vault_release(&v);
+
+	/* Ages in whole days. */
+	{
+		struct dbh_vault_profile q;
+
+		memset(&q, 0, sizeof(q));
+		q.version = 2;
+		q.stored = T0;
+		ok(dbh_vault_age_days(&q, T0) == 0 &&
+		       dbh_vault_age_days(&q, T0 + 86399) == 0 &&
+		       dbh_vault_age_days(&q, T0 + 86400) == 1 &&
+		       dbh_vault_age_days(&q, T0 + 90 * 86400 + 5) == 90 &&
+		       dbh_vault_age_days(&q, T0 - 3600) == 0,
+		   "age: whole days; under a day (or a clock set back) is 0");
+	}
+
+	/* The stored time is authenticated, and has one spelling. */
+	memset(&v, 0, sizeof(v));
+	dbh_vault_seal(&v, "production", PW1, urls[0], &small, T0, &err);
+	text = dbh_vault_format(&v);
+	dbh_vault_release(&v);
+	t = strdup(text);
+	patch(t, " stored=1704447000 ", " stored=1704447001 ");
+	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
+	       strcmp(err.message, WRONG_MSG) == 0,
+	   "a changed stored time: the same message as a wrong password");
+	free(t);
+	t = strdup(text);
+	{
+		char *at = strstr(t, " stored=");
+
+		memmove(at, at + 18, strlen(at + 18) + 1); /* the field gone */
+		patch(t, "dbhook-vault 2\n", "dbhook-vault 1\n");
+	}
+	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
+	       strcmp(err.message, WRONG_MSG) == 0,
+	   "the stored time removed (read as version 1): does not open");
+	free(t);
+	t = strdup(text);
+	patch(t, " stored=1704447000 ", " stored=0170444700 ");
+	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
+	       strstr(err.message, "bad stored time"),
+	   "a stored time with a leading zero is refused (one spelling)");
+	free(t);
+	t = strdup(text);
+	patch(t, "dbhook-vault 2\n", "dbhook-vault 1\n");
+	ok(opens(t, "production", PW1, &err) == DBH_EUSAGE &&
+	       strstr(err.message, "line 3: a version-2 profile"),
+	   "a version-2 record under a header of version 1: damaged");
+	free(t);
+	free(text);
+	t = strdup(legacy_file);
+	patch(t, "dbhook-vault 1\n", "dbhook-vault 2\n");
+	ok(opens(t, "legacy", LEGACY_PW, &err) == DBH_EUSAGE &&
+	       strstr(err.message, "no version-2 profile"),
+	   "a header of version 2 over version-1 records only: damaged");
+	free(t);
+	memset(&v, 0, sizeof(v));
+	ok(dbh_vault_seal(&v, "production", PW1, urls[0], &small, -1, &err) ==
+		   DBH_EUSAGE &&
+	       v.n == 0,
+	   "sealing refuses a time before 1970");
+	text = dbh_vault_format(&v);
+	ok(text && strncmp(text, "dbhook-vault 1\n", 15) == 0,
+	   "an empty file is written as version 1");
 	free(text);
 }
 
@@ -442,8 +607,8 @@ static void test_fuzz(const char *tmp)
 	const char *want[2] = {urls[1], urls[3]};
 
 	rng_state = env ? strtoull(env, NULL, 10) : 20240105093000ULL;
-	dbh_vault_seal(&v, names[0], pws[0], want[0], &small, &err);
-	dbh_vault_seal(&v, names[1], pws[1], want[1], &small, &err);
+	dbh_vault_seal(&v, names[0], pws[0], want[0], &small, T0, &err);
+	dbh_vault_seal(&v, names[1], pws[1], want[1], &small, T0, &err);
 	text = dbh_vault_format(&v);
 	dbh_vault_release(&v);
 	len = strlen(text);
@@ -534,7 +699,7 @@ static void test_files(const char *tmp)
 	ok(dbh_vault_load(path, &back, NULL, &err) == DBH_EUSAGE &&
 	       strstr(err.message, "no config file"),
 	   "missing file when one is required: error");
-	dbh_vault_seal(&v, "production", PW1, urls[1], &small, &err);
+	dbh_vault_seal(&v, "production", PW1, urls[1], &small, T0, &err);
 	umask(0);
 	ok(dbh_vault_save(path, &v, &err) == 0 && stat(path, &st) == 0 &&
 	       (st.st_mode & 07777) == 0600,
@@ -629,6 +794,7 @@ int main(void)
 	test_app_name(tmp);
 	test_crypto();
 	test_tamper();
+	test_versions();
 	test_files(tmp);
 	test_fuzz(tmp);
 	{

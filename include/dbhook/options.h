@@ -38,10 +38,12 @@ enum dbh_opt {
 	DBH_O_CONFIG,
 	DBH_O_CHECK,
 	DBH_O_DELETE,
+	DBH_O_ROTATE,
 	DBH_O_SCRYPT_N,
 	DBH_O_URL_FD,
 	DBH_O_PASSWORD_FD,
 	DBH_O_YES,
+	DBH_O_MAX_AGE,
 	DBH_O_QUIET,
 	DBH_O_HELP,
 	DBH_O_VERSION,
@@ -67,6 +69,8 @@ struct dbh_opts {
 	int connect_timeout;	    /* whole seconds (2 at least); 0 = unset */
 	int probe_pooler, allow_unrelated, json, quiet, strict, dry_run, check;
 	int yes;		     /* run: no confirmation question */
+	int rotate;		     /* setup --rotate */
+	int max_age;		     /* run, profiles: days, default 90 */
 	int url_fd, password_fd;     /* -1 when not given */
 	unsigned long long scrypt_n; /* 0 when not given */
 	char **words;		     /* new's NAME; vercel-build's command */

@@ -3,8 +3,9 @@
  * key = scrypt(password, salt, N, r, p), 32 bytes; AES-256-GCM with a
  * fresh random 16-byte salt and 12-byte nonce for every encryption, and
  * the profile's associated data (dbh_vault_aad) authenticated with it, so
- * the format version, the KDF parameters and the profile name cannot be
- * changed unnoticed. Errors: DBH_EUSAGE in `err`; nothing is printed.
+ * the format version, the KDF parameters, the profile name and the time it
+ * was stored cannot be changed unnoticed. Errors: DBH_EUSAGE in `err`; nothing
+ * is printed.
  */
 #ifndef DBHOOK_VAULTCRYPT_H
 #define DBHOOK_VAULTCRYPT_H
@@ -31,10 +32,13 @@ int dbh_vault_check_kdf(const struct dbh_vault_profile *p,
 /* Encrypts `secret` under `password` as profile `name`, replacing a
  * profile of that name (in place) or appending one. `kdf` NULL means the
  * default; otherwise N must be a power of two from 2 to DBH_VAULT_MAX_N
- * (tests use small ones; the command line enforces DBH_VAULT_MIN_N). */
+ * (tests use small ones; the command line enforces DBH_VAULT_MIN_N).
+ * The record is of version DBH_VAULT_VERSION, with `stored` (seconds
+ * since 1970 UTC, 0 to DBH_VAULT_STORED_MAX: the callers pass time(NULL))
+ * authenticated with it. */
 int dbh_vault_seal(struct dbh_vault *v, const char *name, const char *password,
 		   const char *secret, const struct dbh_vault_kdf *kdf,
-		   struct dbh_error *err);
+		   int64_t stored, struct dbh_error *err);
 
 /* Decrypts profile `name`. On success *secret_out is a malloc'd, NUL
  * terminated copy (release it with dbh_secret_free). Unknown profile,
