@@ -137,6 +137,7 @@ void dbh_cli_deploy_opts(const struct dbh_opts *o,
 	d->probe_pooler = o->probe_pooler;
 	d->allow_unrelated = o->allow_unrelated;
 	d->dry_run = o->dry_run;
+	d->require_applied_on = o->require_applied_on;
 }
 
 static int prepare(const struct dbh_opts *o, struct dbh_conninfo *ci,

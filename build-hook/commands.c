@@ -50,6 +50,7 @@ static const struct dbh_cmd_option deploy_opts[] = {
     {DBH_O_PROBE_POOLER, NULL},
     {DBH_O_ALLOW_UNRELATED, NULL},
     {DBH_O_BASELINE, NULL},
+    {DBH_O_REQUIRE_APPLIED_ON, NULL},
     {DBH_O_DRY_RUN, DRY_RUN_HELP},
     END};
 
@@ -218,6 +219,7 @@ static const struct dbh_cmd_option hook_opts[] = {
     {DBH_O_STMT_LOCK_TIMEOUT, NULL},
     {DBH_O_PROBE_POOLER, "let the live check decide on a URL that looks "
 			 "like a transaction pooler"},
+    {DBH_O_REQUIRE_APPLIED_ON, NULL},
     {DBH_O_REPORT, NULL},
     END};
 

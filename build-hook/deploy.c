@@ -8,6 +8,7 @@
 #include "dbhook/alloc.h"
 #include "dbhook/apply.h"
 #include "dbhook/conn.h"
+#include "dbhook/gate.h"
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/migdir.h"
@@ -179,6 +180,36 @@ static int load_pending(const struct dbh_plan *p, struct dbh_error *err)
 	return 0;
 }
 
+/* The migrations the plan applies, in order (the caller frees the
+ * array, not the migrations). */
+static struct dbh_migration **pending(const struct dbh_plan *p, size_t *n)
+{
+	struct dbh_migration **ms = dbh_xcalloc(p->to_apply + 1, sizeof(*ms));
+
+	*n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (dbh_plan_applies(&p->e[i]))
+			ms[(*n)++] = p->e[i].m;
+	return ms;
+}
+
+/* --require-applied-on: before the lock and anything else, staging must
+ * have applied every pending migration from the same file. */
+static int gate(const struct dbh_deploy_opts *o, const struct dbh_plan *p,
+		const struct dbh_reporter *rep, struct dbh_error *err)
+{
+	size_t n;
+	struct dbh_migration **ms;
+	int ret;
+
+	if (!o->require_applied_on)
+		return 0;
+	ms = pending(p, &n);
+	ret = dbh_gate_check(o->require_applied_on, ms, n, &o->conn, rep, err);
+	free(ms);
+	return ret;
+}
+
 /* Progress lines of the apply (apply.h's hooks). */
 struct progress {
 	struct dbh_migration **ms;
@@ -248,10 +279,7 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 	ret = load_pending(&p, err);
 	if (ret)
 		goto out;
-	pg.ms = dbh_xcalloc(p.to_apply + 1, sizeof(*pg.ms));
-	for (size_t i = 0; i < p.n; i++)
-		if (dbh_plan_applies(&p.e[i]))
-			pg.ms[pg.n++] = p.e[i].m;
+	pg.ms = pending(&p, &pg.n);
 	ret = dbh_apply_all(c, pg.ms, pg.n, &ao, &hk, rep, &ar, err);
 	if (ret)
 		res->failed = dbh_xstrdup(pg.ms[ar.failed]->name);
@@ -395,6 +423,8 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	if (!ret && !res->fast_path) {
 		dbh_migdir_report_odd(&md, rep);
 		ret = load_pending(&p, err);
+		if (!ret)
+			ret = gate(o, &p, rep, err);
 	}
 	if (ret || res->fast_path)
 		goto out_conn;

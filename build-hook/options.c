@@ -82,6 +82,12 @@ static const struct option_def defs[DBH_O_END] = {
     [DBH_O_BASELINE] = {"baseline", 0, "NAME", K_TEXT, AT(baseline),
 			"record every migration up to NAME as applied without "
 			"running it (an existing database)"},
+    [DBH_O_REQUIRE_APPLIED_ON] = {"require-applied-on", 0, "NAME", K_ENV_NAME,
+				  AT(require_applied_on),
+				  "the promotion gate: apply only migrations "
+				  "that the database in environment variable "
+				  "NAME (staging) has applied from the same "
+				  "files"},
     [DBH_O_JSON] = {"json", 0, NULL, K_FLAG, AT(json),
 		    "print JSON on stdout (an error too)"},
     [DBH_O_APPLIED] = {"applied", 0, "NAME", K_TEXT, AT(applied),

@@ -123,11 +123,18 @@ async def main():
     host, _, port = a.target.rpartition(":")
     target = (host, int(port))
     delay = a.delay_ms / 1000.0
-    server = await asyncio.start_server(
-        lambda r, w: handle(r, w, target, delay, a.stats_file),
-        "127.0.0.1",
-        0,
-    )
+    # Python 3.11's start_server does not keep the task it makes for each
+    # connection: a task waiting on sockets only it references can be
+    # collected mid-connection ("Task was destroyed but it is pending!"),
+    # and that connection would never be counted. Keep them here.
+    tasks = set()
+
+    def accept(r, w):
+        t = asyncio.ensure_future(handle(r, w, target, delay, a.stats_file))
+        tasks.add(t)
+        t.add_done_callback(tasks.discard)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
     port_no = server.sockets[0].getsockname()[1]
     if a.port_file:
         with open(a.port_file + ".tmp", "w") as f:

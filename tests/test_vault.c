@@ -455,6 +455,7 @@ static void test_versions(void)
 		got = NULL;
 		dbh_vault_release(&back);
 	}
+	free(text);
 	dbh_vault_release(&v);
 
 	/* Ages in whole days. */

@@ -43,6 +43,10 @@ struct dbh_deploy_opts {
 			      * look unrelated (wrong folder or database) */
 	int dry_run;	     /* every check, the files read, then stop: say what
 			      * would be applied; no lock, no DDL */
+	/* The promotion gate (gate.h): the variable holding the URL of the
+	 * database that must have applied every pending migration first
+	 * (staging), or NULL. */
+	const char *require_applied_on;
 };
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o);

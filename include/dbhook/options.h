@@ -27,6 +27,7 @@ enum dbh_opt {
 	DBH_O_PROBE_POOLER,
 	DBH_O_ALLOW_UNRELATED,
 	DBH_O_BASELINE,
+	DBH_O_REQUIRE_APPLIED_ON,
 	DBH_O_JSON,
 	DBH_O_APPLIED,
 	DBH_O_ROLLED_BACK,
@@ -52,13 +53,15 @@ enum dbh_opt {
 
 /* The parsed command line. Strings point into argv. */
 struct dbh_opts {
-	const char *dir;	    /* NULL: dbh_migdir_default() */
-	const char *url_env;	    /* NULL: the command's own search */
-	const char *baseline;	    /* deploy, run */
-	const char *applied;	    /* resolve */
-	const char *rolled_back;    /* resolve */
-	const char *environments;   /* vercel-build, default "production" */
-	const char *report;	    /* vercel-build */
+	const char *dir;		/* NULL: dbh_migdir_default() */
+	const char *url_env;		/* NULL: the command's own search */
+	const char *baseline;		/* deploy, run */
+	const char *require_applied_on; /* deploy, vercel-build: a variable
+					 * holding staging's URL */
+	const char *applied;		/* resolve */
+	const char *rolled_back;	/* resolve */
+	const char *environments;	/* vercel-build, default "production" */
+	const char *report;		/* vercel-build */
 	const char *profile;	    /* setup, run; NULL: the default profile */
 	const char *config;	    /* setup, run, profiles */
 	const char *delete_profile; /* setup --delete */
