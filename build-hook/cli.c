@@ -20,59 +20,26 @@
 #include "dbhook/resolve.h"
 #include "dbhook/status.h"
 #include "dbhook/url.h"
+#include "dbhook/urlfind.h"
 
-/* The URL from the environment: --url-env NAME, else the first of the
- * usual names that is set. Never from argv. */
-static const char *find_url(const struct dbh_opts *o, const char **from,
-			    struct dbh_error *err)
-{
-	static const char *names[] = {"DATABASE_URL_DIRECT",
-				      "MIGRATE_DATABASE_URL", "DATABASE_URL"};
-	const char *v;
-
-	if (o->url_env) {
-		v = dbh_config_var(o->url_env);
-		*from = o->url_env;
-		if (v && *v)
-			return v;
-		dbh_error_set(err, DBH_EUSAGE,
-			      "environment variable %s is not set", o->url_env);
-		dbh_error_hint(err,
-			       "Export the database URL in %s, e.g. "
-			       "postgresql://USER:PASSWORD@HOST:5432/DB",
-			       o->url_env);
-		return NULL;
-	}
-	for (size_t i = 0; i < 3; i++) {
-		v = dbh_config_var(names[i]);
-		if (v && *v) {
-			*from = names[i];
-			return v;
-		}
-	}
-	dbh_error_set(err, DBH_EUSAGE, "no database URL");
-	dbh_error_hint(err, "Set DATABASE_URL_DIRECT (or MIGRATE_DATABASE_URL "
-			    "or DATABASE_URL) to a direct or session-mode "
-			    "connection, e.g. postgresql://USER:PASSWORD@"
-			    "HOST:5432/DB, or name another variable with "
-			    "--url-env.");
-	return NULL;
-}
-
-static int load_conninfo(const struct dbh_opts *o, struct dbh_conninfo *ci,
+/* The URL from the environment (urlfind.h): --url-env NAME, else the
+ * names users already have, also from .env. Never from argv. */
+static int load_conninfo(const struct dbh_opts *o, struct dbh_urlfind *f,
+			 struct dbh_conninfo *ci,
 			 const struct dbh_reporter *rep, struct dbh_error *err)
 {
-	const char *from = NULL, *url = find_url(o, &from, err);
+	struct dbh_urlfind_opts fo = {o->url_env, NULL, 0, NULL};
+	int ret = dbh_urlfind(&fo, f, err);
 
-	if (!url)
+	dbh_urlfind_report(f, rep);
+	if (ret)
+		return ret;
+	dbh_report(rep, DBH_INFO, "Using %s from %s", f->name, f->where);
+	if (dbh_urlfind_parse(f, ci, err))
 		return DBH_EUSAGE;
-	if (dbh_url_parse(url, ci, err)) {
-		dbh_error_prefix(err, from);
-		return DBH_EUSAGE;
-	}
 	for (size_t i = 0; i < ci->nnotes; i++)
 		dbh_report(rep, ci->warn[i] ? DBH_WARN : DBH_NOTE, "%s: %s",
-			   from, ci->notes[i]);
+			   f->name, ci->notes[i]);
 	return 0;
 }
 
@@ -140,11 +107,12 @@ void dbh_cli_deploy_opts(const struct dbh_opts *o,
 	d->require_applied_on = o->require_applied_on;
 }
 
-static int prepare(const struct dbh_opts *o, struct dbh_conninfo *ci,
-		   struct dbh_connect_opts *co, char *app, size_t appsz,
-		   const struct dbh_reporter *rep, struct dbh_error *err)
+static int prepare(const struct dbh_opts *o, struct dbh_urlfind *f,
+		   struct dbh_conninfo *ci, struct dbh_connect_opts *co,
+		   char *app, size_t appsz, const struct dbh_reporter *rep,
+		   struct dbh_error *err)
 {
-	int ret = load_conninfo(o, ci, rep, err);
+	int ret = load_conninfo(o, f, ci, rep, err);
 
 	if (ret)
 		return ret;
@@ -179,6 +147,7 @@ static const char *dir_of(const struct dbh_opts *o)
 int dbh_cli_status(const struct dbh_opts *o)
 {
 	struct dbh_reporter rep = dbh_log_reporter(o->quiet || o->json);
+	struct dbh_urlfind f = {0};
 	struct dbh_conninfo ci = {0};
 	struct dbh_connect_opts co = {0};
 	struct dbh_error err;
@@ -186,7 +155,7 @@ int dbh_cli_status(const struct dbh_opts *o)
 	int ret;
 
 	dbh_error_clear(&err);
-	ret = prepare(o, &ci, &co, app, sizeof(app), &rep, &err);
+	ret = prepare(o, &f, &ci, &co, app, sizeof(app), &rep, &err);
 	if (!ret && dbh_pooler_url(&ci, why, sizeof(why)))
 		dbh_report(&rep, DBH_NOTE,
 			   "this URL looks like a transaction pooler (%s): "
@@ -196,12 +165,14 @@ int dbh_cli_status(const struct dbh_opts *o)
 	if (!ret)
 		ret = run_status(o, dir_of(o), &ci, &co, &rep, &err);
 	dbh_conninfo_release(&ci);
+	dbh_urlfind_release(&f);
 	return done(o, ret, &err);
 }
 
 int dbh_cli_deploy(const struct dbh_opts *o)
 {
 	struct dbh_reporter rep = dbh_log_reporter(o->quiet);
+	struct dbh_urlfind f = {0};
 	struct dbh_conninfo ci = {0};
 	struct dbh_deploy_opts d;
 	struct dbh_deploy_result res;
@@ -210,7 +181,7 @@ int dbh_cli_deploy(const struct dbh_opts *o)
 	int ret;
 
 	dbh_error_clear(&err);
-	ret = prepare(o, &ci, &d.conn, app, sizeof(app), &rep, &err);
+	ret = prepare(o, &f, &ci, &d.conn, app, sizeof(app), &rep, &err);
 	if (!ret) {
 		dbh_cli_deploy_opts(o, &ci, dbh_now(), &rep, app, sizeof(app),
 				    &d);
@@ -219,14 +190,17 @@ int dbh_cli_deploy(const struct dbh_opts *o)
 		if (!ret && o->dry_run)
 			dbh_report(&rep, DBH_RESULT,
 				   "Dry run: nothing was changed.");
+		dbh_urlfind_pooler_hint(&f, &err);
 	}
 	dbh_conninfo_release(&ci);
+	dbh_urlfind_release(&f);
 	return done(o, ret, &err);
 }
 
 int dbh_cli_resolve(const struct dbh_opts *o)
 {
 	struct dbh_reporter rep = dbh_log_reporter(o->quiet);
+	struct dbh_urlfind f = {0};
 	struct dbh_conninfo ci = {0};
 	struct dbh_connect_opts co = {0};
 	struct dbh_error err;
@@ -242,13 +216,15 @@ int dbh_cli_resolve(const struct dbh_opts *o)
 					   "NAME%s",
 					   ""),
 			    &err);
-	ret = prepare(o, &ci, &co, app, sizeof(app), &rep, &err);
+	ret = prepare(o, &f, &ci, &co, app, sizeof(app), &rep, &err);
 	if (!ret)
 		ret = dbh_resolve(
 		    dir_of(o), &ci, &co, o->probe_pooler, o->lock_timeout,
 		    o->applied ? DBH_RESOLVE_APPLIED : DBH_RESOLVE_ROLLED_BACK,
 		    o->applied ? o->applied : o->rolled_back, &rep, &err);
+	dbh_urlfind_pooler_hint(&f, &err);
 	dbh_conninfo_release(&ci);
+	dbh_urlfind_release(&f);
 	return done(o, ret, &err);
 }
 

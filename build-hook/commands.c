@@ -205,8 +205,9 @@ static const struct dbh_cmd_option hook_opts[] = {
     {DBH_O_ENVIRONMENTS, NULL},
     {DBH_O_STRICT, NULL},
     {DBH_O_DRY_RUN, NULL},
-    {DBH_O_URL_ENV, "the environment variable holding the database URL "
-		    "(default: MIGRATE_DATABASE_URL)"},
+    {DBH_O_URL_ENV, "the environment variable holding the database URL, "
+		    "exactly (default: MIGRATE_DATABASE_URL, then the names "
+		    "listed below)"},
     {DBH_O_DIR, NULL},
     {DBH_O_TIMEOUT, "time budget of the migration step: connecting, lock "
 		    "wait and migrations (default 180)"},
@@ -225,7 +226,11 @@ static const struct dbh_cmd_option hook_opts[] = {
 
 static const char hook_footer[] =
     "Environment:\n"
-    "  MIGRATE_DATABASE_URL   the database (set it for Production only)\n"
+    "  MIGRATE_DATABASE_URL   the database (set it for Production only);\n"
+    "                         unset: DATABASE_URL_DIRECT, Prisma's directUrl,\n"
+    "                         POSTGRES_URL_NON_POOLING, "
+    "DATABASE_URL_UNPOOLED,\n"
+    "                         DIRECT_URL, DIRECT_DATABASE_URL, DATABASE_URL\n"
     "  MIGRATE_STRICT=1       as --strict\n"
     "  MIGRATE_NOTIFY_URL     a webhook told of a failure; "
     "MIGRATE_NOTIFY_ON=always:\n"

@@ -57,6 +57,7 @@ void dbh_config_load(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.environment = first(text("VERCEL_TARGET_ENV"), text("VERCEL_ENV"));
+	cfg.vercel = text("VERCEL") != NULL;
 	cfg.commit_sha =
 	    first(text("VERCEL_GIT_COMMIT_SHA"), text("GITHUB_SHA"));
 	cfg.project_url =

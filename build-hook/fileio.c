@@ -3,6 +3,7 @@
 
 #include "dbhook/alloc.h"
 #include "dbhook/config.h"
+#include "dbhook/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,5 +168,49 @@ int dbh_write_atomic(const char *path, const char *data, size_t len,
 		return fail(err, what, path, e);
 	}
 	close(fd);
+	return 0;
+}
+
+int dbh_text_read(const char *path, size_t max, char **out, size_t *len,
+		  const struct dbh_reporter *rep)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		dbh_report(rep, DBH_WARN, "cannot read \"%s\": %s; ignoring it",
+			   path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > max) {
+		dbh_report(rep, DBH_WARN,
+			   "\"%s\" is not a regular file of at most %zu KiB; "
+			   "ignoring it",
+			   path, max / 1024);
+		close(fd);
+		return -1;
+	}
+	buf = dbh_xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
 	return 0;
 }

@@ -22,11 +22,14 @@
 #include "dbhook/report.h"
 #include "dbhook/status.h"
 #include "dbhook/url.h"
+#include "dbhook/urlfind.h"
 
 /* What the run did, for the log line, the report and the webhook. */
 struct hook_run {
 	const char *environment;
-	char reason[256];
+	char reason[512];
+	const char *exact;	  /* --url-env NAME, or NULL: the search */
+	struct dbh_urlfind found; /* where the URL comes from */
 	const char *decision;
 	const char *outcome;
 	struct dbh_conninfo ci;
@@ -57,7 +60,8 @@ static int in_list(const char *list, const char *env)
 /* Step 1: migrate or not, and why (one line). */
 static int decide(const struct dbh_opts *o, struct hook_run *run)
 {
-	const char *url;
+	struct dbh_urlfind_opts fo = {0};
+	struct dbh_error why;
 
 	run->environment = dbh_config()->environment;
 	if (dbh_handoff_inside()) {
@@ -80,15 +84,28 @@ static int decide(const struct dbh_opts *o, struct hook_run *run)
 			 run->environment, o->environments);
 		return 0;
 	}
-	url = dbh_config_var(o->url_env);
-	if (!url || !*url) {
-		snprintf(run->reason, sizeof(run->reason),
-			 "%s is not set for the \"%s\" environment (the "
-			 "variable looked at: %s, %s)",
-			 o->url_env, run->environment, o->url_env,
-			 strcmp(o->url_env, "MIGRATE_DATABASE_URL") == 0
-			     ? "the default; --url-env NAME picks another"
-			     : "named by --url-env");
+	/* MIGRATE_DATABASE_URL first (the hook's documented name), then
+	 * the names users already have; never .env on Vercel. */
+	dbh_error_clear(&why);
+	fo.exact = run->exact;
+	fo.first = "MIGRATE_DATABASE_URL";
+	fo.no_dotenv = 1;
+	if (dbh_urlfind(&fo, &run->found, &why) != 0) {
+		const char *rest = strchr(run->found.looked, ',');
+
+		if (run->exact)
+			snprintf(run->reason, sizeof(run->reason),
+				 "%s is not set for the \"%s\" environment "
+				 "(the variable looked at: %s, named by "
+				 "--url-env)",
+				 o->url_env, run->environment, o->url_env);
+		else
+			snprintf(run->reason, sizeof(run->reason),
+				 "%s is not set for the \"%s\" environment, "
+				 "nor any of%s (the variables looked at; "
+				 "--url-env NAME picks another)",
+				 o->url_env, run->environment,
+				 rest ? rest + 1 : "");
 		return -1;
 	}
 	snprintf(run->reason, sizeof(run->reason),
@@ -166,19 +183,20 @@ static int migrate(const struct dbh_opts *o, struct hook_run *run,
 	char app[96];
 	int ret;
 
-	if (dbh_url_parse(dbh_config_var(o->url_env), &run->ci, &run->err)) {
-		dbh_error_prefix(&run->err, o->url_env);
+	dbh_report(rep, DBH_INFO, "vercel-build: using %s from %s",
+		   run->found.name, run->found.where);
+	if (dbh_urlfind_parse(&run->found, &run->ci, &run->err))
 		return DBH_EUSAGE;
-	}
 	for (size_t i = 0; i < run->ci.nnotes; i++)
 		dbh_report(rep, run->ci.warn[i] ? DBH_WARN : DBH_NOTE, "%s: %s",
-			   o->url_env, run->ci.notes[i]);
+			   run->found.name, run->ci.notes[i]);
 	dbh_report(rep, DBH_INFO, "vercel-build: database %s",
 		   run->ci.redacted);
 	if (o->dry_run)
 		return plan(o, run, rep, start);
 	fill_deploy_opts(o, run, rep, start, app, sizeof(app), &d);
 	ret = dbh_deploy(&d, rep, &run->res, &run->err);
+	dbh_urlfind_pooler_hint(&run->found, &run->err);
 	return ret;
 }
 
@@ -257,6 +275,7 @@ static void release_run(struct hook_run *run)
 	free(run->pending);
 	dbh_deploy_result_release(&run->res);
 	dbh_conninfo_release(&run->ci);
+	dbh_urlfind_release(&run->found);
 }
 
 static const char *outcome_of(const struct hook_run *run, int dry_run)
@@ -293,6 +312,7 @@ int dbh_hook_run(const struct dbh_opts *opts)
 		dbh_log_error(&run.err);
 		return DBH_EUSAGE;
 	}
+	run.exact = o.url_env;
 	if (!o.url_env)
 		o.url_env = "MIGRATE_DATABASE_URL";
 	o.strict = o.strict || dbh_config()->strict;
@@ -301,6 +321,8 @@ int dbh_hook_run(const struct dbh_opts *opts)
 	rep = dbh_log_reporter(0);
 
 	d = decide(&o, &run);
+	if (d != 0)
+		dbh_urlfind_report(&run.found, &rep);
 	run.decision = d == 1 ? (o.dry_run ? "dry-run" : "migrate") : "skip";
 	run.outcome = "skipped";
 	if (d == 0) {

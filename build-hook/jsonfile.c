@@ -20,43 +20,9 @@
  * it does not exist, -1 after a warning naming the file. */
 static int slurp(const char *path, char **out, const struct dbh_reporter *rep)
 {
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-	int fd;
+	size_t len;
 
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 1;
-		dbh_report(rep, DBH_WARN, "cannot read \"%s\": %s; ignoring it",
-			   path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > JSON_MAX) {
-		dbh_report(rep, DBH_WARN,
-			   "\"%s\" is not a regular file under 8 MiB; "
-			   "ignoring it",
-			   path);
-		close(fd);
-		return -1;
-	}
-	buf = dbh_xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	return 0;
+	return dbh_text_read(path, JSON_MAX, out, &len, rep);
 }
 
 /* Line and column (1-based; the column counts UTF-8 characters) of byte

@@ -42,10 +42,14 @@ static const struct option_def defs[DBH_O_END] = {
     [DBH_O_DIR] = {"dir", 0, "DIR", K_TEXT, AT(dir),
 		   "migrations folder (default: prisma/migrations if present, "
 		   "else migrations)"},
-    [DBH_O_URL_ENV] = {"url-env", 0, "NAME", K_ENV_NAME, AT(url_env),
-		       "environment variable holding the database URL "
-		       "(default: DATABASE_URL_DIRECT, then "
-		       "MIGRATE_DATABASE_URL, then DATABASE_URL)"},
+    [DBH_O_URL_ENV] =
+	{"url-env", 0, "NAME", K_ENV_NAME, AT(url_env),
+	 "environment variable holding the database URL, "
+	 "exactly (default: the first set of "
+	 "DATABASE_URL_DIRECT, MIGRATE_DATABASE_URL, Prisma's "
+	 "directUrl variable, POSTGRES_URL_NON_POOLING, "
+	 "DATABASE_URL_UNPOOLED, DIRECT_URL, DIRECT_DATABASE_URL, "
+	 "DATABASE_URL; also from .env)"},
     [DBH_O_LOCK_TIMEOUT] = {"lock-timeout", 0, "SECS", K_SECONDS,
 			    AT(lock_timeout),
 			    "wait for another deploy's lock (default 60)"},

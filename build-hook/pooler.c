@@ -130,9 +130,7 @@ int dbh_pooler_refuse(const struct dbh_conninfo *ci, const char *why, int live,
 		 : " If this pooler really runs in session mode, pass "
 		   "--probe-pooler to let the live check decide.";
 
-	dbh_error_set(err, DBH_EUSAGE,
-		      "refusing to migrate through a transaction pooler (%s)",
-		      why);
+	dbh_error_set(err, DBH_EUSAGE, DBH_POOLER_REFUSAL " (%s)", why);
 	dbh_error_detail(
 	    err, "Transaction pooling gives each transaction any server "
 		 "connection: the migration lock would be stranded on a "

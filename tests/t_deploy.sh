@@ -145,7 +145,8 @@ mkmig "$D" 20240101000000_a 'CREATE TABLE a (id int);'
 mkmig "$D" 20240102000000_b 'CREATE TABLE b (id int);'
 run env DATABASE_URL_DIRECT="$(url_for "$dbd")" "$DBHOOK" deploy --dry-run --dir "$D"
 is "$RC" 0 "deploy --dry-run: exit 0"
-is "$OUT" "Datasource: postgresql://$TEST_DB_USER:***@127.0.0.1:$TEST_PG_PORT/$dbd
+is "$OUT" "Using DATABASE_URL_DIRECT from the environment
+Datasource: postgresql://$TEST_DB_USER:***@127.0.0.1:$TEST_PG_PORT/$dbd
 2 migrations found in $D
 2 migrations to apply:
   20240101000000_a

@@ -21,6 +21,7 @@ unset VERCEL_ENV VERCEL_TARGET_ENV MIGRATE_DATABASE_URL MIGRATE_STRICT \
 	DBHOOK_HANDOFF npm_lifecycle_event VERCEL_GIT_COMMIT_SHA GITHUB_SHA \
 	VERCEL_URL VERCEL_PROJECT_PRODUCTION_URL SUPABASE_ACCESS_TOKEN \
 	MIGRATE_SUPABASE_RESTORE DATABASE_URL DATABASE_URL_DIRECT \
+	POSTGRES_URL_NON_POOLING DATABASE_URL_UNPOOLED DIRECT_URL DIRECT_DATABASE_URL \
 	PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE PGSERVICE \
 	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 TOKEN=HkTok9secretWEBHOOK
@@ -298,8 +299,8 @@ like "$ERR" '^vercel-build: error: MIGRATE_DATABASE_URL is not set for the "prod
 	"production without URL, --strict: error line"
 like "$ERR" '^vercel-build: hint: Add MIGRATE_DATABASE_URL' "production without URL, --strict: hint line"
 check "production without URL, --strict: no build" no_build
-like "$ERR" 'the variable looked at: MIGRATE_DATABASE_URL, the default; --url-env NAME picks another' \
-	"production without URL: it names the variable it looked at"
+like "$ERR" 'MIGRATE_DATABASE_URL is not set .*, nor any of DATABASE_URL_DIRECT, .*DATABASE_URL \(the variables looked at; --url-env NAME picks another\)' \
+	"production without URL: it names the variables it looked at"
 # --url-env: the URL in a variable of the user's choice.
 dbu=$(newdb)
 DIRECT_DATABASE_URL=$(url_for "$dbu") hook --url-env DIRECT_DATABASE_URL -- mark-build

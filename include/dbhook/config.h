@@ -16,6 +16,8 @@
 struct dbh_config {
 	/* Where the build runs (Vercel, GitHub Actions). */
 	const char *environment; /* VERCEL_TARGET_ENV, else VERCEL_ENV */
+	int vercel;		 /* VERCEL set: a Vercel build (or `vercel
+				    build`), where .env is not read */
 	const char *commit_sha;	 /* VERCEL_GIT_COMMIT_SHA, else GITHUB_SHA */
 	const char *project_url; /* VERCEL_PROJECT_PRODUCTION_URL, else
 				    VERCEL_URL */

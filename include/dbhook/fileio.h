@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "dbhook/error.h"
+#include "dbhook/log.h"
 
 enum dbh_write_mode {
 	DBH_WRITE_REPLACE, /* create or replace the file (a link is replaced) */
@@ -51,5 +52,11 @@ void dbh_dir_of(const char *path, char *out, size_t outsz);
 /* "<dir>/<name>" (malloc'd): `name` alone when `dir` is NULL or ".", no
  * second slash when `dir` ends in one. */
 char *dbh_path_join(const char *dir, const char *name);
+
+/* Reads a regular file of at most `max` bytes into a NUL-terminated buffer
+ * (*out, free it; *len bytes before the NUL). 0 when read, 1 when absent,
+ * -1 after a warning through `rep` naming the file. */
+int dbh_text_read(const char *path, size_t max, char **out, size_t *len,
+		  const struct dbh_reporter *rep);
 
 #endif

@@ -41,6 +41,9 @@ int dbh_pooler_probe(struct dbh_conn *c, const struct dbh_connect_opts *co,
 		     enum dbh_pool *mode, const char **name,
 		     struct dbh_error *err);
 
+/* How the message of every refusal starts (urlfind.c adds to its hint). */
+#define DBH_POOLER_REFUSAL "refusing to migrate through a transaction pooler"
+
 /* Fills `err` with the refusal (exit DBH_EUSAGE): the evidence, why it
  * breaks migrations, and a hint with the session-mode form of the same URL
  * when one can be derived (6543 → 5432, no pgbouncer=true, Neon host
