@@ -96,6 +96,24 @@ CREATE INDEX ON m$i (id);"
 	is "$(($(last) - auth))" 3 "$n pending: 3 round trips after authentication"
 done
 
+# A message holds up to 64 KB of SQL (memory): three files of 40 KB take
+# three messages, so 5 round trips after authentication; all applied.
+db=$(newdb)
+rm -rf "$WORK/n"
+mkmig "$WORK/n" 20240101000000_base 'CREATE TABLE base (id int);'
+run env DATABASE_URL_DIRECT="$(url_for "$db")" "$DBHOOK" deploy --dir "$WORK/n"
+pad=$(head -c 40000 /dev/zero | tr '\0' 'x')
+for i in 1 2 3; do
+	mkmig "$WORK/n" "2024010200000${i}_big$i" "-- $pad
+CREATE TABLE big$i (id int);"
+done
+run env DATABASE_URL_DIRECT="$(url_for "$db" "$PPORT" sslmode=disable)" "$DBHOOK" deploy --dir "$WORK/n"
+is "$RC" 0 "three 40 KB files: exit 0"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" 4 "three 40 KB files: all applied"
+after_run $((++seen))
+is "$(($(last) - auth))" 5 "three 40 KB files: one message each, 5 round trips after authentication"
+is "$(admin "$db" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369")" 0 "the lock was released with the last message"
+
 # With TLS (as Supabase and Neon demand): dbhook's connect costs what
 # libpq's costs for the same URL, no round trip more.
 run env PGPASSWORD="$TEST_DB_PASSWORD" psql -X -q -A -t "host=127.0.0.1 port=$PPORT dbname=$db user=$TEST_DB_USER sslmode=require" -c 'SELECT 1'
