@@ -155,6 +155,8 @@ int dbh_cli_status(const struct dbh_opts *o)
 	int ret;
 
 	dbh_error_clear(&err);
+	if (o->json)
+		dbh_log_stdout_is_data();
 	ret = prepare(o, &f, &ci, &co, app, sizeof(app), &rep, &err);
 	if (!ret && dbh_pooler_url(&ci, why, sizeof(why)))
 		dbh_report(&rep, DBH_NOTE,

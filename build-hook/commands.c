@@ -12,6 +12,7 @@
 #include "dbhook/cli.h"
 #include "dbhook/config.h"
 #include "dbhook/hook.h"
+#include "dbhook/initcmd.h"
 #include "dbhook/log.h"
 #include "dbhook/options.h"
 #include "dbhook/vaultcmd.h"
@@ -97,6 +98,11 @@ static const struct dbh_cmd_option profiles_opts[] = {
     {DBH_O_CONFIG, NULL},
     {DBH_O_MAX_AGE, "mark the profiles stored DAYS days ago or more "
 		    "(default 90; 0 = all)"},
+    END};
+
+static const struct dbh_cmd_option init_opts[] = {
+    {DBH_O_DRY_RUN, "show the change of package.json as a diff and the "
+		    "files that would be created; write nothing"},
     END};
 
 static const char exit_codes[] =
@@ -185,6 +191,27 @@ static const struct dbh_command dbhook_commands[] = {
      "dbhook), marked when it is due for rotation. No secrets: no password "
      "is asked, so the age is not authenticated here (run checks it).",
      profiles_opts, DBH_WORDS_NONE, NULL, dbh_vaultcmd_profiles},
+    {"init", "[--dry-run]", "set up this app: scripts, workflow, variables",
+     "dbhook init [--dry-run]\n"
+     "       dbhook init workflow",
+     "In the app's folder (where package.json is): finds the package "
+     "manager (lockfile), the migrations folder, Prisma's directUrl, the "
+     "build scripts and vercel.json; adds the package.json scripts "
+     "\"vercel-build\": \"vercel-build\" (which hands off to \"build\"), "
+     "\"migrate:setup\" and \"migrate:run\" that are missing, as added "
+     "lines only; writes .github/workflows/migrate.yml; prints the install "
+     "command and the variables to set on Vercel and GitHub. An existing "
+     "script, vercel.json or a different workflow is never changed: it "
+     "says what to change instead. A second run changes nothing. `dbhook "
+     "init workflow` prints the workflow this dbhook writes.",
+     init_opts, DBH_WORDS_COMMAND,
+     "Nothing is installed and no network is used. Exit status: 0 done, "
+     "nothing\n"
+     "to change, or a file left for you to change (a warning says what); 2 "
+     "no\n"
+     "package.json here, invalid JSON (file:line:col), a write that "
+     "failed.\n",
+     dbh_init_run},
     {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
 };
 

@@ -228,10 +228,9 @@ static void lockfile_dir(const char *dir, char *out, size_t outsz)
 		out[0] = '\0';
 }
 
-/* The package manager for package.json scripts, and why. */
-static void choose_manager(const char *dir, const cJSON *pkg, char *pm,
-			   size_t pmsz, char *why, size_t whysz,
-			   const struct dbh_reporter *rep)
+void dbh_handoff_manager(const char *dir, const cJSON *pkg, char *pm,
+			 size_t pmsz, char *why, size_t whysz,
+			 const struct dbh_reporter *rep)
 {
 	const char *first = NULL, *first_pm = NULL;
 	char others[256] = "", top[4096], here[4096];
@@ -455,8 +454,8 @@ int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 		} else {
 			char pm[16], why[64];
 
-			choose_manager(dir, pkg, pm, sizeof(pm), why,
-				       sizeof(why), rep);
+			dbh_handoff_manager(dir, pkg, pm, sizeof(pm), why,
+					    sizeof(why), rep);
 			h->kind = DBH_HANDOFF_SCRIPT;
 			h->argv = dbh_xcalloc(4, sizeof(*h->argv));
 			h->argv[0] = dbh_xstrdup(pm);

@@ -154,9 +154,13 @@ static void print_lines(FILE *f, const char *label, const char *text)
 	}
 }
 
+/* Where GitHub Actions annotations go: stdout, as the runner reads both
+ * streams, unless stdout carries data (status --json). */
+static FILE *annotations; /* NULL: stdout */
+
 /* GitHub annotations are one line: newlines become %0A as the runner
  * expects, and % itself %25. */
-static void print_escaped(const char *text)
+static void print_escaped_to(FILE *f, const char *text)
 {
 	char clean[4096];
 	const char *p;
@@ -164,11 +168,11 @@ static void print_escaped(const char *text)
 	dbh_log_sanitize(text, clean, sizeof(clean));
 	for (p = clean; *p; p++) {
 		if (*p == '%')
-			fputs("%25", stdout);
+			fputs("%25", f);
 		else if (*p == '\n')
-			fputs("%0A", stdout);
+			fputs("%0A", f);
 		else
-			putchar(*p);
+			fputc(*p, f);
 	}
 }
 
@@ -224,9 +228,11 @@ static void emit_print(void *ctx, enum dbh_level level, const char *line)
 	case DBH_WARN:
 		print_lines(stderr, "warning", line);
 		if (dbh_config()->github_actions) {
-			fputs("::warning::", stdout);
-			print_escaped(line);
-			putchar('\n');
+			FILE *f = annotations ? annotations : stdout;
+
+			fputs("::warning::", f);
+			print_escaped_to(f, line);
+			fputc('\n', f);
 		}
 		break;
 	}
@@ -240,15 +246,22 @@ struct dbh_reporter dbh_log_reporter(int quiet)
 	return r;
 }
 
+void dbh_log_stdout_is_data(void)
+{
+	annotations = stderr;
+}
+
 static void print_annotation(const struct dbh_error *err)
 {
-	printf("::error title=%s::", log_prog);
-	print_escaped(err->message);
+	FILE *f = annotations ? annotations : stdout;
+
+	fprintf(f, "::error title=%s::", log_prog);
+	print_escaped_to(f, err->message);
 	if (err->hint[0]) {
-		fputs("%0A", stdout);
-		print_escaped(err->hint);
+		fputs("%0A", f);
+		print_escaped_to(f, err->hint);
 	}
-	putchar('\n');
+	fputc('\n', f);
 }
 
 void dbh_log_error(const struct dbh_error *err)

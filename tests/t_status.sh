@@ -32,6 +32,12 @@ is "$(json_field "$OUT" '.history_table')" false "JSON history_table false"
 is "$(json_field "$OUT" '.migrations[0].state')" pending "JSON per-migration state"
 unlike "$OUT" 'Datasource' "JSON output is pure JSON"
 
+# In GitHub Actions an error's annotation goes to stderr: stdout stays JSON.
+run env GITHUB_ACTIONS=true DATABASE_URL_DIRECT="$(url_for "$db" 1)" "$DBHOOK" status --json --dir "$M" --unreachable-timeout 1
+is "$RC" 3 "status --json, unreachable, in GitHub Actions: exit 3"
+is "$(json_field "$OUT" '.error.exit_code')" 3 "stdout is only the JSON (it parses)"
+like "$ERR" '^::error title=dbhook::' "the ::error annotation is on stderr"
+
 # Up to date.
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 0 "deploy"

@@ -33,6 +33,8 @@
 #ifndef DBHOOK_HANDOFF_H
 #define DBHOOK_HANDOFF_H
 
+#include <cjson/cJSON.h>
+
 #include "dbhook/error.h"
 #include "dbhook/log.h"
 
@@ -77,6 +79,14 @@ struct dbh_handoff {
 int dbh_handoff_resolve(int argc, char **argv, const char *project_dir,
 			const struct dbh_reporter *rep, struct dbh_handoff *h,
 			struct dbh_error *err);
+
+/* The package manager that runs package.json's scripts in `dir` (npm,
+ * pnpm, yarn or bun: the lockfile, the monorepo root's lockfile, else
+ * corepack's "packageManager" of `pkg`, else npm) and why, e.g.
+ * "pnpm-lock.yaml". */
+void dbh_handoff_manager(const char *dir, const cJSON *pkg, char *pm,
+			 size_t pmsz, char *why, size_t whysz,
+			 const struct dbh_reporter *rep);
 
 /* Frees every field; safe on a zeroed struct and when called twice. */
 void dbh_handoff_release(struct dbh_handoff *h);

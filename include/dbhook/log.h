@@ -53,4 +53,8 @@ void dbh_log_error(const struct dbh_error *err);
  * line printed passes here. */
 void dbh_log_sanitize(const char *in, char *out, size_t outsz);
 
+/* stdout carries data (status --json): GitHub Actions annotations go to
+ * stderr instead, which the runner reads as well. */
+void dbh_log_stdout_is_data(void);
+
 #endif
