@@ -426,6 +426,6 @@ like "$OUT" "^::error file=migrations/$F/migration.sql,line=1,title=Failed on st
 SECRET_URL[staging]=""
 run_job check
 is "$RC" 2 "no staging URL: the check fails with dbhook's exit status"
-like "$OUT" '^::error title=dbhook::no database URL' "and dbhook's annotation"
+like "$ERR" '^::error title=dbhook::no database URL' "and dbhook's annotation (on stderr: stdout is the JSON; the runner reads both)"
 
 finish
