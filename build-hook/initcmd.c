@@ -19,6 +19,7 @@
 #include "dbhook/pkgedit.h"
 #include "dbhook/pkgscripts.h"
 #include "dbhook/prismaenv.h"
+#include "dbhook/secrets.h"
 #include "dbhook/textdiff.h"
 
 #define PKG "package.json"
@@ -45,7 +46,8 @@ static void keep_warning(void *ctx, enum dbh_level level, const char *line)
 
 struct init {
 	struct dbh_reporter rep;
-	int dry_run, changes, todo;
+	int dry_run, changes;
+	int yours; /* things left for the user to change (warned about) */
 	cJSON *pkg;
 	struct dbh_pkgscripts s;
 	char pm[16];
@@ -63,6 +65,7 @@ static void find_manager(struct init *in)
 	if (dbh_handoff_resolve(0, NULL, ".", NULL, &h, &err) == 0 &&
 	    h.kind == DBH_HANDOFF_SCRIPT) {
 		const char *why = strstr(h.source, " (");
+		char q[1024];
 
 		snprintf(in->pm, sizeof(in->pm), "%s", h.argv[0]);
 		dbh_report(&in->rep, DBH_INFO, "Package manager: %s%s", in->pm,
@@ -70,7 +73,9 @@ static void find_manager(struct init *in)
 		dbh_report(&in->rep, DBH_INFO,
 			   "Build: package.json \"build\" script (%s); "
 			   "vercel-build hands off to it: %s",
-			   dbh_pkgscripts_text(&in->s, "build"), h.display);
+			   dbh_url_redact(dbh_pkgscripts_text(&in->s, "build"),
+					  q, sizeof(q)),
+			   h.display);
 	} else {
 		char why[128];
 
@@ -130,6 +135,7 @@ static void check_vercel_json(struct init *in)
 	cJSON *scripts =
 	    cJSON_IsObject(sc) ? cJSON_Duplicate(sc, 1) : cJSON_CreateObject();
 	struct dbh_pkgscripts s = {0};
+	char q[1024]; /* quoted text: the password of any URL in it hidden */
 
 	if (absent || !vj) {
 		dbh_report(&in->rep, DBH_INFO, "vercel.json: %s",
@@ -142,6 +148,7 @@ static void check_vercel_json(struct init *in)
 					bc->valuestring);
 		dbh_pkgscripts_init(&s, scripts);
 		p = plain(bc->valuestring);
+		dbh_url_redact(bc->valuestring, q, sizeof(q));
 		if (dbh_pkgscripts_runs_self(&s, " buildCommand")) {
 			dbh_report(
 			    &in->rep, DBH_INFO,
@@ -152,11 +159,10 @@ static void check_vercel_json(struct init *in)
 				   "what Vercel runs instead of the "
 				   "vercel-build script, so nothing would be "
 				   "migrated; %s%s%sremove it",
-				   bc->valuestring,
+				   q,
 				   p ? "change it to \"vercel-build -- " : "",
-				   p ? bc->valuestring : "",
-				   p ? "\", or " : "");
-			in->todo++;
+				   p ? q : "", p ? "\", or " : "");
+			in->yours++;
 		}
 		dbh_pkgscripts_free(&s);
 	}
@@ -181,6 +187,9 @@ static size_t plan_scripts(struct init *in, struct dbh_pkgedit_script *add)
 				   "Kept: the \"vercel-build\" script runs "
 				   "vercel-build already");
 		} else {
+			char q[1024]; /* the password of any URL hidden */
+
+			dbh_url_redact(vb, q, sizeof(q));
 			dbh_report(
 			    &in->rep, DBH_WARN,
 			    "package.json: the \"vercel-build\" script "
@@ -188,12 +197,12 @@ static size_t plan_scripts(struct init *in, struct dbh_pkgedit_script *add)
 			    "Vercel runs it instead of \"build\": change "
 			    "it to \"vercel-build%s%s\", or to "
 			    "\"vercel-build\" to hand off to \"build\"",
-			    vb ? vb : "not text",
+			    vb ? q : "not text",
 			    !vb		? ""
 			    : plain(vb) ? " -- "
 					: " && ",
-			    vb ? vb : "");
-			in->todo++;
+			    vb ? q : "");
+			in->yours++;
 		}
 	} else if (dbh_pkgscripts_text(&in->s, "build") &&
 		   dbh_pkgscripts_runs_self(&in->s, "build")) {
@@ -210,15 +219,18 @@ static size_t plan_scripts(struct init *in, struct dbh_pkgedit_script *add)
 	return n;
 }
 
-/* Prints each line of the diff (sanitised by the reporter). */
+/* Prints each line of the diff (sanitised by the reporter), the password
+ * of any URL in a quoted script hidden. */
 static void show_diff(struct init *in, const char *a, size_t alen,
 		      const char *b, size_t blen)
 {
 	char *d = dbh_text_diff(PKG, a, alen, b, blen), *line, *save = NULL;
+	char q[1024];
 
 	for (line = strtok_r(d, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		dbh_report(&in->rep, DBH_INFO, "%s", line);
+		dbh_report(&in->rep, DBH_INFO, "%s",
+			   dbh_url_redact(line, q, sizeof(q)));
 	free(d);
 }
 
@@ -284,7 +296,7 @@ static int add_workflow(struct init *in, struct dbh_error *err)
 				    "dbhook: left as it is; compare them with "
 				    "`dbhook init workflow | diff -u " WORKFLOW
 				    " -`");
-		in->todo++;
+		in->yours++;
 	} else if (in->dry_run) {
 		in->changes++;
 		dbh_report(&in->rep, DBH_INFO,
@@ -440,13 +452,13 @@ int dbh_init_run(const struct dbh_opts *o)
 		variables(&in);
 		if (!in.changes)
 			dbh_report(&in.rep, DBH_RESULT, "Nothing to change%s.",
-				   in.todo ? " (see the warnings above)" : "");
+				   in.yours ? " (see the warnings above)" : "");
 		else
 			dbh_report(&in.rep, DBH_RESULT, "%s%d change%s%s.",
 				   in.dry_run ? "Dry run, nothing written: "
 					      : "Done: ",
 				   in.changes, in.changes == 1 ? "" : "s",
-				   in.todo ? "; see the warnings above" : "");
+				   in.yours ? "; see the warnings above" : "");
 	}
 	dbh_pkgscripts_free(&in.s);
 	cJSON_Delete(in.pkg);

@@ -165,6 +165,17 @@ check "package.json not changed" cmp package.json "$WORK/other.json"
 is "$(cat vercel.json)" '{"buildCommand": "next build"}' "vercel.json not changed"
 like "$OUT" '^Nothing to change \(see the warnings above\)\.$' "nothing to change, with warnings"
 
+# A script holding a database URL: quoted in a warning and in the dry
+# run's diff, its password hidden.
+mkdir -p "$WORK/secret" && cd "$WORK/secret" || exit 1
+printf '{\n  "scripts": {\n    "db": "DATABASE_URL=postgres://app:Init-pw-93kq@db.example.com/app prisma db push",\n    "vercel-build": "DATABASE_URL=postgres://app:Init-pw-93kq@db.example.com/app prisma migrate deploy && next build"\n  }\n}\n' >package.json
+run "$DBHOOK" init --dry-run
+is "$RC" 0 "scripts with a URL: exit 0"
+like "$ERR" 'the "vercel-build" script \("DATABASE_URL=postgres:\*\*\*@db.example.com/app prisma migrate deploy' \
+	"the script is quoted with its password hidden"
+like "$OUT" '^ +"db":' "the diff's context shows the other script's line"
+unlike "$OUT$ERR" 'Init-pw-93kq' "the password is printed nowhere"
+
 # Usage errors.
 mkdir -p "$WORK/empty" && cd "$WORK/empty" || exit 1
 run "$DBHOOK" init
