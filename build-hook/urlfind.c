@@ -117,17 +117,22 @@ static long next_direct(const struct dbh_urlfind *f, size_t from,
 	return -1;
 }
 
+/* The names in order. Without `full`, only those before Prisma's (no
+ * file is read): the no-op deploy of every build usually stops there.
+ * The full list starts with the same names, so indexes stay valid. */
 static void list_names(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
-		       const struct dbh_reporter *rep)
+		       int full, const struct dbh_reporter *rep)
 {
 	struct dbh_prisma_vars pv = {0};
 	int seen_null = 0;
 
-	/* With --url-env, the others are only looked at for a hint: no
-	 * notes about them. */
-	dbh_prisma_vars_find(o->dir ? o->dir : ".", &pv, o->exact ? NULL : rep);
+	f->nnames = 0;
+	f->looked[0] = '\0';
+	f->full = full;
 	if (o->exact)
 		add_name(f, o->exact);
+	if (!full && o->exact)
+		return;
 	if (o->first)
 		add_name(f, o->first);
 	for (size_t i = 0; i < sizeof(usual) / sizeof(usual[0]); i++) {
@@ -135,6 +140,13 @@ static void list_names(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 			add_name(f, usual[i]);
 			continue;
 		}
+		if (!full)
+			return;
+		if (!seen_null)
+			/* With --url-env, the others are only looked at for
+			 * a hint: no notes about them. */
+			dbh_prisma_vars_find(o->dir ? o->dir : ".", &pv,
+					     o->exact ? NULL : rep);
 		for (size_t k = 0; k < pv.n; k++)
 			if (pv.v[k].direct == !seen_null)
 				add_name(f, pv.v[k].name);
@@ -174,10 +186,16 @@ int dbh_urlfind(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 	size_t i;
 	long alt;
 
+	f->opts = *o;
 	read_dotenv(o, f, &rep);
-	list_names(o, f, &rep);
+	list_names(o, f, 0, &rep);
 	for (i = 0; i < (o->exact ? 1 : f->nnames) && !v; i++)
 		v = lookup(f, f->names[i], &where);
+	if (!v && !o->exact) {
+		list_names(o, f, 1, &rep);
+		for (i = 0; i < f->nnames && !v; i++)
+			v = lookup(f, f->names[i], &where);
+	}
 	if (!v) {
 		const char *in = f->dotenv.read ? " or .env" : "";
 
@@ -211,9 +229,11 @@ int dbh_urlfind(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 	k = kind_of(v, why, sizeof(why));
 	/* Only a later name replaces the first one set, and never the
 	 * variable of --url-env. */
-	alt = o->exact || (k != K_POOLER && k != K_ACCELERATE)
-		  ? -1
-		  : next_direct(f, i, f->name, &where);
+	if (o->exact || (k != K_POOLER && k != K_ACCELERATE))
+		return 0;
+	if (!f->full)
+		list_names(o, f, 1, &rep);
+	alt = next_direct(f, i, f->name, &where);
 	if (alt >= 0) {
 		if (k == K_POOLER)
 			dbh_report(&rep, DBH_NOTE,
@@ -228,12 +248,6 @@ int dbh_urlfind(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 				   f->name, f->names[alt], where);
 		f->name = f->names[alt];
 		f->value = lookup(f, f->name, &f->where);
-	}
-	/* For the hint of a refusal: a direct URL under another name. */
-	alt = next_direct(f, 0, f->name, &where);
-	if (alt >= 0) {
-		f->direct = f->names[alt];
-		f->direct_where = where;
 	}
 	return 0;
 }
@@ -276,19 +290,27 @@ int dbh_urlfind_parse(const struct dbh_urlfind *f, struct dbh_conninfo *ci,
 	return 0;
 }
 
-void dbh_urlfind_pooler_hint(const struct dbh_urlfind *f, struct dbh_error *err)
+void dbh_urlfind_pooler_hint(struct dbh_urlfind *f, struct dbh_error *err)
 {
 	char old[sizeof(err->hint)];
+	const char *where;
+	long alt;
 
-	if (!f->direct || err->code != DBH_EUSAGE ||
+	if (!f->name || err->code != DBH_EUSAGE ||
 	    strncmp(err->message, DBH_POOLER_REFUSAL,
 		    strlen(DBH_POOLER_REFUSAL)) != 0)
+		return;
+	/* Only now, on the way out: a direct URL under another name. */
+	if (!f->full)
+		list_names(&f->opts, f, 1, NULL);
+	alt = next_direct(f, 0, f->name, &where);
+	if (alt < 0)
 		return;
 	snprintf(old, sizeof(old), "%s", err->hint);
 	dbh_error_hint(err,
 		       "%s (in %s) holds a direct connection: use it with "
 		       "--url-env %s. %s",
-		       f->direct, f->direct_where, f->direct, old);
+		       f->names[alt], where, f->names[alt], old);
 }
 
 void dbh_urlfind_release(struct dbh_urlfind *f)

@@ -46,17 +46,15 @@ struct dbh_urlfind {
 	const char *value; /* its value (borrowed from the environment or
 			      from `dotenv`) */
 	const char *where; /* "the environment" or ".env" */
-	/* Another variable holding a direct URL (not a pooler by the URL),
-	 * for the hint of a pooler refusal; NULL when none. */
-	const char *direct;
-	const char *direct_where;
-	char looked[600]; /* the names looked at, "A, B, C" */
+	char looked[600];  /* the names looked at, "A, B, C" */
 	struct {
 		enum dbh_level level;
 		char text[400];
 	} note[DBH_URLFIND_NOTES];
 	size_t nnotes;
 	/* private */
+	struct dbh_urlfind_opts opts;
+	int full; /* names holds the whole list (Prisma's files read) */
 	struct dbh_dotenv dotenv;
 	char names[DBH_URLFIND_NAMES][128];
 	size_t nnames;
@@ -82,8 +80,7 @@ int dbh_urlfind_parse(const struct dbh_urlfind *f, struct dbh_conninfo *ci,
 /* After a pooler refusal (pooler.h) in `err`: names the variable that
  * holds a direct URL in the hint, when there is one. Other errors are left
  * alone. */
-void dbh_urlfind_pooler_hint(const struct dbh_urlfind *f,
-			     struct dbh_error *err);
+void dbh_urlfind_pooler_hint(struct dbh_urlfind *f, struct dbh_error *err);
 
 void dbh_urlfind_release(struct dbh_urlfind *f);
 
