@@ -370,10 +370,12 @@ static int stopped(struct dbh_conn *c, struct dbh_migration *const *ms,
 			     : rt->attempt < o->max_tries)) {
 		dbh_report(rep, DBH_WARN,
 			   "migration \"%s\": %s (SQLSTATE %s); nothing was "
-			   "applied; retrying in %.0f s (attempt %d)",
+			   "applied; retrying in %.0f s (attempt %d)%s%s",
 			   ms[k]->name,
 			   field(out->error, PG_DIAG_MESSAGE_PRIMARY), state,
-			   rt->delay, rt->attempt + 1);
+			   rt->delay, rt->attempt + 1,
+			   o->blockers ? "; before the deploy, " : "",
+			   o->blockers ? o->blockers : "");
 		dbh_sleep(rt->delay);
 		if (rt->delay < 16)
 			rt->delay *= 2;

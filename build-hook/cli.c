@@ -3,11 +3,14 @@
  * point, prints what it reports and returns the exit code. */
 #include "dbhook/cli.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbhook/alloc.h"
 #include "dbhook/args.h"
+#include "dbhook/check.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
 #include "dbhook/conn.h"
@@ -15,6 +18,7 @@
 #include "dbhook/log.h"
 #include "dbhook/migdir.h"
 #include "dbhook/newmig.h"
+#include "dbhook/options.h"
 #include "dbhook/pooler.h"
 #include "dbhook/report.h"
 #include "dbhook/resolve.h"
@@ -105,6 +109,10 @@ void dbh_cli_deploy_opts(const struct dbh_opts *o,
 	d->allow_unrelated = o->allow_unrelated;
 	d->dry_run = o->dry_run;
 	d->require_applied_on = o->require_applied_on;
+	/* --safety, else MIGRATE_SAFETY (the front door warns when it is
+	 * not a mode), else warn. */
+	d->safety =
+	    o->safety ? o->safety : dbh_options_safety(dbh_config()->safety);
 }
 
 static int prepare(const struct dbh_opts *o, struct dbh_urlfind *f,
@@ -246,5 +254,47 @@ int dbh_cli_new(const struct dbh_opts *o)
 			   "`dbhook deploy` (an empty file is refused).");
 	}
 	free(path);
+	return done(o, ret, &err);
+}
+
+int dbh_cli_check(const struct dbh_opts *o)
+{
+	struct dbh_reporter rep = dbh_log_reporter(o->quiet || o->json);
+	struct dbh_urlfind f = {0};
+	struct dbh_conninfo ci = {0};
+	struct dbh_check_opts co = {dir_of(o), NULL, {0}};
+	struct dbh_safety s;
+	struct dbh_error err;
+	/* cppcheck-suppress variableScope ; co.conn points to it */
+	char app[96];
+	int ret = 0;
+
+	dbh_error_clear(&err);
+	if (o->json)
+		dbh_log_stdout_is_data();
+	if (!o->offline) {
+		ret =
+		    prepare(o, &f, &ci, &co.conn, app, sizeof(app), &rep, &err);
+		co.ci = &ci;
+	}
+	if (!ret)
+		ret = dbh_check(&co, &rep, &s, &err);
+	if (!ret) {
+		if (o->json) {
+			cJSON *j = dbh_safety_json(&s);
+			char *text = cJSON_Print(j); /* dbh_xmalloc's */
+
+			printf("%s\n", text ? text : "{}");
+			dbh_safety_annotate(&s, &rep);
+			free(text);
+			cJSON_Delete(j);
+		} else {
+			dbh_safety_report(&s, &rep);
+		}
+		ret = dbh_check_exit_code(&s, o->warnings_ok);
+		dbh_safety_release(&s);
+	}
+	dbh_conninfo_release(&ci);
+	dbh_urlfind_release(&f);
 	return done(o, ret, &err);
 }

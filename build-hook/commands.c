@@ -53,6 +53,7 @@ static const struct dbh_cmd_option deploy_opts[] = {
     {DBH_O_BASELINE, NULL},
     {DBH_O_REQUIRE_APPLIED_ON, NULL},
     {DBH_O_DRY_RUN, DRY_RUN_HELP},
+    {DBH_O_SAFETY, NULL},
     END};
 
 static const struct dbh_cmd_option resolve_opts[] = {
@@ -60,6 +61,18 @@ static const struct dbh_cmd_option resolve_opts[] = {
     {DBH_O_LOCK_TIMEOUT, NULL}, {DBH_O_PROBE_POOLER, NULL}, END};
 
 static const struct dbh_cmd_option new_opts[] = {{DBH_O_DIR, NULL}, END};
+
+static const struct dbh_cmd_option check_opts[] = {
+    {DBH_O_DIR, NULL},
+    {DBH_O_URL_ENV, NULL},
+    {DBH_O_OFFLINE, NULL},
+    {DBH_O_JSON, NULL},
+    {DBH_O_WARNINGS_OK, NULL},
+    {DBH_O_TIMEOUT, "time budget for connecting, with retries (default 180; "
+		    "0 = no limit)"},
+    {DBH_O_CONNECT_TIMEOUT, NULL},
+    {DBH_O_UNREACHABLE_TIMEOUT, NULL},
+    END};
 
 static const struct dbh_cmd_option setup_opts[] = {
     {DBH_O_PROFILE, "the profile to store (default: production)"},
@@ -90,6 +103,7 @@ static const struct dbh_cmd_option run_opts[] = {
     {DBH_O_ALLOW_UNRELATED, NULL},
     {DBH_O_BASELINE, NULL},
     {DBH_O_DRY_RUN, DRY_RUN_HELP},
+    {DBH_O_SAFETY, NULL},
     {DBH_O_YES, NULL},
     {DBH_O_MAX_AGE, NULL},
     END};
@@ -105,6 +119,27 @@ static const struct dbh_cmd_option init_opts[] = {
 		    "files that would be created; write nothing"},
     END};
 
+static const char check_footer[] =
+    "Rules:\n"
+    "  DH101 drop-column       DH201 index-lock          DH301 will-fail\n"
+    "  DH102 drop-table        DH202 table-rewrite       DH302 "
+    "concurrently-in-transaction\n"
+    "  DH103 rename            DH203 not-null-scan       DH303 "
+    "invalid-index\n"
+    "  DH104 drop-add-rename   DH204 constraint-scan     DH401 lock-holders\n"
+    "  DH105 add-required      DH205 lock-pileup         DH402 not-analysed\n"
+    "  DH106 drop-not-null     DH206 maintenance-lock    DH404 "
+    "bad-directive\n"
+    "  DH107 type-change\n"
+    "  DH108 enum-change\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  no errors or warnings (info only)\n"
+    "  2  usage or configuration error\n"
+    "  3  the database could not be reached or authenticated in time\n"
+    "  6  warnings, no errors (0 with --warnings-ok)\n"
+    "  7  errors\n";
+
 static const char exit_codes[] =
     "The database URL is never taken from the command line.\n"
     "\n"
@@ -117,7 +152,9 @@ static const char exit_codes[] =
     "time\n"
     "  4  status: migrations are pending\n"
     "  5  status: failed, modified or missing-locally migrations\n"
-    "  6  out of memory\n";
+    "  6  check: warnings only (0 with --warnings-ok)\n"
+    "  7  check: errors; deploy: --safety block refused to apply\n"
+    "  9  out of memory\n";
 
 static const struct dbh_command dbhook_commands[] = {
     {"status", NULL, "what is applied, pending, failed, modified, missing",
@@ -141,6 +178,20 @@ static const struct dbh_command dbhook_commands[] = {
      "rolled back (you undid what it did; the next deploy runs it again), "
      "as `prisma migrate resolve` does.",
      resolve_opts, DBH_WORDS_NONE, NULL, dbh_cli_resolve},
+    {"check", NULL, "the safety check of pending migrations, changing nothing",
+     "dbhook check [OPTIONS]",
+     "Parses each pending migration with PostgreSQL's grammar and checks "
+     "it against the live database: what would lock a big table, rewrite "
+     "it, break the deployment still serving traffic, or certainly fail. "
+     "Each finding has a rule id, a severity (error, warning, info), the "
+     "file and line, the cause and the fix. `dbhook deploy` and "
+     "vercel-build run the same check before applying (--safety). "
+     "Silence a finding with a comment before the statement: `-- "
+     "dbhook:ignore DH201 <reason>`, or before the first statement for the "
+     "whole file: `-- dbhook:ignore-file DH202 <reason>`. On GitHub "
+     "Actions each finding is also an annotation on its file and line. "
+     "Changes nothing, takes no lock.",
+     check_opts, DBH_WORDS_NONE, check_footer, dbh_cli_check},
     {"new", "NAME", "create <UTC yyyymmddHHMMSS>_<name>/migration.sql",
      "dbhook new NAME [--dir DIR]",
      "Creates a migration folder named after the current UTC time and "
@@ -232,6 +283,7 @@ static const struct dbh_cmd_option hook_opts[] = {
     {DBH_O_ENVIRONMENTS, NULL},
     {DBH_O_STRICT, NULL},
     {DBH_O_DRY_RUN, NULL},
+    {DBH_O_SAFETY, NULL},
     {DBH_O_URL_ENV, "the environment variable holding the database URL, "
 		    "exactly (default: MIGRATE_DATABASE_URL, then the names "
 		    "listed below)"},
@@ -299,7 +351,8 @@ static const char hook_footer[] =
     "  3  the database could not be reached, authenticated or locked in "
     "time\n"
     "     (--strict)\n"
-    "  6  out of memory (even without --strict)\n"
+    "  7  the safety check found errors and --safety block refused (--strict)\n"
+    "  9  out of memory (even without --strict)\n"
     "  126, 127  the build command could not be run\n";
 
 static const struct dbh_command hook_commands[] = {
@@ -439,6 +492,14 @@ int dbh_main(const char *program, int argc, char **argv)
 			   "%s is not a number of seconds from %g to %g; "
 			   "the default, %g s, applies",
 			   b->name, b->min, b->max, b->def);
+	}
+	if (dbh_config()->safety && !dbh_options_safety(dbh_config()->safety) &&
+	    dbh_options_takes(cmd, DBH_O_SAFETY)) {
+		struct dbh_reporter rep = dbh_log_reporter(0);
+
+		dbh_report(&rep, DBH_WARN,
+			   "MIGRATE_SAFETY is not warn, block or off; warn "
+			   "applies");
 	}
 	return cmd->run(&o);
 }

@@ -67,6 +67,7 @@ void dbh_config_load(void)
 	cfg.ci = text("CI") != NULL;
 	cfg.npm_event = text("npm_lifecycle_event");
 	cfg.strict = flag("MIGRATE_STRICT");
+	cfg.safety = text("MIGRATE_SAFETY");
 	cfg.notify_url = text("MIGRATE_NOTIFY_URL");
 	v = text("MIGRATE_NOTIFY_ON");
 	cfg.notify_always = v && strcmp(v, "always") == 0;

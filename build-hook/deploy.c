@@ -12,6 +12,7 @@
 #include "dbhook/history.h"
 #include "dbhook/lock.h"
 #include "dbhook/migdir.h"
+#include "dbhook/options.h"
 #include "dbhook/plan.h"
 #include "dbhook/pooler.h"
 #include "dbhook/prepare.h"
@@ -210,6 +211,51 @@ static int gate(const struct dbh_deploy_opts *o, const struct dbh_plan *p,
 	return ret;
 }
 
+/* The safety check of what the plan applies, on the connection of the
+ * history read (one more query); with --safety block its errors refuse
+ * the whole deploy before the lock. */
+static int check_safety(const struct dbh_deploy_opts *o, struct dbh_conn *c,
+			const struct dbh_plan *p,
+			const struct dbh_reporter *rep,
+			struct dbh_deploy_result *res, struct dbh_error *err)
+{
+	struct dbh_safety_opts so = {c, o->ci->schema, 60};
+	struct dbh_safety *s = &res->safety;
+	size_t n;
+	struct dbh_migration **ms;
+
+	if (o->safety == DBH_SAFETY_OFF)
+		return 0;
+	ms = pending(p, &n);
+	dbh_safety_check(ms, n, &so, s);
+	free(ms);
+	res->checked = 1;
+	dbh_safety_report(s, rep);
+	if (o->safety != DBH_SAFETY_BLOCK || !s->count[DBH_SEV_ERROR])
+		return 0;
+	dbh_error_set(err, DBH_EUNSAFE,
+		      "the safety check found %zu error%s: nothing was applied "
+		      "(--safety block)",
+		      s->count[DBH_SEV_ERROR],
+		      s->count[DBH_SEV_ERROR] == 1 ? "" : "s");
+	dbh_error_hint(err, "Change the migrations as each finding's fix says; "
+			    "silence a finding you have checked with a comment "
+			    "before its statement, `-- dbhook:ignore DH201 "
+			    "<reason>`; or deploy with --safety warn "
+			    "(MIGRATE_SAFETY=warn) to apply them anyway.");
+	return DBH_EUNSAFE;
+}
+
+/* The pids the safety check saw holding locks (DH401), for the lock
+ * retries' messages, or NULL. */
+static const char *blockers(const struct dbh_deploy_result *res)
+{
+	for (size_t i = 0; res->checked && i < res->safety.n; i++)
+		if (strcmp(res->safety.f[i].rule->id, "DH401") == 0)
+			return res->safety.f[i].message;
+	return NULL;
+}
+
 /* Progress lines of the apply (apply.h's hooks). */
 struct progress {
 	struct dbh_migration **ms;
@@ -246,9 +292,9 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 			 struct dbh_error *err)
 {
 	struct dbh_plan p = {0};
-	struct dbh_apply_opts ao = {o->deadline, 5,
-				    o->cancel_at_deadline ? o->deadline : 0,
-				    pr->locked ? dbh_lock_release_sql() : NULL};
+	struct dbh_apply_opts ao = {
+	    o->deadline, 5, o->cancel_at_deadline ? o->deadline : 0,
+	    pr->locked ? dbh_lock_release_sql() : NULL, blockers(res)};
 	struct progress pg = {NULL, 0, rep, res};
 	struct dbh_apply_hooks hk = {on_started, on_applied, &pg};
 	struct dbh_apply_result ar = {0};
@@ -425,6 +471,8 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		ret = load_pending(&p, err);
 		if (!ret)
 			ret = gate(o, &p, rep, err);
+		if (!ret)
+			ret = check_safety(o, &c, &p, rep, res, err);
 	}
 	if (ret || res->fast_path)
 		goto out_conn;
@@ -455,5 +503,7 @@ void dbh_deploy_result_release(struct dbh_deploy_result *res)
 		free(res->applied[i].name);
 	free(res->applied);
 	free(res->failed);
+	if (res->checked)
+		dbh_safety_release(&res->safety);
 	memset(res, 0, sizeof(*res));
 }

@@ -2,6 +2,7 @@
  * report, hand off to the build. */
 #include "dbhook/hook.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,8 @@ static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
 	int failed = run->err.code != 0;
 	struct dbh_notify_event ev = {0};
 	struct dbh_error nerr;
-	char sha[16], summary[128];
+	char sha[16], summary[128], counts[160];
+	cJSON *safety = NULL;
 
 	if (!url || (!failed && !dbh_config()->notify_always))
 		return;
@@ -233,11 +235,18 @@ static void notify(const struct hook_run *run, const struct dbh_reporter *rep)
 	ev.message = failed ? run->err.message : summary;
 	ev.hint = run->err.hint[0] ? run->err.hint : NULL;
 	ev.applied = (int)run->res.napplied;
+	if (run->res.checked) {
+		safety = dbh_safety_json(&run->res.safety);
+		dbh_safety_counts(&run->res.safety, counts, sizeof(counts));
+		ev.safety = safety;
+		ev.safety_counts = counts;
+	}
 	dbh_error_clear(&nerr);
 	if (dbh_notify_send(url, &ev, DBH_NOTIFY_TIMEOUT, &nerr) != 0)
 		dbh_report(rep, DBH_WARN,
 			   "the %s webhook was not delivered: %s",
 			   failed ? "failure" : "success", nerr.message);
+	cJSON_Delete(safety);
 }
 
 static void write_report(const struct dbh_opts *o, struct hook_run *run,

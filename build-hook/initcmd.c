@@ -395,7 +395,7 @@ int dbh_init_run(const struct dbh_opts *o)
 	struct init in = {
 	    dbh_log_reporter(o->quiet), o->dry_run, 0, 0, NULL, {0}, ""};
 	char warning[512] = "", *text = NULL;
-	struct dbh_reporter keep = {keep_warning, warning};
+	struct dbh_reporter keep = {keep_warning, warning, NULL};
 	struct dbh_error err;
 	size_t len = 0;
 	int absent = 0, rc = 0;

@@ -238,9 +238,56 @@ static void emit_print(void *ctx, enum dbh_level level, const char *line)
 	}
 }
 
+/* GitHub's workflow commands: a property value also escapes ':' and
+ * ','; the message only '%' and line ends. */
+static void print_property(FILE *f, const char *text)
+{
+	char clean[1024];
+
+	dbh_log_sanitize(text, clean, sizeof(clean));
+	for (const char *p = clean; *p; p++) {
+		if (*p == '%')
+			fputs("%25", f);
+		else if (*p == '\n')
+			fputs("%0A", f);
+		else if (*p == ':')
+			fputs("%3A", f);
+		else if (*p == ',')
+			fputs("%2C", f);
+		else
+			fputc(*p, f);
+	}
+}
+
+static void annotate_print(void *ctx, const struct dbh_annotation *a)
+{
+	FILE *f = annotations ? annotations : stdout;
+
+	(void)ctx;
+	if (!dbh_config()->github_actions)
+		return;
+	end_live();
+	fflush(stdout);
+	fprintf(f, "::%s file=", a->kind);
+	print_property(f, a->file);
+	fprintf(f, ",line=%d,title=", a->line);
+	print_property(f, a->title);
+	fputs("::", f);
+	print_escaped_to(f, a->text);
+	fputc('\n', f);
+	fflush(f);
+}
+
+void dbh_report_annotation(const struct dbh_reporter *r,
+			   const struct dbh_annotation *a)
+{
+	if (r && r->annotate)
+		r->annotate(r->ctx, a);
+}
+
 struct dbh_reporter dbh_log_reporter(int quiet)
 {
-	struct dbh_reporter r = {emit_print, NULL};
+	struct dbh_reporter r = {emit_print, NULL, annotate_print};
 
 	quiet_flag = quiet;
 	return r;

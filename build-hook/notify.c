@@ -153,6 +153,11 @@ char *dbh_notify_text(const struct dbh_notify_event *ev)
 		dbh_sbuf_add(&b, " Hint: ");
 		add_line(&b, ev->hint, 1);
 	}
+	if (ev->safety_counts) {
+		dbh_sbuf_add(&b, " Safety check: ");
+		add_line(&b, ev->safety_counts, 1);
+		dbh_sbuf_add(&b, ".");
+	}
 	return b.s;
 }
 
@@ -184,6 +189,11 @@ static char *payload(const struct dbh_notify_event *ev)
 		free(v);
 	}
 	cJSON_AddNumberToObject(o, "applied", ev->applied);
+	if (ev->safety)
+		cJSON_AddItemToObject(o, "safety",
+				      cJSON_Duplicate(ev->safety, 1));
+	else
+		cJSON_AddNullToObject(o, "safety");
 	cJSON_AddStringToObject(o, "tool", "dbhook");
 	cJSON_AddStringToObject(o, "version", DBH_VERSION);
 	dbh_secrets_scrub_json(o);

@@ -23,6 +23,7 @@ enum kind {
 		     */
 	K_PROFILE,  /* a profile name the vault accepts; const char * */
 	K_DAYS,	    /* a whole number of days, 0 to DAYS_MAX; int */
+	K_SAFETY,   /* warn, block or off; int (enum dbh_safety_mode) */
 };
 
 struct option_def {
@@ -117,6 +118,15 @@ static const struct option_def defs[DBH_O_END] = {
 		      "the config file (default: ~/.<app>-migrate-config, "
 		      "<app> = the name of the project's package.json, else "
 		      "its folder)"},
+    [DBH_O_OFFLINE] = {"offline", 0, NULL, K_FLAG, AT(offline),
+		       "check without a database: every migration of the "
+		       "folder, table sizes and locks unknown"},
+    [DBH_O_WARNINGS_OK] = {"warnings-ok", 0, NULL, K_FLAG, AT(warnings_ok),
+			   "exit 0 when there are warnings but no errors"},
+    [DBH_O_SAFETY] = {"safety", 0, "MODE", K_SAFETY, AT(safety),
+		      "the safety check before applying: warn (report, "
+		      "apply anyway; the default), block (apply nothing when "
+		      "it finds an error) or off (also MIGRATE_SAFETY)"},
     [DBH_O_CHECK] = {"check", 0, NULL, K_FLAG, AT(check),
 		     "connect with the URL before storing it"},
     [DBH_O_DELETE] = {"delete", 0, "P", K_PROFILE, AT(delete_profile),
@@ -356,6 +366,12 @@ static enum dbh_parsed store(const struct dbh_program *p,
 		*(int *)at = (int)n;
 		return DBH_PARSED_RUN;
 	}
+	case K_SAFETY:
+		*(int *)at = dbh_options_safety(val);
+		if (!*(int *)at)
+			return usage(err, p, c,
+				     "--safety takes warn, block or off%s", "");
+		return DBH_PARSED_RUN;
 	}
 	return DBH_PARSED_RUN;
 }
@@ -612,6 +628,19 @@ void dbh_options_label(enum dbh_opt id, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "--%s%s%s", d->name, d->arg ? " " : "",
 			 d->arg ? d->arg : "");
+}
+
+int dbh_options_safety(const char *v)
+{
+	if (!v)
+		return 0;
+	if (strcmp(v, "warn") == 0)
+		return DBH_SAFETY_WARN;
+	if (strcmp(v, "block") == 0)
+		return DBH_SAFETY_BLOCK;
+	if (strcmp(v, "off") == 0)
+		return DBH_SAFETY_OFF;
+	return 0;
 }
 
 const char *dbh_options_text(enum dbh_opt id)

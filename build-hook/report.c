@@ -100,6 +100,11 @@ char *dbh_report_json(const struct dbh_run_report *r)
 		cJSON_AddNumberToObject(root, "pending_before",
 					(double)r->result->pending);
 	}
+	if (r->result && r->result->checked)
+		cJSON_AddItemToObject(root, "safety",
+				      dbh_safety_json(&r->result->safety));
+	else
+		cJSON_AddNullToObject(root, "safety");
 	add_error(root, r);
 	add_str(root, "build_command", r->build_command);
 	timings = cJSON_AddObjectToObject(root, "timings");

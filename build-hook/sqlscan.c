@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dbhook/alloc.h"
+
 static int is_ident_start(int c)
 {
 	return isalpha(c) || c == '_' || c >= 0x80;
@@ -57,7 +59,10 @@ static void starts(struct dbh_sqlscan *out, int line, int *at_start)
 	*at_start = 0;
 }
 
-static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out)
+/* `ends`, when not NULL, receives the offset of every ';' that ends a
+ * statement (a growing array the caller frees). */
+static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out,
+		 size_t **ends, size_t *nends)
 {
 	size_t i = 0;
 	int line = 1, at_start = 1;
@@ -109,6 +114,11 @@ static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out)
 		if (c == ';') {
 			if (!atomic)
 				at_start = 1;
+			if (!atomic && ends) {
+				*ends = dbh_xrealloc(*ends, *nends + 1,
+						     sizeof(**ends));
+				(*ends)[(*nends)++] = i;
+			}
 			i++;
 			continue;
 		}
@@ -218,14 +228,24 @@ static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out)
 
 void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 {
-	scan(sql, len, -1, out);
+	scan(sql, len, -1, out, NULL, NULL);
+}
+
+size_t dbh_sql_split(const char *sql, size_t len, size_t **ends)
+{
+	struct dbh_sqlscan out;
+	size_t n = 0;
+
+	*ends = NULL;
+	scan(sql, len, -1, &out, ends, &n);
+	return n;
 }
 
 int dbh_sql_statement_line(const char *sql, size_t len, int index)
 {
 	struct dbh_sqlscan out;
 
-	scan(sql, len, index, &out);
+	scan(sql, len, index, &out, NULL, NULL);
 	return out.nth_line;
 }
 

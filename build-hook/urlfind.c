@@ -179,7 +179,7 @@ static void read_dotenv(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 int dbh_urlfind(const struct dbh_urlfind_opts *o, struct dbh_urlfind *f,
 		struct dbh_error *err)
 {
-	struct dbh_reporter rep = {collect, f};
+	struct dbh_reporter rep = {collect, f, NULL};
 	const char *where = NULL, *v = NULL;
 	char why[160];
 	enum kind k;

@@ -65,11 +65,12 @@ is "$RC" 0 "status: exit 0"
 after_run 5
 is "$(last)" "$floor" "status: the floor too (one query)"
 
-# Pending migrations: read, then one message that sets the session up,
-# takes the lock and reads the history under it, then one message with
-# every migration and the lock's release: 3 round trips after
-# authentication (the floor's one query counts as the first), for any N.
-# A fresh database adds one: creating the history table.
+# Pending migrations: read, then the safety check's one query (the live
+# facts), then one message that sets the session up, takes the lock and
+# reads the history under it, then one message with every migration and
+# the lock's release: 4 round trips after authentication (the floor's one
+# query counts as the first), for any N. A fresh database adds one:
+# creating the history table.
 auth=$((floor - 1))
 fresh=$(newdb)
 rm -rf "$WORK/n"
@@ -77,7 +78,7 @@ mkmig "$WORK/n" 20240101000000_base 'CREATE TABLE base (id int);'
 run env DATABASE_URL_DIRECT="$(url_for "$fresh" "$PPORT" sslmode=disable)" "$DBHOOK" deploy --dir "$WORK/n"
 is "$RC" 0 "fresh database: exit 0"
 after_run 6
-is "$(($(last) - auth))" 4 "fresh database: 4 round trips after authentication (read, prepare, create the history table, apply)"
+is "$(($(last) - auth))" 5 "fresh database: 5 round trips after authentication (read, safety check, prepare, create the history table, apply)"
 seen=6
 for n in 1 10 50; do
 	db=$(newdb)
@@ -93,11 +94,11 @@ CREATE INDEX ON m$i (id);"
 	is "$RC" 0 "$n pending: exit 0"
 	is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" $((n + 1)) "$n pending: all applied"
 	after_run $((++seen))
-	is "$(($(last) - auth))" 3 "$n pending: 3 round trips after authentication"
+	is "$(($(last) - auth))" 4 "$n pending: 4 round trips after authentication"
 done
 
 # A message holds up to 64 KB of SQL (memory): three files of 40 KB take
-# three messages, so 5 round trips after authentication; all applied.
+# three messages, so 6 round trips after authentication; all applied.
 db=$(newdb)
 rm -rf "$WORK/n"
 mkmig "$WORK/n" 20240101000000_base 'CREATE TABLE base (id int);'
@@ -111,7 +112,7 @@ run env DATABASE_URL_DIRECT="$(url_for "$db" "$PPORT" sslmode=disable)" "$DBHOOK
 is "$RC" 0 "three 40 KB files: exit 0"
 is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" 4 "three 40 KB files: all applied"
 after_run $((++seen))
-is "$(($(last) - auth))" 5 "three 40 KB files: one message each, 5 round trips after authentication"
+is "$(($(last) - auth))" 6 "three 40 KB files: one message each, 6 round trips after authentication"
 is "$(admin "$db" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 72707369")" 0 "the lock was released with the last message"
 
 # With TLS (as Supabase and Neon demand): dbhook's connect costs what

@@ -129,7 +129,7 @@ int main(void)
 	char *s, *t;
 	int *z;
 
-	ok(DBH_EXIT_OOM == 6, "the documented exit code is 6");
+	ok(DBH_EXIT_OOM == 9, "the documented exit code is 9");
 	check(XMALLOC, NULL, "dbhook: error: out of memory\n",
 	      "dbh_xmalloc(SIZE_MAX / 2), default program name");
 	check(XMALLOC, "vercel-build", "vercel-build: error: out of memory\n",

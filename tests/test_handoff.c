@@ -30,7 +30,7 @@ static void collect(void *ctx, enum dbh_level level, const char *line)
 	snprintf(buf + used, 4096 - used, "%s\n", line);
 }
 
-static const struct dbh_reporter rep = {collect, NULL};
+static const struct dbh_reporter rep = {collect, NULL, NULL};
 
 struct file {
 	const char *name, *text;

@@ -28,7 +28,7 @@ static void collect(void *ctx, enum dbh_level level, const char *line)
 	}
 }
 
-static const struct dbh_reporter rep = {collect, NULL};
+static const struct dbh_reporter rep = {collect, NULL, NULL};
 
 static void write_file(const char *rel, const char *data, size_t len)
 {

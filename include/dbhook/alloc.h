@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 /* The exit status after running out of memory (README: "Exit codes"). */
-#define DBH_EXIT_OOM 6
+#define DBH_EXIT_OOM 9
 
 /* The program name dbh_oom() prints; `name` must outlive the process
  * (a string literal). The default is "dbhook". */

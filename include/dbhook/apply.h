@@ -14,10 +14,13 @@
 struct dbh_apply_opts {
 	double deadline; /* dbh_now() limit for lock retries, or 0 */
 	int max_tries;	 /* attempts on 55P03/40P01 when there is no deadline */
-	double cancel_at; /* dbh_now() after which a running file is
-			   * cancelled (the hook's time budget), or 0 */
-	const char *tail; /* a statement to send after the last migration in
-			   * the same message (the lock's release), or NULL */
+	double cancel_at;     /* dbh_now() after which a running file is
+			       * cancelled (the hook's time budget), or 0 */
+	const char *tail;     /* a statement to send after the last migration in
+			       * the same message (the lock's release), or NULL */
+	const char *blockers; /* who the safety check saw holding locks
+			       * (DH401), named when a lock wait is retried;
+			       * or NULL */
 };
 
 /* Progress, told as it happens: migration i started, and was applied

@@ -16,6 +16,7 @@ int dbh_cli_status(const struct dbh_opts *o);
 int dbh_cli_deploy(const struct dbh_opts *o);
 int dbh_cli_resolve(const struct dbh_opts *o);
 int dbh_cli_new(const struct dbh_opts *o);
+int dbh_cli_check(const struct dbh_opts *o);
 
 /* The deadline of a run that starts at `start` (dbh_now()): --timeout
  * later, or practically never for --timeout 0 ("no limit"). */

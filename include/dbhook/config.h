@@ -26,6 +26,7 @@ struct dbh_config {
 	const char *npm_event;	 /* npm_lifecycle_event: the running script */
 	/* vercel-build */
 	int strict;		/* MIGRATE_STRICT */
+	const char *safety;	/* MIGRATE_SAFETY: warn, block or off */
 	const char *notify_url; /* MIGRATE_NOTIFY_URL (a secret) */
 	int notify_always;	/* MIGRATE_NOTIFY_ON=always */
 	int keep_env;		/* DBHOOK_KEEP_ENV */

@@ -25,6 +25,7 @@
 #include "dbhook/conn.h"
 #include "dbhook/error.h"
 #include "dbhook/log.h"
+#include "dbhook/safety.h"
 #include "dbhook/url.h"
 
 struct dbh_deploy_opts {
@@ -47,6 +48,9 @@ struct dbh_deploy_opts {
 	 * database that must have applied every pending migration first
 	 * (staging), or NULL. */
 	const char *require_applied_on;
+	/* The safety check (safety.h) before anything is applied:
+	 * DBH_SAFETY_WARN (also 0), _BLOCK or _OFF (options.h). */
+	int safety;
 };
 
 void dbh_deploy_opts_init(struct dbh_deploy_opts *o);
@@ -64,6 +68,8 @@ struct dbh_deploy_result {
 	size_t napplied;
 	char *failed;  /* the migration that failed, owned */
 	int fast_path; /* answered with one query */
+	int checked;   /* the safety check ran: `safety` holds it */
+	struct dbh_safety safety;
 };
 
 /* Returns 0 or an exit code with `err` filled. `res` is filled in both

@@ -22,7 +22,9 @@ enum dbh_exit {
 	    3, /* database not reachable, authenticated or locked in time */
 	DBH_EPENDING = 4, /* status: pending migrations */
 	DBH_EDRIFT =
-	    5 /* status: failed, modified or missing-locally migrations */
+	    5, /* status: failed, modified or missing-locally migrations */
+	DBH_EWARNINGS = 6, /* check: warnings only */
+	DBH_EUNSAFE = 7	   /* check: errors; deploy: --safety block refused */
 };
 
 struct dbh_error {

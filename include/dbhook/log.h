@@ -21,12 +21,29 @@ enum dbh_level {
 		     * terminal the live line */
 };
 
+/* A remark about one line of a file (a GitHub Actions annotation when
+ * the run is on GitHub). */
+struct dbh_annotation {
+	const char *kind;  /* "error", "warning" or "notice" */
+	const char *file;  /* relative to the working directory */
+	int line;	   /* 1-based */
+	const char *title; /* one short line */
+	const char *text;  /* may span lines */
+};
+
 /* How the core reports progress. `emit` receives one line without the
- * trailing newline; it must not keep the pointer. */
+ * trailing newline; it must not keep the pointer. `annotate`, when set,
+ * receives remarks about a file's line (after the lines that say the
+ * same in words). */
 struct dbh_reporter {
 	void (*emit)(void *ctx, enum dbh_level level, const char *line);
 	void *ctx;
+	void (*annotate)(void *ctx, const struct dbh_annotation *a);
 };
+
+/* Hands `a` to the reporter's annotate, when it has one. */
+void dbh_report_annotation(const struct dbh_reporter *r,
+			   const struct dbh_annotation *a);
 
 /* Formats one line and hands it to the reporter (a NULL reporter or emit
  * discards it). */

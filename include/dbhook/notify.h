@@ -22,6 +22,8 @@
 
 #include "dbhook/error.h"
 
+struct cJSON;
+
 #define DBH_NOTIFY_TIMEOUT 5.0 /* seconds, the documented default */
 
 struct dbh_notify_event {
@@ -38,6 +40,11 @@ struct dbh_notify_event {
 				  * the caller), or a success summary */
 	const char *hint;	 /* may be NULL */
 	int applied;		 /* migrations applied in this run */
+	/* The safety check's JSON (safety.h), sent as "safety", and its
+	 * counts ("1 error, 2 warnings") added to the text; NULL when it did
+	 * not run. */
+	const struct cJSON *safety;
+	const char *safety_counts;
 };
 
 /* POSTs the event as JSON (Content-Type: application/json) to `url`, with

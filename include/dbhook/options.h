@@ -45,10 +45,20 @@ enum dbh_opt {
 	DBH_O_PASSWORD_FD,
 	DBH_O_YES,
 	DBH_O_MAX_AGE,
+	DBH_O_OFFLINE,
+	DBH_O_WARNINGS_OK,
+	DBH_O_SAFETY,
 	DBH_O_QUIET,
 	DBH_O_HELP,
 	DBH_O_VERSION,
 	DBH_O_END /* ends the option lists below */
+};
+
+/* --safety: what the safety check's errors do to a deploy. */
+enum dbh_safety_mode {
+	DBH_SAFETY_WARN = 1, /* report them, apply anyway (the default) */
+	DBH_SAFETY_BLOCK,    /* apply nothing when there is an error */
+	DBH_SAFETY_OFF	     /* no check */
 };
 
 /* The parsed command line. Strings point into argv. */
@@ -71,9 +81,12 @@ struct dbh_opts {
 	double unreachable_timeout; /* seconds, default 20 */
 	int connect_timeout;	    /* whole seconds (2 at least); 0 = unset */
 	int probe_pooler, allow_unrelated, json, quiet, strict, dry_run, check;
-	int yes;		     /* run: no confirmation question */
-	int rotate;		     /* setup --rotate */
-	int max_age;		     /* run, profiles: days, default 90 */
+	int yes;		  /* run: no confirmation question */
+	int offline, warnings_ok; /* check */
+	int safety;  /* deploy, run, vercel-build: DBH_SAFETY_*; 0 = not given
+		      * (MIGRATE_SAFETY, else warn) */
+	int rotate;  /* setup --rotate */
+	int max_age; /* run, profiles: days, default 90 */
 	int url_fd, password_fd;     /* -1 when not given */
 	unsigned long long scrypt_n; /* 0 when not given */
 	char **words;		     /* new's NAME; vercel-build's command */
@@ -144,6 +157,10 @@ int dbh_options_takes(const struct dbh_command *c, enum dbh_opt id);
 
 /* "-q, --quiet" or "--dir DIR": option `id` as help lists it. */
 void dbh_options_label(enum dbh_opt id, char *buf, size_t bufsz);
+
+/* "warn", "block" or "off" as enum dbh_safety_mode; 0 for anything
+ * else. */
+int dbh_options_safety(const char *v);
 
 /* The help text of option `id`. */
 const char *dbh_options_text(enum dbh_opt id);

@@ -31,6 +31,11 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out);
  * or 0 when there are not that many. */
 int dbh_sql_statement_line(const char *sql, size_t len, int index);
 
+/* The offsets of the semicolons that end statements (outside comments,
+ * quotes and function bodies), as an array the caller frees; returns how
+ * many. */
+size_t dbh_sql_split(const char *sql, size_t len, size_t **ends);
+
 /* Maps the server's 1-based error position (in characters, as PostgreSQL
  * counts them for a UTF-8 query) to a 1-based line and column of `sql`. */
 void dbh_sql_position(const char *sql, size_t len, long pos, int *line,

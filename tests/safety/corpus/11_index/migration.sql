@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "User_email_idx" ON "User"("email");

@@ -1,0 +1,3 @@
+ALTER TABLE "User" ADD COLUMN "level" INTEGER;
+ALTER TABLE "Team" ADD COLUMN "size" INTEGER;
+UPDATE "User" SET "level" = 1;

@@ -1,0 +1,1 @@
+ALTER TABLE "Legacy" ADD COLUMN "note" TEXT;

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE UNIQUE INDEX "Team_name_key" ON "Team"("name");
