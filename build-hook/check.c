@@ -60,8 +60,9 @@ int dbh_check(const struct dbh_check_opts *o, const struct dbh_reporter *rep,
 		dbh_report(rep, DBH_NOTE,
 			   "offline: %s %zu migration%s of %s %s checked "
 			   "(which are pending is unknown without a database)",
-			   md.n == 1 ? "the" : "all", md.n, md.n == 1 ? "" : "s",
-			   o->dir, md.n == 1 ? "is" : "are");
+			   md.n == 1 ? "the" : "all", md.n,
+			   md.n == 1 ? "" : "s", o->dir,
+			   md.n == 1 ? "is" : "are");
 	}
 	if (!ret)
 		ret = collect(&md, o->ci ? &h : NULL, &ms, &n, err);

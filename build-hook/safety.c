@@ -165,8 +165,8 @@ void dbh_safety_report(const struct dbh_safety *s,
 		   s->count[DBH_SEV_ERROR] || s->count[DBH_SEV_WARNING]
 		       ? DBH_RESULT
 		       : DBH_INFO,
-		   "Safety check of %zu %smigration%s: %s (%s)",
-		   s->migrations, s->live || s->offline_why ? "pending " : "",
+		   "Safety check of %zu %smigration%s: %s (%s)", s->migrations,
+		   s->live || s->offline_why ? "pending " : "",
 		   s->migrations == 1 ? "" : "s", counts,
 		   s->live ? "with live sizes and locks from the database"
 			   : "offline: table sizes and locks unknown");
@@ -200,11 +200,11 @@ void dbh_safety_annotate(const struct dbh_safety *s,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct dbh_finding *f = &s->f[i];
 		char title[64], text[1600];
-		struct dbh_annotation a = {
-		    f->sev == DBH_SEV_ERROR	 ? "error"
-		    : f->sev == DBH_SEV_WARNING ? "warning"
-						: "notice",
-		    f->file, f->line, title, text};
+		struct dbh_annotation a = {f->sev == DBH_SEV_ERROR ? "error"
+					   : f->sev == DBH_SEV_WARNING
+					       ? "warning"
+					       : "notice",
+					   f->file, f->line, title, text};
 
 		if (f->silenced)
 			continue;

@@ -487,7 +487,8 @@ static void first_touch(struct walk *k, const struct tref *t)
 	if (pids.len)
 		add(k, "DH401", idle ? DBH_SEV_ERROR : DBH_SEV_WARNING,
 		    "The deploy waits for it with lock_timeout and retries; if "
-		    "it does not end, end it (SELECT pg_terminate_backend(pid)) "
+		    "it does not end, end it (SELECT "
+		    "pg_terminate_backend(pid)) "
 		    "or deploy later.",
 		    "%s is locked right now by %s: DDL on it waits, and all "
 		    "traffic on it queues behind that wait",
