@@ -155,6 +155,16 @@ void dbh_safety_counts(const struct dbh_safety *s, char *buf, size_t bufsz)
 			 ", %zu silenced", s->silenced);
 }
 
+/* Whether a DH401 finding names sessions (whose details this role may
+ * not see). */
+static int holders(const struct dbh_safety *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->f[i].rule->id, "DH401") == 0)
+			return 1;
+	return 0;
+}
+
 void dbh_safety_report(const struct dbh_safety *s,
 		       const struct dbh_reporter *rep)
 {
@@ -175,7 +185,7 @@ void dbh_safety_report(const struct dbh_safety *s,
 			   "the safety check could not read the database, so "
 			   "it judged the SQL alone: %s",
 			   s->offline_why);
-	if (s->live && s->partial_view)
+	if (s->live && s->partial_view && holders(s))
 		dbh_report(rep, DBH_NOTE,
 			   "this role cannot see other sessions' details: lock "
 			   "holders are named by pid only (GRANT "
