@@ -110,7 +110,8 @@ void dbh_safety_check(struct dbh_migration *const *ms, size_t n,
 	w.collecting = 0;
 	w.facts = facts;
 	dbh_safety_walk(&w); /* the verdicts */
-	qsort(out->f, out->n, sizeof(*out->f), by_place);
+	if (out->n)
+		qsort(out->f, out->n, sizeof(*out->f), by_place);
 	cJSON_Delete(facts);
 	dbh_facts_req_release(&req);
 	for (size_t i = 0; i < n; i++)

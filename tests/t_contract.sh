@@ -160,7 +160,7 @@ is "$drift" "" "every command takes exactly the options its help lists"
 # An option of another command: whose it is.
 run "$DBHOOK" deploy --json
 like "$ERR" '^dbhook: error: option --json does not apply to `dbhook deploy`$' "an option of another command: named"
-like "$ERR" '^dbhook: hint: --json belongs to `dbhook status`\.' "and whose it is"
+like "$ERR" '^dbhook: hint: --json belongs to `dbhook status`, `dbhook check`\.' "and whose it is"
 run "$DBHOOK" --baseline x status
 is "$RC" 2 "an option before the command is checked against it too"
 like "$ERR" 'belongs to `dbhook deploy`, `dbhook run`' "every command that takes it"

@@ -148,10 +148,11 @@ is "$RC" 0 "deploy --dry-run: exit 0"
 is "$OUT" "Using DATABASE_URL_DIRECT from the environment
 Datasource: postgresql://$TEST_DB_USER:***@127.0.0.1:$TEST_PG_PORT/$dbd
 2 migrations found in $D
+Safety check of 2 pending migrations: no findings (with live sizes and locks from the database)
 2 migrations to apply:
   20240101000000_a
   20240102000000_b
-Dry run: nothing was changed." "deploy --dry-run: what would be applied, in order"
+Dry run: nothing was changed." "deploy --dry-run: the safety check, then what would be applied, in order"
 is "$(admin "$dbd" "SELECT to_regclass('_prisma_migrations') IS NULL AND to_regclass('a') IS NULL")" t \
 	"deploy --dry-run: nothing created"
 mkdir "$D/20240103000000_empty"

@@ -92,7 +92,7 @@ like "$(q '.jobs.plan.outputs.environment')" '^\$\{\{ steps\.[a-z_-]+\.outputs\.
 	"plan's output comes from one of its steps"
 is "$(q '[.jobs.plan.steps[] | .env // {} | tostring | select(test("secrets\\."))] | length')" 0 \
 	"plan sees no secret"
-is "$(q '[.jobs[].steps[] | select(.env.DATABASE_URL_DIRECT)] | length')" 2 "two steps get a database URL"
+is "$(q '[.jobs[].steps[] | select(.env.DATABASE_URL_DIRECT)] | length')" 3 "three steps get a database URL"
 is "$(q '[.jobs.deploy, .jobs.check | .steps[] | .env.DATABASE_URL_DIRECT // empty] | unique | join(",")')" \
 	'${{ secrets.DATABASE_URL_DIRECT }}' "each from its environment's secret DATABASE_URL_DIRECT"
 is "$(q '.jobs.deploy.steps[] | .env.STAGING_DATABASE_URL // empty')" '${{ secrets.STAGING_DATABASE_URL }}' \
@@ -104,8 +104,8 @@ unlike "$(q '[.jobs[].steps[] | select(.env.DATABASE_URL_DIRECT | not) | .env //
 is "$(q '[.jobs[].steps[] | .run // "" | select(test("apt-get|meson|gcc|make"))] | length')" 0 \
 	"nothing is compiled or installed with apt"
 is "$(q '[.jobs[].steps[] | .run // "" | split("\n")[] | select(test("npx"))
-	| select(test("^ *npx --yes dbhook (deploy|status)( |$)") | not)] | length')" 0 \
-	"npx runs only dbhook (npx --yes dbhook deploy|status)"
+	| select(test("^ *npx --yes dbhook (deploy|status|check)( |$)") | not)] | length')" 0 \
+	"npx runs only dbhook (npx --yes dbhook deploy|status|check)"
 like "$(q '.jobs.deploy.steps[] | .run // empty')" \
 	'npx --yes dbhook deploy --require-applied-on STAGING_DATABASE_URL$' "deploy has the gated form"
 
@@ -422,6 +422,19 @@ run_job check
 is "$RC" 1 "a migration failed on staging fails the check"
 like "$OUT" "^::error file=migrations/$F/migration.sql,line=1,title=Failed on staging::$F: failed on staging and not resolved: deploys there stop at it \(see dbhook resolve\)\. The database said: division by zero" \
 	"an error on its migration.sql, with the database's message"
+
+# The safety check: a pending migration dropping a column of a table
+# staging has is an error annotation on its file and line.
+D=20990105000000_wf_drop
+mkmig "$REPO/migrations" $D 'ALTER TABLE wf_next DROP COLUMN id;'
+admin "$staging" "DELETE FROM _prisma_migrations WHERE migration_name = '$F'" >/dev/null
+trigger pull_request refs/pull/7/merge dev
+run_job check
+is "$RC" 7 "a migration the safety check finds an error in fails the check (exit 7)"
+like "$OUT" "^::error file=migrations/$D/migration.sql,line=1,title=DH101 drop-column::dropping column \"id\" of \"wf_next\" \(empty\)" \
+	"the finding is an annotation on its file and line"
+like "$OUT" "^migrations/$D/migration.sql:1: error DH101 \(drop-column\)" "and a line of the log"
+rm -rf "${REPO:?}/migrations/$D"
 
 SECRET_URL[staging]=""
 run_job check
