@@ -80,6 +80,11 @@ while IFS='|' read -r name want_empty want_big; do
 			"$name on $which tables: every finding names the migration's file"
 	done
 done <"$SRC/tests/safety/expected"
+# The real-world case: Prisma's migration for a renamed field.
+run env DATABASE_URL="$(url_for "$big")" "$DBHOOK" check --json --dir "$WORK/corpus/04_prisma_rename"
+like "$(printf '%s' "$OUT" | jq -r '.findings[0].message')" '^column "name" of "User" is dropped and another added in the same migration: this is how Prisma writes a renamed field, and it discards the column.s data \(about 1,000,000 rows' \
+	"DH104: says it looks like Prisma's rename, and what it discards"
+like "$(printf '%s' "$OUT" | jq -r '.findings[0].fix')" 'rename the field in schema\.prisma with @map\("old_name"\)' "DH104: the fix is Prisma's @map"
 is "$ncases" "$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d | wc -l)" "every corpus migration has its expected findings"
 for id in $(sed -n 's/^    {"\(DH[0-9]*\)".*/\1/p' "$SRC/build-hook/safety.c"); do
 	case $id in DH401 | DH404) continue ;; esac # sections 3 and 4
