@@ -69,6 +69,11 @@ struct walk {
 	size_t ndrops;
 	size_t added[32];
 	size_t nadded;
+	struct notvalid { /* constraints added NOT VALID in this file */
+		size_t table;
+		const char *name;
+	} notvalid[16];
+	size_t nnotvalid;
 	int reported_long; /* DH401 for old transactions: once */
 };
 
@@ -604,6 +609,9 @@ static const cJSON *column_facts(const struct tref *t, const char *col)
 	return NULL;
 }
 
+static void add_constraint(struct walk *k, const struct tref *t,
+			   const cJSON *con);
+
 static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 		       const cJSON *def)
 {
@@ -611,7 +619,8 @@ static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 	const char *type = last_name(J(J(def, "typeName"), "names"));
 	int notnull = 0, has_default = 0, generated = 0;
 	struct volatile_scan vs = {k, NULL};
-	const cJSON *c;
+	const cJSON *c, *cons[8];
+	size_t ncons = 0;
 	char sz[64], *q = qname(t), *qc = qcol(col);
 	enum size s = size_of(k, t->facts);
 
@@ -620,6 +629,13 @@ static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 		const cJSON *con = J(c, "Constraint");
 		const char *ct = jstr(con, "contype");
 
+		if (is(ct, "CONSTR_PRIMARY") || is(ct, "CONSTR_UNIQUE") ||
+		    is(ct, "CONSTR_FOREIGN") || is(ct, "CONSTR_CHECK") ||
+		    is(ct, "CONSTR_EXCLUSION")) {
+			/* Judged as ADD CONSTRAINT is, after the column. */
+			if (ncons < 8)
+				cons[ncons++] = con;
+		}
 		if (is(ct, "CONSTR_NOTNULL") || is(ct, "CONSTR_PRIMARY"))
 			notnull = 1;
 		else if (is(ct, "CONSTR_DEFAULT")) {
@@ -692,6 +708,8 @@ static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 		    "EXCLUSIVE lock: reads and writes wait until it is done",
 		    why, q, sz);
 	}
+	for (size_t i = 0; i < ncons; i++)
+		add_constraint(k, t, cons[i]);
 out:
 	free(q);
 	free(qc);
@@ -878,6 +896,10 @@ static void add_constraint(struct walk *k, const struct tref *t,
 	enum size s = size_of(k, t->facts);
 
 	size_text(k, t->facts, sz, sizeof(sz));
+	if (jtrue(con, "skip_validation") && jstr(con, "conname") &&
+	    k->nnotvalid < 16)
+		k->notvalid[k->nnotvalid++] =
+		    (struct notvalid){t->req, jstr(con, "conname")};
 	if (is(ct, "CONSTR_FOREIGN") && !jtrue(con, "skip_validation")) {
 		struct tref pk = rangevar(k, J(con, "pktable"));
 		enum size ps = size_of(k, pk.facts);
@@ -907,8 +929,40 @@ static void add_constraint(struct walk *k, const struct tref *t,
 		    "the %s constraint on %s (%s) builds its index under an "
 		    "ACCESS EXCLUSIVE lock",
 		    is(ct, "CONSTR_UNIQUE") ? "UNIQUE" : "PRIMARY KEY", q, sz);
+	} else if (is(ct, "CONSTR_EXCLUSION")) {
+		add(k, "DH204", lock_sev(s),
+		    "Add it outside the deploy, at a quiet time: an exclusion "
+		    "constraint has no NOT VALID and no USING INDEX.",
+		    "the EXCLUDE constraint on %s (%s) builds its index and "
+		    "checks every row under an ACCESS EXCLUSIVE lock",
+		    q, sz);
 	}
 	free(q);
+}
+
+/* VALIDATE CONSTRAINT of a constraint this file added NOT VALID: the
+ * ADD's lock is still held while VALIDATE scans. */
+static void validate(struct walk *k, const struct tref *t, const char *name)
+{
+	char sz[64], *q;
+
+	for (size_t i = 0; name && i < k->nnotvalid; i++) {
+		if (k->notvalid[i].table != t->req ||
+		    strcmp(k->notvalid[i].name, name) != 0)
+			continue;
+		q = qname(t);
+		size_text(k, t->facts, sz, sizeof(sz));
+		add(k, "DH204", lock_sev(size_of(k, t->facts)),
+		    "Move VALIDATE CONSTRAINT to the next migration: NOT VALID "
+		    "only helps when the validation runs in a transaction of "
+		    "its own.",
+		    "constraint \"%s\" is added NOT VALID and validated in the "
+		    "same migration: the ADD's lock on %s (%s) is held while "
+		    "every row is checked",
+		    name, q, sz);
+		free(q);
+		return;
+	}
 }
 
 static void drop_column(struct walk *k, const struct tref *t, const cJSON *cmd)
@@ -1001,6 +1055,8 @@ static void alter_table(struct walk *k, const cJSON *s)
 				   J(def, "ColumnDef"));
 		else if (is(sub, "AT_AddConstraint"))
 			add_constraint(k, &t, J(def, "Constraint"));
+		else if (is(sub, "AT_ValidateConstraint"))
+			validate(k, &t, jstr(cmd, "name"));
 		else if (is(sub, "AT_SetLogged") || is(sub, "AT_SetUnLogged") ||
 			 is(sub, "AT_SetTableSpace")) {
 			char sz[64], *q = qname(&t);
@@ -1025,6 +1081,8 @@ static void create_index(struct walk *k, const cJSON *s, size_t nstmts)
 	struct tref t = rangevar(k, J(s, "relation"));
 	char sz[64], *q;
 
+	if (jstr(s, "idxname"))
+		created_add(k, t.schema, jstr(s, "idxname"));
 	if (jtrue(s, "concurrent")) {
 		if (nstmts > 1)
 			add(k, "DH302", DBH_SEV_ERROR,
@@ -1127,8 +1185,33 @@ static void drop(struct walk *k, const cJSON *s, size_t nstmts)
 			const cJSON *owner = index_owner(k, i);
 			char sz[64];
 
-			if (created_find(k, schema, name) || !owner)
+			if (created_find(k, schema, name))
 				continue;
+			if (!owner && !k->w->facts) {
+				add(k, "DH201", DBH_SEV_WARNING,
+				    "Use DROP INDEX CONCURRENTLY, alone in its "
+				    "own "
+				    "migration.",
+				    "DROP INDEX \"%s\" locks its table against "
+				    "reads "
+				    "and writes (ACCESS EXCLUSIVE; size "
+				    "unknown)",
+				    name);
+				continue;
+			}
+			if (!owner) {
+				if (!jtrue(s, "missing_ok"))
+					add(k, "DH301", DBH_SEV_ERROR,
+					    "Check which migrations the "
+					    "database "
+					    "has (`dbhook status`), or write "
+					    "DROP "
+					    "INDEX IF EXISTS.",
+					    "index \"%s\" does not exist: this "
+					    "migration will fail (42704)",
+					    name);
+				continue;
+			}
 			size_text(k, owner, sz, sizeof(sz));
 			add(k, "DH201", lock_sev(size_of(k, owner)),
 			    "Use DROP INDEX CONCURRENTLY, alone in its own "
@@ -1248,6 +1331,30 @@ static void maintenance(struct walk *k, const char *what, const cJSON *rels)
 	}
 }
 
+/* REINDEX INDEX: ACCESS EXCLUSIVE on the index, SHARE on its table. */
+static void reindex_index(struct walk *k, const cJSON *rv)
+{
+	const char *name = jstr(rv, "relname"),
+		   *schema = jstr(rv, "schemaname");
+	size_t i;
+	const cJSON *owner;
+	char sz[64];
+
+	if (!name || created_find(k, schema, name))
+		return;
+	i = dbh_facts_want_index(k->w->req, schema, name);
+	owner = index_owner(k, i);
+	if (k->w->facts && !owner)
+		return; /* not an index we know: the server will say */
+	size_text(k, owner, sz, sizeof(sz));
+	add(k, "DH206", DBH_SEV_ERROR,
+	    "Use REINDEX INDEX CONCURRENTLY, outside the deploy.",
+	    "REINDEX INDEX \"%s\" blocks writes to its table%s%s%s (%s) and "
+	    "every query using the index for as long as it runs",
+	    name, owner ? " \"" : "", owner ? jstr(owner, "table") : "",
+	    owner ? "\"" : "", sz);
+}
+
 static int has_option(const cJSON *opts, const char *name)
 {
 	const cJSON *o;
@@ -1345,6 +1452,10 @@ static void statement(struct walk *k, const struct dbh_pstmt *st, size_t nstmts)
 		cJSON_Delete(one);
 	} else if (is(kd, "VacuumStmt") && has_option(J(s, "options"), "full"))
 		maintenance(k, "VACUUM FULL", J(s, "rels"));
+	else if (is(kd, "ReindexStmt") &&
+		 is(jstr(s, "kind"), "REINDEX_OBJECT_INDEX") &&
+		 !has_option(J(s, "params"), "concurrently"))
+		reindex_index(k, J(s, "relation"));
 	else if (is(kd, "ReindexStmt") && J(s, "relation") &&
 		 !has_option(J(s, "params"), "concurrently")) {
 		cJSON *one = cJSON_CreateArray();
@@ -1424,7 +1535,7 @@ static void end_of_file(struct walk *k)
 		    k->nstrong);
 	}
 	k->st = keep;
-	k->ndrops = k->nadded = k->nstrong = 0;
+	k->ndrops = k->nadded = k->nstrong = k->nnotvalid = 0;
 	k->pileup_line = 0;
 	k->ddl = NULL;
 }
