@@ -161,19 +161,24 @@ static void created_add(struct walk *k, const char *schema, const char *name)
 	k->created[k->ncreated++] = key;
 }
 
-/* The facts of request table `i`, or NULL (offline, or missing). */
-static const cJSON *table_facts(const struct walk *k, size_t i)
+/* The element of the facts' list `list` answering request `i` ("i"),
+ * or NULL (offline, or not found). */
+static const cJSON *answer(const struct walk *k, const char *list, size_t i)
 {
 	const cJSON *t;
 
-	if (!k->w->facts)
-		return NULL;
-	cJSON_ArrayForEach(t, J(k->w->facts, "tables"))
+	cJSON_ArrayForEach(t, J(k->w->facts, list))
 	{
 		if ((size_t)jnum(t, "i", -1) == i)
 			return t;
 	}
 	return NULL;
+}
+
+/* The facts of request table `i`, or NULL (offline, or missing). */
+static const cJSON *table_facts(const struct walk *k, size_t i)
+{
+	return answer(k, "tables", i);
 }
 
 static struct tref table(struct walk *k, const char *schema, const char *name)
@@ -737,23 +742,11 @@ static int has_notnull_check(const struct tref *t, const char *col)
 	return found;
 }
 
-static const cJSON *nulls_probe(const struct walk *k, size_t i)
-{
-	const cJSON *n;
-
-	cJSON_ArrayForEach(n, J(k->w->facts, "nulls"))
-	{
-		if ((size_t)jnum(n, "i", -1) == i)
-			return n;
-	}
-	return NULL;
-}
-
 static void set_not_null(struct walk *k, const struct tref *t, const char *col)
 {
 	size_t probe = dbh_facts_want_nulls(k->w->req, t->req, col);
 	char sz[64], *q, *qc;
-	const cJSON *n = nulls_probe(k, probe);
+	const cJSON *n = answer(k, "nulls", probe);
 
 	if (jtrue(column_facts(t, col), "not_null"))
 		return; /* already NOT NULL: nothing to do for the server */
@@ -1110,18 +1103,6 @@ static void create_index(struct walk *k, const cJSON *s, size_t nstmts)
 	free(q);
 }
 
-static const cJSON *index_owner(const struct walk *k, size_t i)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, J(k->w->facts, "indexes"))
-	{
-		if ((size_t)jnum(x, "i", -1) == i)
-			return x;
-	}
-	return NULL;
-}
-
 static void drop(struct walk *k, const cJSON *s, size_t nstmts)
 {
 	const char *type = jstr(s, "removeType");
@@ -1183,7 +1164,7 @@ static void drop(struct walk *k, const cJSON *s, size_t nstmts)
 		} else if (is(type, "OBJECT_INDEX")) {
 			size_t i =
 			    dbh_facts_want_index(k->w->req, schema, name);
-			const cJSON *owner = index_owner(k, i);
+			const cJSON *owner = answer(k, "indexes", i);
 			char sz[64];
 
 			if (created_find(k, schema, name))
@@ -1344,7 +1325,7 @@ static void reindex_index(struct walk *k, const cJSON *rv)
 	if (!name || created_find(k, schema, name))
 		return;
 	i = dbh_facts_want_index(k->w->req, schema, name);
-	owner = index_owner(k, i);
+	owner = answer(k, "indexes", i);
 	if (k->w->facts && !owner)
 		return; /* not an index we know: the server will say */
 	size_text(k, owner, sz, sizeof(sz));

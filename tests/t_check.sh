@@ -22,27 +22,9 @@ need_db
 SRC=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 VB=${VERCEL_BUILD:-$BUILDDIR/vercel-build}
 CORPUS=$SRC/tests/safety/corpus
-as_app() { # as_app DB SQL : runs SQL as the app user (tables are its own)
-	local db=$1
-	shift
-	PGOPTIONS='--client-min-messages=warning' psql -X -A -t -q -v ON_ERROR_STOP=1 "$(url_for "$db")" -c "$*"
-}
+# shellcheck source=tests/safety/dbs.sh
+. "$SRC/tests/safety/dbs.sh"
 trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$1"; }
-# The tables of tests/safety/schema.sql, applied as a first migration (as
-# an app's history starts): the check then sees only what follows.
-INIT=20230101000000_init
-mkdir -p "$WORK/init/$INIT"
-cp "$SRC/tests/safety/schema.sql" "$WORK/init/$INIT/migration.sql"
-migdir() { # migdir DIR : a migrations folder holding the init migration
-	mkdir -p "$1"
-	cp -r "$WORK/init/$INIT" "$1/"
-}
-schema_db() { # schema_db : a new database with the corpus tables
-	local db
-	db=$(newdb)
-	DATABASE_URL="$(url_for "$db")" "$DBHOOK" deploy --dir "$WORK/init" --safety off -q >/dev/null
-	echo "$db"
-}
 findings() { # findings JSON : "RULE SEVERITY LINE, ..." or "-"
 	local f
 	f=$(printf '%s' "$1" | jq -r '[.findings[] | select(.silenced == null) | "\(.rule) \(.severity) \(.line)"] | join(", ")')
@@ -50,16 +32,7 @@ findings() { # findings JSON : "RULE SEVERITY LINE, ..." or "-"
 }
 
 # --- 1. the corpus ---------------------------------------------------------------
-empty=$(schema_db)
-big=$(schema_db)
-for db in "$empty" "$big"; do
-	# An invalid index, as a failed CREATE INDEX CONCURRENTLY leaves one.
-	admin "$db" "UPDATE pg_index SET indisvalid = false WHERE indexrelid = '\"Legacy_code_idx\"'::regclass" >/dev/null
-done
-as_app "$big" "INSERT INTO \"Team\" (name) SELECT 't' || g FROM generate_series(1, 20000) g;
-INSERT INTO \"User\" (email, name, bio, score) SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'u' || g || '@example.com' END, 'n' || g, 'b', g FROM generate_series(1, 1000000) g"
-admin "$empty" 'ANALYZE' >/dev/null
-admin "$big" 'ANALYZE' >/dev/null
+corpus_dbs
 
 ncases=0
 while IFS='|' read -r name want_empty want_big; do

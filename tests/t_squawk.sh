@@ -155,29 +155,9 @@ done
 is "$missing_ids" "" "every dbhook id of the mapping is a rule of dbhook check --help"
 
 # --- databases (as tests/t_check.sh) -------------------------------------------------------
-as_app() { # as_app DB SQL : runs SQL as the app user (tables are its own)
-	local db=$1
-	shift
-	PGOPTIONS='--client-min-messages=warning' psql -X -A -t -q -v ON_ERROR_STOP=1 "$(url_for "$db")" -c "$*"
-}
-INIT=20230101000000_init
-mkdir -p "$WORK/init/$INIT"
-cp "$SRC/tests/safety/schema.sql" "$WORK/init/$INIT/migration.sql"
-schema_db() { # schema_db : a new database with the corpus tables
-	local db
-	db=$(newdb)
-	DATABASE_URL="$(url_for "$db")" "$DBHOOK" deploy --dir "$WORK/init" --safety off -q >/dev/null
-	echo "$db"
-}
-empty=$(schema_db)
-big=$(schema_db)
-for db in "$empty" "$big"; do
-	admin "$db" "UPDATE pg_index SET indisvalid = false WHERE indexrelid = '\"Legacy_code_idx\"'::regclass" >/dev/null
-done
-as_app "$big" "INSERT INTO \"Team\" (name) SELECT 't' || g FROM generate_series(1, 20000) g;
-INSERT INTO \"User\" (email, name, bio, score) SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'u' || g || '@example.com' END, 'n' || g, 'b', g FROM generate_series(1, 1000000) g"
-admin "$empty" 'ANALYZE' >/dev/null
-admin "$big" 'ANALYZE' >/dev/null
+# shellcheck source=tests/safety/dbs.sh
+. "$SRC/tests/safety/dbs.sh"
+corpus_dbs
 PGV=$(admin postgres 'SELECT current_setting($$server_version_num$$)::int / 10000')
 
 # dbhook_json WHERE CASE MIGFILE : dbhook check --json of the migration
