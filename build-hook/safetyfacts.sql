@@ -105,7 +105,10 @@ SELECT json_build_object(
           FROM pg_locks l JOIN t ON l.relation = t.oid
           LEFT JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.granted AND l.pid <> pg_backend_pid()
-            AND (a.backend_type IS DISTINCT FROM 'autovacuum worker'
+            -- A role without pg_read_all_stats sees no backend_type:
+            -- autovacuum workers are the sessions without a user.
+            AND ((a.usesysid IS NOT NULL
+                  AND a.backend_type IS DISTINCT FROM 'autovacuum worker')
                  OR a.query LIKE '%to prevent wraparound%')
             AND l.database = (SELECT oid FROM pg_database
                               WHERE datname = current_database())) h),

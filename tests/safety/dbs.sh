@@ -35,6 +35,11 @@ corpus_dbs() {
 		# An invalid index, as a failed CREATE INDEX CONCURRENTLY leaves one.
 		admin "$db" "UPDATE pg_index SET indisvalid = false WHERE indexrelid = '\"Legacy_code_idx\"'::regclass" >/dev/null
 	done
+	# No autovacuum on them: its worker holds a lock on the table it
+	# visits, and the findings must not depend on when it comes by.
+	for db in "$empty" "$big"; do
+		as_app "$db" 'ALTER TABLE "User" SET (autovacuum_enabled = off); ALTER TABLE "Team" SET (autovacuum_enabled = off)'
+	done
 	as_app "$big" "INSERT INTO \"Team\" (name) SELECT 't' || g FROM generate_series(1, 20000) g;
 INSERT INTO \"User\" (email, name, bio, score) SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'u' || g || '@example.com' END, 'n' || g, 'b', g FROM generate_series(1, 1000000) g"
 	admin "$empty" 'ANALYZE' >/dev/null
