@@ -42,13 +42,19 @@ const char *dbh_sql_skip_blank(const char *p, const char *end)
 	return p;
 }
 
-static int line_at(const char *sql, const char *at)
+/* The 1-based line of `at`, counted on from the last one asked. */
+static int line_at(struct dbh_sqlparse *out, const char *sql, const char *at)
 {
-	int line = 1;
+	size_t to = (size_t)(at - sql);
 
-	for (const char *p = sql; p < at; p++)
-		line += *p == '\n';
-	return line;
+	if (to < out->at) { /* never in file order; start over */
+		out->at = 0;
+		out->at_line = 1;
+	}
+	for (const char *p = sql + out->at; p < at; p++)
+		out->at_line += *p == '\n';
+	out->at = to;
+	return out->at_line;
 }
 
 static struct dbh_pstmt *add(struct dbh_sqlparse *out, const char *sql,
@@ -63,7 +69,7 @@ static struct dbh_pstmt *add(struct dbh_sqlparse *out, const char *sql,
 	s->kind = "";
 	s->lead = from;
 	s->nlead = (size_t)(first - (sql + from));
-	s->line = line_at(sql, first);
+	s->line = line_at(out, sql, first);
 	return s;
 }
 
@@ -155,6 +161,7 @@ void dbh_sql_parse(const char *sql, size_t len, struct dbh_sqlparse *out)
 	char emsg[200];
 
 	memset(out, 0, sizeof(*out));
+	out->at_line = 1;
 	if (parse_part(sql, 0, len, out, emsg, sizeof(emsg)))
 		parse_each(sql, len, out);
 }

@@ -32,6 +32,8 @@ struct dbh_sqlparse {
 	size_t n;
 	struct cJSON **trees; /* the parse trees the nodes live in, owned */
 	size_t ntrees;
+	size_t at;   /* (lines are counted on from here: statements come */
+	int at_line; /* in file order, so counting stays linear) */
 };
 
 /* Parses `sql` (NUL-terminated, `len` bytes). Always fills `out`;
