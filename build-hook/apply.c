@@ -374,7 +374,7 @@ static int stopped(struct dbh_conn *c, struct dbh_migration *const *ms,
 			   ms[k]->name,
 			   field(out->error, PG_DIAG_MESSAGE_PRIMARY), state,
 			   rt->delay, rt->attempt + 1,
-			   o->blockers ? "; before the deploy, " : "",
+			   o->blockers ? "; the safety check saw: " : "",
 			   o->blockers ? o->blockers : "");
 		dbh_sleep(rt->delay);
 		if (rt->delay < 16)

@@ -9,28 +9,24 @@
 #include "dbhook/migdir.h"
 #include "dbhook/plan.h"
 
-/* The migrations to check: the pending ones (with a history), else all;
- * each loaded (a broken file is an error, as deploy says it). */
+/* The migrations to check: the pending ones (with a history), else all
+ * of the folder; each loaded (a broken file is an error, as deploy says
+ * it). The caller frees the array. */
 static int collect(struct dbh_migdir *md, const struct dbh_history *h,
 		   struct dbh_migration ***ms, size_t *n, struct dbh_error *err)
 {
 	struct dbh_plan p = {0};
-	int ret = 0;
 
-	*ms = dbh_xcalloc(md->n + 1, sizeof(**ms));
-	*n = 0;
-	if (h)
+	if (h) {
 		dbh_plan_make(md, h, 0, &p);
-	for (size_t i = 0; i < (h ? p.n : md->n) && !ret; i++) {
-		struct dbh_migration *m = h ? p.e[i].m : &md->m[i];
-
-		if (h && !dbh_plan_applies(&p.e[i]))
-			continue;
-		ret = dbh_migration_load(m, err);
-		(*ms)[(*n)++] = m;
+		*ms = dbh_plan_pending(&p, n);
+		dbh_plan_release(&p);
+	} else {
+		*ms = dbh_xcalloc(md->n + 1, sizeof(**ms));
+		for (*n = 0; *n < md->n; (*n)++)
+			(*ms)[*n] = &md->m[*n];
 	}
-	dbh_plan_release(&p);
-	return ret;
+	return dbh_migrations_load(*ms, *n, err);
 }
 
 int dbh_check(const struct dbh_check_opts *o, const struct dbh_reporter *rep,

@@ -15,6 +15,7 @@
 #include "dbhook/initcmd.h"
 #include "dbhook/log.h"
 #include "dbhook/options.h"
+#include "dbhook/safety.h"
 #include "dbhook/vaultcmd.h"
 
 #define END                                                                    \
@@ -120,19 +121,6 @@ static const struct dbh_cmd_option init_opts[] = {
     END};
 
 static const char check_footer[] =
-    "Rules:\n"
-    "  DH101 drop-column       DH201 index-lock          DH301 will-fail\n"
-    "  DH102 drop-table        DH202 table-rewrite       DH302 "
-    "concurrently-in-transaction\n"
-    "  DH103 rename            DH203 not-null-scan       DH303 "
-    "invalid-index\n"
-    "  DH104 drop-add-rename   DH204 constraint-scan     DH401 lock-holders\n"
-    "  DH105 add-required      DH205 lock-pileup         DH402 not-analysed\n"
-    "  DH106 drop-not-null     DH206 maintenance-lock    DH404 "
-    "bad-directive\n"
-    "  DH107 type-change\n"
-    "  DH108 enum-change\n"
-    "\n"
     "Exit codes:\n"
     "  0  no errors or warnings (info only)\n"
     "  2  usage or configuration error\n"
@@ -163,21 +151,21 @@ static const struct dbh_command dbhook_commands[] = {
      "_prisma_migrations history and shows each migration's state: "
      "applied, pending, failed, rolled back, modified since it was "
      "applied, or missing locally. Changes nothing.",
-     status_opts, DBH_WORDS_NONE, NULL, dbh_cli_status},
+     status_opts, DBH_WORDS_NONE, NULL, dbh_cli_status, NULL},
     {"deploy", NULL, "apply pending migrations", "dbhook deploy [OPTIONS]",
      "Applies the pending migrations in order under Prisma's advisory "
      "lock, each in its own transaction unless it cannot run in one, and "
      "records them in _prisma_migrations as Prisma does. A migration that "
      "fails is recorded as failed and blocks later deploys until it is "
      "resolved (dbhook resolve).",
-     deploy_opts, DBH_WORDS_NONE, NULL, dbh_cli_deploy},
+     deploy_opts, DBH_WORDS_NONE, NULL, dbh_cli_deploy, NULL},
     {"resolve", "--applied NAME | --rolled-back NAME",
      "mark a failed migration as applied or rolled back",
      "dbhook resolve --applied NAME | --rolled-back NAME [OPTIONS]",
      "Marks a failed migration as applied (you finished it by hand) or as "
      "rolled back (you undid what it did; the next deploy runs it again), "
      "as `prisma migrate resolve` does.",
-     resolve_opts, DBH_WORDS_NONE, NULL, dbh_cli_resolve},
+     resolve_opts, DBH_WORDS_NONE, NULL, dbh_cli_resolve, NULL},
     {"check", NULL, "the safety check of pending migrations, changing nothing",
      "dbhook check [OPTIONS]",
      "Parses each pending migration with PostgreSQL's grammar and checks "
@@ -191,13 +179,14 @@ static const struct dbh_command dbhook_commands[] = {
      "whole file: `-- dbhook:ignore-file DH202 <reason>`. On GitHub "
      "Actions each finding is also an annotation on its file and line. "
      "Changes nothing, takes no lock.",
-     check_opts, DBH_WORDS_NONE, check_footer, dbh_cli_check},
+     check_opts, DBH_WORDS_NONE, check_footer, dbh_cli_check,
+     dbh_safety_rules_help},
     {"new", "NAME", "create <UTC yyyymmddHHMMSS>_<name>/migration.sql",
      "dbhook new NAME [--dir DIR]",
      "Creates a migration folder named after the current UTC time and "
      "NAME, with an empty migration.sql to write the SQL in. No database "
      "is needed.",
-     new_opts, DBH_WORDS_NAME, NULL, dbh_cli_new},
+     new_opts, DBH_WORDS_NAME, NULL, dbh_cli_new, NULL},
     {"setup", "[--profile P]",
      "store a direct URL encrypted under a password (asked on the "
      "terminal)",
@@ -220,7 +209,7 @@ static const struct dbh_command dbhook_commands[] = {
      "--rotate: a wrong current password, an unknown profile), 3 --check "
      "could\n"
      "not connect.\n",
-     dbh_vaultcmd_setup},
+     dbh_vaultcmd_setup, NULL},
     {"run", "[--profile P]", "ask the password, decrypt the URL, deploy",
      "dbhook run [--profile P] [--config FILE] [--password-fd N] [deploy "
      "options]",
@@ -233,7 +222,7 @@ static const struct dbh_command dbhook_commands[] = {
      "The file must be yours and private (chmod 600). Exit status: as\n"
      "`dbhook deploy`; 2 also for a wrong password, a changed or damaged\n"
      "file, an unknown profile.\n",
-     dbh_vaultcmd_run},
+     dbh_vaultcmd_run, NULL},
     {"profiles", NULL, "list the stored profiles and their age",
      "dbhook profiles [--config FILE] [--max-age DAYS]",
      "Lists the profiles stored in the config file, one per line: the "
@@ -241,7 +230,7 @@ static const struct dbh_command dbhook_commands[] = {
      "today\"; \"age unknown\" for a profile stored by an older "
      "dbhook), marked when it is due for rotation. No secrets: no password "
      "is asked, so the age is not authenticated here (run checks it).",
-     profiles_opts, DBH_WORDS_NONE, NULL, dbh_vaultcmd_profiles},
+     profiles_opts, DBH_WORDS_NONE, NULL, dbh_vaultcmd_profiles, NULL},
     {"init", "[--dry-run]", "set up this app: scripts, workflow, variables",
      "dbhook init [--dry-run]\n"
      "       dbhook init workflow",
@@ -262,8 +251,8 @@ static const struct dbh_command dbhook_commands[] = {
      "no\n"
      "package.json here, invalid JSON (file:line:col), a write that "
      "failed.\n",
-     dbh_init_run},
-    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
+     dbh_init_run, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL, NULL},
 };
 
 static const enum dbh_opt dbhook_globals[] = {DBH_O_QUIET, DBH_O_HELP,
@@ -365,8 +354,8 @@ static const struct dbh_command hook_commands[] = {
      "the command after --, else package.json's \"build\" script through "
      "the package manager of its lockfile, else the framework's default "
      "build command from vercel.json, else it exits 0.",
-     hook_opts, DBH_WORDS_COMMAND, hook_footer, dbh_hook_run},
-    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL},
+     hook_opts, DBH_WORDS_COMMAND, hook_footer, dbh_hook_run, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, DBH_WORDS_NONE, NULL, NULL, NULL},
 };
 
 static const enum dbh_opt hook_globals[] = {DBH_O_HELP, DBH_O_VERSION,

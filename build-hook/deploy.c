@@ -164,71 +164,31 @@ static int baseline(struct dbh_conn *c, struct dbh_migdir *md,
 	return 0;
 }
 
-/* Reads and checks every file the plan applies before anything is
- * applied, so a broken file late in the list does not leave a half-done
- * deploy. */
-static int load_pending(const struct dbh_plan *p, struct dbh_error *err)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		int ret;
-
-		if (!dbh_plan_applies(&p->e[i]))
-			continue;
-		ret = dbh_migration_load(p->e[i].m, err);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* The migrations the plan applies, in order (the caller frees the
- * array, not the migrations). */
-static struct dbh_migration **pending(const struct dbh_plan *p, size_t *n)
-{
-	struct dbh_migration **ms = dbh_xcalloc(p->to_apply + 1, sizeof(*ms));
-
-	*n = 0;
-	for (size_t i = 0; i < p->n; i++)
-		if (dbh_plan_applies(&p->e[i]))
-			ms[(*n)++] = p->e[i].m;
-	return ms;
-}
-
 /* --require-applied-on: before the lock and anything else, staging must
  * have applied every pending migration from the same file. */
-static int gate(const struct dbh_deploy_opts *o, const struct dbh_plan *p,
+static int gate(const struct dbh_deploy_opts *o,
+		struct dbh_migration *const *ms, size_t n,
 		const struct dbh_reporter *rep, struct dbh_error *err)
 {
-	size_t n;
-	struct dbh_migration **ms;
-	int ret;
-
 	if (!o->require_applied_on)
 		return 0;
-	ms = pending(p, &n);
-	ret = dbh_gate_check(o->require_applied_on, ms, n, &o->conn, rep, err);
-	free(ms);
-	return ret;
+	return dbh_gate_check(o->require_applied_on, ms, n, &o->conn, rep, err);
 }
 
 /* The safety check of what the plan applies, on the connection of the
  * history read (one more query); with --safety block its errors refuse
  * the whole deploy before the lock. */
 static int check_safety(const struct dbh_deploy_opts *o, struct dbh_conn *c,
-			const struct dbh_plan *p,
+			struct dbh_migration *const *ms, size_t n,
 			const struct dbh_reporter *rep,
 			struct dbh_deploy_result *res, struct dbh_error *err)
 {
 	struct dbh_safety_opts so = {c, o->ci->schema, 60};
 	struct dbh_safety *s = &res->safety;
-	size_t n;
-	struct dbh_migration **ms;
 
 	if (o->safety == DBH_SAFETY_OFF)
 		return 0;
-	ms = pending(p, &n);
 	dbh_safety_check(ms, n, &so, s);
-	free(ms);
 	res->checked = 1;
 	dbh_safety_report(s, rep);
 	if (o->safety != DBH_SAFETY_BLOCK || !s->count[DBH_SEV_ERROR])
@@ -322,14 +282,14 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 	if (ret)
 		goto out;
 	warn_modified(&p, rep);
-	ret = load_pending(&p, err);
-	if (ret)
-		goto out;
-	pg.ms = pending(&p, &pg.n);
-	ret = dbh_apply_all(c, pg.ms, pg.n, &ao, &hk, rep, &ar, err);
-	if (ret)
-		res->failed = dbh_xstrdup(pg.ms[ar.failed]->name);
-	*unlocked = ar.tail_ran;
+	pg.ms = dbh_plan_pending(&p, &pg.n);
+	ret = dbh_migrations_load(pg.ms, pg.n, err);
+	if (!ret) {
+		ret = dbh_apply_all(c, pg.ms, pg.n, &ao, &hk, rep, &ar, err);
+		if (ret)
+			res->failed = dbh_xstrdup(pg.ms[ar.failed]->name);
+		*unlocked = ar.tail_ran;
+	}
 	free(pg.ms);
 out:
 	dbh_plan_release(&p);
@@ -465,14 +425,19 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		res->fast_path = 1;
 		report_summary(res, rep);
 	}
-	/* Before the lock and any DDL: a broken file changes nothing. */
+	/* Before the lock and any DDL: a broken file, staging's gate or the
+	 * safety check (--safety block) change nothing. */
 	if (!ret && !res->fast_path) {
+		size_t n;
+		struct dbh_migration **ms = dbh_plan_pending(&p, &n);
+
 		dbh_migdir_report_odd(&md, rep);
-		ret = load_pending(&p, err);
+		ret = dbh_migrations_load(ms, n, err);
 		if (!ret)
-			ret = gate(o, &p, rep, err);
+			ret = gate(o, ms, n, rep, err);
 		if (!ret)
-			ret = check_safety(o, &c, &p, rep, res, err);
+			ret = check_safety(o, &c, ms, n, rep, res, err);
+		free(ms);
 	}
 	if (ret || res->fast_path)
 		goto out_conn;

@@ -130,6 +130,8 @@ char *dbh_options_help(const struct dbh_program *prog,
 		cmd = &prog->commands[0];
 	if (cmd) {
 		command_help(&b, prog, cmd);
+		if (cmd->more_help)
+			cmd->more_help(&b);
 		if (cmd->footer)
 			footer = cmd->footer;
 	} else {

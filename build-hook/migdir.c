@@ -332,6 +332,18 @@ struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
 	return NULL;
 }
 
+int dbh_migrations_load(struct dbh_migration *const *ms, size_t n,
+			struct dbh_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ret = dbh_migration_load(ms[i], err);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int dbh_migration_read(struct dbh_migration *m)
 {
 	int fd;

@@ -88,6 +88,17 @@ int dbh_plan_applies(const struct dbh_plan_entry *e)
 	return e->state == DBH_PENDING || e->state == DBH_ROLLED_BACK;
 }
 
+struct dbh_migration **dbh_plan_pending(const struct dbh_plan *p, size_t *n)
+{
+	struct dbh_migration **ms = dbh_xcalloc(p->to_apply + 1, sizeof(*ms));
+
+	*n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (dbh_plan_applies(&p->e[i]))
+			ms[(*n)++] = p->e[i].m;
+	return ms;
+}
+
 size_t dbh_plan_missing(const struct dbh_plan *p)
 {
 	return p->count[DBH_MISSING];

@@ -8,41 +8,32 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
+#include "dbhook/sbuf.h"
+#include "dbhook/secrets.h"
 #include "dbhook/safetyfacts.h"
 #include "dbhook/safetyrules.h"
 
 const struct dbh_rule dbh_rules[] = {
-    {"DH101", "drop-column", "a column of an existing table is dropped"},
-    {"DH102", "drop-table", "an existing table is dropped"},
-    {"DH103", "rename", "a column or table is renamed"},
-    {"DH104", "drop-add-rename",
-     "a column dropped and another added on one table: Prisma's rename"},
-    {"DH105", "add-required", "a NOT NULL column without a default is added"},
-    {"DH106", "drop-not-null", "a column becomes nullable"},
-    {"DH107", "type-change", "a column's type changes (rewrite or not)"},
-    {"DH108", "enum-change", "an enum gets a value, or is renamed/recreated"},
-    {"DH201", "index-lock", "an index created or dropped without CONCURRENTLY"},
-    {"DH202", "table-rewrite",
-     "a volatile default, serial, identity or generated column, SET "
-     "LOGGED/TABLESPACE: the table is rewritten"},
-    {"DH203", "not-null-scan",
-     "SET NOT NULL without a validated CHECK (col IS NOT NULL)"},
-    {"DH204", "constraint-scan",
-     "FK/CHECK without NOT VALID, UNIQUE/PRIMARY KEY without USING INDEX"},
-    {"DH205", "lock-pileup",
-     "several tables locked, or data changed next to DDL, in one file"},
-    {"DH206", "maintenance-lock",
-     "TRUNCATE, VACUUM FULL, CLUSTER, REINDEX, LOCK"},
-    {"DH301", "will-fail",
-     "certain to fail on this database (rows, NULLs, missing or existing "
-     "objects)"},
+    {"DH101", "drop-column", "drops a column of an existing table"},
+    {"DH102", "drop-table", "drops an existing table"},
+    {"DH103", "rename", "renames a column or a table"},
+    {"DH104", "drop-add-rename", "drops a column, adds one: Prisma's rename"},
+    {"DH105", "add-required", "adds a NOT NULL column without a default"},
+    {"DH106", "drop-not-null", "makes a column nullable"},
+    {"DH107", "type-change", "changes a column's type (rewrite or not)"},
+    {"DH108", "enum-change", "adds an enum value, renames or recreates one"},
+    {"DH201", "index-lock", "index built or dropped without CONCURRENTLY"},
+    {"DH202", "table-rewrite", "a default or column that rewrites the table"},
+    {"DH203", "not-null-scan", "SET NOT NULL without a validated CHECK"},
+    {"DH204", "constraint-scan", "FK, CHECK or UNIQUE checked under a lock"},
+    {"DH205", "lock-pileup", "several locks, or a backfill, in one file"},
+    {"DH206", "maintenance-lock", "TRUNCATE, VACUUM FULL, CLUSTER, REINDEX..."},
+    {"DH301", "will-fail", "certain to fail on this database"},
     {"DH302", "concurrently-in-transaction",
      "CONCURRENTLY in a file of several statements"},
     {"DH303", "invalid-index", "an invalid index on a table being changed"},
-    {"DH401", "lock-holders",
-     "sessions holding locks on these tables, or long transactions, now"},
-    {"DH402", "not-analysed",
-     "a statement PostgreSQL 15's grammar cannot read"},
+    {"DH401", "lock-holders", "sessions holding locks, long transactions"},
+    {"DH402", "not-analysed", "a statement PostgreSQL 15 cannot parse"},
     {"DH404", "bad-directive", "a dbhook:ignore comment that cannot be used"},
     {NULL, NULL, NULL}};
 
@@ -52,6 +43,13 @@ const struct dbh_rule *dbh_rule_find(const char *id)
 		if (strcmp(r->id, id) == 0)
 			return r;
 	return NULL;
+}
+
+void dbh_safety_rules_help(struct dbh_sbuf *b)
+{
+	dbh_sbuf_add(b, "\nRules:\n");
+	for (const struct dbh_rule *r = dbh_rules; r->id; r++)
+		dbh_sbuf_addf(b, "  %s %-27s %s\n", r->id, r->name, r->what);
 }
 
 const char *dbh_sev_name(enum dbh_sev s)
@@ -274,5 +272,8 @@ cJSON *dbh_safety_json(const struct dbh_safety *s)
 			cJSON_AddNullToObject(j, "silenced");
 		cJSON_AddItemToArray(list, j);
 	}
+	/* Findings quote the migration files and the server: the one
+	 * redaction, as every JSON this program prints passes. */
+	dbh_secrets_scrub_json(o);
 	return o;
 }

@@ -545,6 +545,18 @@ static void strong_lock(struct walk *k, const struct tref *t)
 		k->pileup_line = k->st->line;
 }
 
+/* A statement locks an existing table: DH303/DH401 at the first touch,
+ * counted for DH205. 0 when the lock rules do not apply (created in this
+ * batch, or missing: DH301 says so where it matters). */
+static int takes_lock(struct walk *k, const struct tref *t)
+{
+	if (t->created || missing(k, t))
+		return 0;
+	first_touch(k, t);
+	strong_lock(k, t);
+	return 1;
+}
+
 /* Calls to functions in an expression tree: their names. */
 static void functions_in(const cJSON *n, void (*fn)(void *, const char *),
 			 void *arg)
@@ -1088,10 +1100,8 @@ static void create_index(struct walk *k, const cJSON *s, size_t nstmts)
 			    "(25001)");
 		return;
 	}
-	if (t.created || missing(k, &t))
+	if (!takes_lock(k, &t))
 		return;
-	first_touch(k, &t);
-	strong_lock(k, &t);
 	q = qname(&t);
 	size_text(k, t.facts, sz, sizeof(sz));
 	add(k, "DH201", lock_sev(size_of(k, t.facts)),
@@ -1213,9 +1223,7 @@ static void rename_stmt(struct walk *k, const cJSON *s)
 		struct tref t = rangevar(k, J(s, "relation"));
 		char *q = qname(&t);
 
-		if (!t.created && !missing(k, &t)) {
-			first_touch(k, &t);
-			strong_lock(k, &t);
+		if (takes_lock(k, &t)) {
 			if (is(type, "OBJECT_COLUMN")) {
 				char *qc = qcol(jstr(s, "subname"));
 
@@ -1282,34 +1290,40 @@ static void alter_enum(struct walk *k, const cJSON *s)
 		    jstr(s, "newVal"), name);
 }
 
-static void maintenance(struct walk *k, const char *what, const cJSON *rels)
+/* DH206 for one table of TRUNCATE, LOCK, CLUSTER, VACUUM FULL or
+ * REINDEX TABLE (`rv` a RangeVar, bare or wrapped). */
+static void maintenance(struct walk *k, const char *what, const cJSON *rv)
+{
+	struct tref t = rangevar(k, rv);
+	char sz[64], *q;
+
+	if (!takes_lock(k, &t))
+		return;
+	q = qname(&t);
+	size_text(k, t.facts, sz, sizeof(sz));
+	add(k, "DH206", DBH_SEV_ERROR,
+	    is(what, "TRUNCATE")
+		? "Delete the rows on purpose, outside the deploy."
+		: "Run it outside the deploy, at a quiet time (or not at all: "
+		  "autovacuum and REINDEX CONCURRENTLY exist).",
+	    "%s %s (%s) holds an ACCESS EXCLUSIVE lock for as long as it "
+	    "runs%s",
+	    what, q, sz, is(what, "TRUNCATE") ? ", and deletes every row" : "");
+	free(q);
+}
+
+/* maintenance() for each table of a list. */
+static void maintenance_each(struct walk *k, const char *what,
+			     const cJSON *rels)
 {
 	const cJSON *r;
 
 	cJSON_ArrayForEach(r, rels)
 	{
-		const cJSON *rv = J(r, "VacuumRelation")
-				      ? J(J(r, "VacuumRelation"), "relation")
-				      : r;
-		struct tref t = rangevar(k, rv);
-		char sz[64], *q;
-
-		if (t.created || missing(k, &t))
-			continue;
-		first_touch(k, &t);
-		strong_lock(k, &t);
-		q = qname(&t);
-		size_text(k, t.facts, sz, sizeof(sz));
-		add(k, "DH206", DBH_SEV_ERROR,
-		    is(what, "TRUNCATE")
-			? "Delete the rows on purpose, outside the deploy."
-			: "Run it outside the deploy, at a quiet time (or not "
-			  "at all: autovacuum and REINDEX CONCURRENTLY exist).",
-		    "%s %s (%s) holds an ACCESS EXCLUSIVE lock for as long as "
-		    "it runs%s",
-		    what, q, sz,
-		    is(what, "TRUNCATE") ? ", and deletes every row" : "");
-		free(q);
+		maintenance(k, what,
+			    J(r, "VacuumRelation")
+				? J(J(r, "VacuumRelation"), "relation")
+				: r);
 	}
 }
 
@@ -1423,29 +1437,21 @@ static void statement(struct walk *k, const struct dbh_pstmt *st, size_t nstmts)
 	else if (is(kd, "AlterEnumStmt"))
 		alter_enum(k, s);
 	else if (is(kd, "TruncateStmt"))
-		maintenance(k, "TRUNCATE", J(s, "relations"));
+		maintenance_each(k, "TRUNCATE", J(s, "relations"));
 	else if (is(kd, "LockStmt"))
-		maintenance(k, "LOCK TABLE", J(s, "relations"));
-	else if (is(kd, "ClusterStmt") && J(s, "relation")) {
-		cJSON *one = cJSON_CreateArray();
-
-		cJSON_AddItemReferenceToArray(one, (cJSON *)J(s, "relation"));
-		maintenance(k, "CLUSTER", one);
-		cJSON_Delete(one);
-	} else if (is(kd, "VacuumStmt") && has_option(J(s, "options"), "full"))
-		maintenance(k, "VACUUM FULL", J(s, "rels"));
+		maintenance_each(k, "LOCK TABLE", J(s, "relations"));
+	else if (is(kd, "ClusterStmt") && J(s, "relation"))
+		maintenance(k, "CLUSTER", J(s, "relation"));
+	else if (is(kd, "VacuumStmt") && has_option(J(s, "options"), "full"))
+		maintenance_each(k, "VACUUM FULL", J(s, "rels"));
 	else if (is(kd, "ReindexStmt") &&
 		 is(jstr(s, "kind"), "REINDEX_OBJECT_INDEX") &&
 		 !has_option(J(s, "params"), "concurrently"))
 		reindex_index(k, J(s, "relation"));
 	else if (is(kd, "ReindexStmt") && J(s, "relation") &&
-		 !has_option(J(s, "params"), "concurrently")) {
-		cJSON *one = cJSON_CreateArray();
-
-		cJSON_AddItemReferenceToArray(one, (cJSON *)J(s, "relation"));
-		maintenance(k, "REINDEX", one);
-		cJSON_Delete(one);
-	} else if (is(kd, "UpdateStmt") || is(kd, "DeleteStmt"))
+		 !has_option(J(s, "params"), "concurrently"))
+		maintenance(k, "REINDEX", J(s, "relation"));
+	else if (is(kd, "UpdateStmt") || is(kd, "DeleteStmt"))
 		backfill(k, s);
 }
 

@@ -10,38 +10,6 @@
 #include "dbhook/alloc.h"
 #include "dbhook/sqlscan.h"
 
-const char *dbh_sql_skip_blank(const char *p, const char *end)
-{
-	while (p < end) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		    *p == '\f' || *p == '\v') {
-			p++;
-		} else if (*p == '-' && p + 1 < end && p[1] == '-') {
-			while (p < end && *p != '\n')
-				p++;
-		} else if (*p == '/' && p + 1 < end && p[1] == '*') {
-			int depth = 0;
-
-			/* PostgreSQL's block comments nest. */
-			do {
-				if (*p == '/' && p + 1 < end && p[1] == '*') {
-					depth++;
-					p += 2;
-				} else if (*p == '*' && p + 1 < end &&
-					   p[1] == '/') {
-					depth--;
-					p += 2;
-				} else {
-					p++;
-				}
-			} while (p < end && depth > 0);
-		} else {
-			break;
-		}
-	}
-	return p;
-}
-
 /* The 1-based line of `at`, counted on from the last one asked. */
 static int line_at(struct dbh_sqlparse *out, const char *sql, const char *at)
 {

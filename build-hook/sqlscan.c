@@ -226,6 +226,38 @@ static void scan(const char *sql, size_t len, int nth, struct dbh_sqlscan *out,
 	}
 }
 
+const char *dbh_sql_skip_blank(const char *p, const char *end)
+{
+	while (p < end) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v') {
+			p++;
+		} else if (*p == '-' && p + 1 < end && p[1] == '-') {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (*p == '/' && p + 1 < end && p[1] == '*') {
+			int depth = 0;
+
+			/* PostgreSQL's block comments nest. */
+			do {
+				if (*p == '/' && p + 1 < end && p[1] == '*') {
+					depth++;
+					p += 2;
+				} else if (*p == '*' && p + 1 < end &&
+					   p[1] == '/') {
+					depth--;
+					p += 2;
+				} else {
+					p++;
+				}
+			} while (p < end && depth > 0);
+		} else {
+			break;
+		}
+	}
+	return p;
+}
+
 void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out)
 {
 	scan(sql, len, -1, out, NULL, NULL);

@@ -124,6 +124,13 @@ mkmig "$A" '20240101000000_a,b:c' '-- 100% sure
 ALTER TABLE "Team" RENAME COLUMN "name" TO "title%";'
 run env GITHUB_ACTIONS=true DATABASE_URL="$(url_for "$empty")" "$DBHOOK" check --dir "$A"
 like "$OUT" '^::error file=.*,line=2,title=DH103 rename::renaming column "name" of "Team" to "title%25"' "annotation: % escaped"
+# A finding quotes the file: a password in it is hidden in the text, the
+# JSON and the annotations alike (run checks every byte printed).
+mkmig "$A" '20240101000000_a,b:c' "ALTER TABLE \"Team\" RENAME COLUMN \"name\" TO \"$TEST_DB_PASSWORD\";"
+for mode in "" --json; do
+	run env GITHUB_ACTIONS=true DATABASE_URL="$(url_for "$empty")" "$DBHOOK" check --dir "$A" $mode
+	like "$OUT$ERR" 'renaming column "name" of "Team" to "\*\*\*"' "a password quoted from the file is *** (check ${mode:-text})"
+done
 # Usage errors.
 run "$DBHOOK" check --safety block
 is "$RC" 2 "check --safety: not an option of check, exit 2"
@@ -196,7 +203,7 @@ is "$(admin "$big" "SELECT count(*) FROM information_schema.columns WHERE table_
 # Without block the deploy waits on the lock, retries and names the holder.
 run env DATABASE_URL="$(url_for "$big")" "$DBHOOK" deploy --dir "$B" --lock-timeout-statement 0.2 --timeout 4
 is "$RC" 1 "deploy while the lock is held: fails after its retries"
-like "$ERR" "retrying in [0-9]+ s \\(attempt 2\\); before the deploy, \"Legacy\" is locked right now by pid $hpid" \
+like "$ERR" "retrying in [0-9]+ s \\(attempt 2\\); the safety check saw: \"Legacy\" is locked right now by pid $hpid" \
 	"the lock retry names the pid the check saw"
 echo 'ROLLBACK;' >&7
 exec 7>&-

@@ -1,4 +1,5 @@
 /* test_sqlscan.c - the lexical scan of migration files. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbhook/sqlscan.h"
@@ -109,6 +110,32 @@ int main(void)
 		ok(dbh_sql_statement_line(f, n, 4) == 9,
 		   "statement 4 after a multi-line dollar quote: line 9");
 		ok(dbh_sql_statement_line(f, n, 5) == 0, "no statement 5: 0");
+	}
+
+	{
+		/* Where statements end: not inside quotes, comments, dollar
+		 * quotes or a BEGIN ATOMIC body. */
+		const char *f = "SELECT ';'; -- a;b\nSELECT $$;$$ /* ; */;\n"
+				"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC "
+				"SELECT 1; END;\nSELECT 0x1F";
+		size_t *ends, n = dbh_sql_split(f, strlen(f), &ends);
+
+		ok(n == 3, "three semicolons end statements (%zu)", n);
+		ok(n == 3 && f[ends[0]] == ';' && ends[0] == 10 &&
+		       strncmp(f + ends[1] - 7, "/* ; */;", 8) == 0 &&
+		       strncmp(f + ends[2] - 4, " END;", 5) == 0,
+		   "after the string, the block comment and the function body");
+		free(ends);
+		ok(dbh_sql_split("SELECT 1", 8, &ends) == 0 && !ends,
+		   "no semicolon: none");
+	}
+	{
+		const char *b = "  -- c\n /* a /* nested */ b */\n\tSELECT";
+
+		ok(strcmp(dbh_sql_skip_blank(b, b + strlen(b)), "SELECT") == 0,
+		   "blanks, a line comment and nested block comments skipped");
+		ok(dbh_sql_skip_blank(b, b + 5) == b + 5,
+		   "never past the end it is given (inside a comment)");
 	}
 
 	ok(dbh_utf8_invalid_at("plain", 5) == -1, "ASCII is valid UTF-8");

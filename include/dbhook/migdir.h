@@ -84,6 +84,12 @@ struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
  * Loading twice is a no-op. */
 int dbh_migration_load(struct dbh_migration *m, struct dbh_error *err);
 
+/* dbh_migration_load for each of ms[0..n), stopping at the first
+ * error: every file a run needs is read and checked before anything is
+ * applied, so a broken one late in the list leaves nothing half done. */
+int dbh_migrations_load(struct dbh_migration *const *ms, size_t n,
+			struct dbh_error *err);
+
 /* Reads the file and computes its checksum without validating it (status
  * must report a modified file even when it is now broken). Returns 0, or
  * -1 when it cannot be read (errno set). */

@@ -15,6 +15,8 @@
 
 #include "dbhook/error.h"
 
+struct dbh_sbuf;
+
 /* Every option of both programs. */
 enum dbh_opt {
 	DBH_O_DIR,
@@ -118,6 +120,9 @@ struct dbh_command {
 	enum dbh_words words;
 	const char *footer; /* printed as is at the end of the help */
 	int (*run)(const struct dbh_opts *o);
+	/* Help made from another table (check's rules), after the options;
+	 * NULL for none. */
+	void (*more_help)(struct dbh_sbuf *b);
 };
 
 struct dbh_program {

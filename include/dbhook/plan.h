@@ -45,6 +45,10 @@ void dbh_plan_release(struct dbh_plan *p);
 /* Whether a deploy applies this entry: pending or rolled back. */
 int dbh_plan_applies(const struct dbh_plan_entry *e);
 
+/* The migrations a deploy applies, in order: an array the caller frees
+ * (not the migrations), `*n` of them. */
+struct dbh_migration **dbh_plan_pending(const struct dbh_plan *p, size_t *n);
+
 /* The applied migrations the folder lacks. */
 size_t dbh_plan_missing(const struct dbh_plan *p);
 

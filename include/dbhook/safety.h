@@ -27,12 +27,17 @@ enum dbh_sev { DBH_SEV_INFO, DBH_SEV_WARNING, DBH_SEV_ERROR, DBH_NSEV };
 struct dbh_rule {
 	const char *id;	  /* "DH101" */
 	const char *name; /* "drop-column" */
-	const char *what; /* one line for the README and --help */
+	const char *what; /* one line for `dbhook check --help` */
 };
 
 /* Every rule, in id order; ends with a NULL id. */
 extern const struct dbh_rule dbh_rules[];
 const struct dbh_rule *dbh_rule_find(const char *id);
+
+/* "\nRules:\n  DH101 drop-column  a column of …\n…" for `dbhook check
+ * --help`. */
+struct dbh_sbuf;
+void dbh_safety_rules_help(struct dbh_sbuf *b);
 
 struct dbh_finding {
 	const struct dbh_rule *rule;

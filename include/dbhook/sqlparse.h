@@ -41,8 +41,4 @@ struct dbh_sqlparse {
 void dbh_sql_parse(const char *sql, size_t len, struct dbh_sqlparse *out);
 void dbh_sqlparse_release(struct dbh_sqlparse *p);
 
-/* The end of the white space and comments (--, nested block comments)
- * that start at `p`, at most `end`. */
-const char *dbh_sql_skip_blank(const char *p, const char *end);
-
 #endif

@@ -31,6 +31,10 @@ void dbh_sql_scan(const char *sql, size_t len, struct dbh_sqlscan *out);
  * or 0 when there are not that many. */
 int dbh_sql_statement_line(const char *sql, size_t len, int index);
 
+/* The end of the white space and comments (--, nested block comments)
+ * that start at `p`, at most `end`. */
+const char *dbh_sql_skip_blank(const char *p, const char *end);
+
 /* The offsets of the semicolons that end statements (outside comments,
  * quotes and function bodies), as an array the caller frees; returns how
  * many. */
