@@ -672,7 +672,7 @@ static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 		    "The database already has it: remove this statement, or "
 		    "find out who added the column (drift).",
 		    "column %s already exists in %s: this migration will fail "
-		    "(42701) and stay recorded as failed",
+		    "(42701)",
 		    qc, q);
 		goto out;
 	}
@@ -686,8 +686,7 @@ static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
 			    "constant @default.",
 			    "column %s is NOT NULL without a default and %s "
 			    "has "
-			    "rows (%s): this migration will fail (23502) and "
-			    "stay recorded as failed",
+			    "rows (%s): this migration will fail (23502)",
 			    qc, q, sz);
 		else
 			add(k, "DH105", DBH_SEV_ERROR,
@@ -770,7 +769,7 @@ static void set_not_null(struct walk *k, const struct tref *t, const char *col)
 		    "Fill the NULLs first (UPDATE ... WHERE ... IS NULL, in "
 		    "batches), in an earlier deploy.",
 		    "column %s of %s has NULLs right now: SET NOT NULL will "
-		    "fail (23502) and the migration stay recorded as failed",
+		    "fail (23502)",
 		    qc, q);
 	else if (!has_notnull_check(t, col) ||
 		 jnum(k->w->facts, "server_version_num", 150000) < 120000)
@@ -984,7 +983,7 @@ static void drop_column(struct walk *k, const struct tref *t, const cJSON *cmd)
 		    "Check which migrations the database has (`dbhook status`) "
 		    "and whether someone changed it by hand.",
 		    "column %s does not exist in %s: this migration will fail "
-		    "(42703) and stay recorded as failed",
+		    "(42703)",
 		    qc, q);
 		free(q);
 		free(qc);
@@ -1022,8 +1021,7 @@ static void alter_table(struct walk *k, const cJSON *s)
 			    "status`) and whether the table was renamed or "
 			    "dropped by hand.",
 			    "table %s does not exist in the database: this "
-			    "migration will fail (42P01) and stay recorded as "
-			    "failed",
+			    "migration will fail (42P01)",
 			    q);
 		free(q);
 		return;
@@ -1396,7 +1394,7 @@ static void create(struct walk *k, const cJSON *rv, int if_not_exists)
 		    "Check which migrations the database has (`dbhook "
 		    "status`): it may have been created by hand (drift).",
 		    "%s already exists in the database: this migration will "
-		    "fail (42P07) and stay recorded as failed",
+		    "fail (42P07)",
 		    q);
 		free(q);
 	}
