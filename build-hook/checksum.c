@@ -2,6 +2,7 @@
 #include "dbhook/checksum.h"
 
 #include "dbhook/alloc.h"
+#include "dbhook/digest.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,14 +11,9 @@
 
 static void sha256(const void *data, size_t len, unsigned char md[32])
 {
-	/* Fetched once: EVP_sha256() makes every EVP_Digest look the
-	 * implementation up again, a third of the hashing cost. */
-	static EVP_MD *alg;
 	unsigned int mdlen = 0;
 
-	if (!alg)
-		alg = EVP_MD_fetch(NULL, "SHA256", NULL);
-	EVP_Digest(data, len, md, &mdlen, alg ? alg : EVP_sha256(), NULL);
+	EVP_Digest(data, len, md, &mdlen, dbh_sha256(), NULL);
 }
 
 static void render(const unsigned char md[32], int padded, char *out,

@@ -11,6 +11,7 @@
 #include "dbhook/alloc.h"
 #include "dbhook/clock.h"
 #include "dbhook/config.h"
+#include "dbhook/digest.h"
 #include "dbhook/sbuf.h"
 #include "dbhook/secrets.h"
 
@@ -89,6 +90,7 @@ PGconn *dbh_conn_attempt(const struct dbh_conninfo *ci,
 		kw[n] = "sslmode";
 		val[n++] = "require";
 	}
+	dbh_sha256_share(); /* SCRAM's 4096 HMACs, see digest.h */
 	pg = PQconnectdbParams(kw, val, 0);
 	free(kw);
 	free(val);

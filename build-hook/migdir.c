@@ -323,13 +323,16 @@ int dbh_migdir_check_files(const struct dbh_migdir *md, struct dbh_error *err)
 	return DBH_EUSAGE;
 }
 
+/* The folder is sorted by name (dbh_migdir_scan): a binary search, so
+ * matching every history row against it stays O(n log n). */
 struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
 				      const char *name)
 {
-	for (size_t i = 0; i < md->n; i++)
-		if (strcmp(md->m[i].name, name) == 0)
-			return &md->m[i];
-	return NULL;
+	struct dbh_migration key = {.name = (char *)name};
+
+	if (md->n == 0)
+		return NULL;
+	return bsearch(&key, md->m, md->n, sizeof(*md->m), cmp_names);
 }
 
 int dbh_migrations_load(struct dbh_migration *const *ms, size_t n,

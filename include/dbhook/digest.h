@@ -1,0 +1,24 @@
+/* digest.h - OpenSSL's SHA-256, looked up once per run.
+ *
+ * In OpenSSL 3, EVP_sha256() hands out a method that every digest or HMAC
+ * start looks up again among the providers (a lock, a hash look-up, a
+ * property match). libpq 15 computes SCRAM's salted password with 4096
+ * HMACs, each started with EVP_sha256(): those look-ups are about a third
+ * of what a connection costs the client (callgrind). A method fetched once
+ * costs nothing to start again.
+ */
+#ifndef DBHOOK_DIGEST_H
+#define DBHOOK_DIGEST_H
+
+#include <openssl/evp.h>
+
+/* The fetched SHA-256 (EVP_sha256() if the fetch failed). Owned here, kept
+ * for the whole run. */
+const EVP_MD *dbh_sha256(void);
+
+/* Before libpq connects: in the portable build (linked with
+ * -Wl,--wrap=EVP_sha256) every later EVP_sha256() outside libcrypto, SCRAM's
+ * included, returns the fetched method. Elsewhere it only fetches. */
+void dbh_sha256_share(void);
+
+#endif
