@@ -70,24 +70,33 @@ static int by_place(const void *a, const void *b)
 	return strcmp(x->rule->id, y->rule->id);
 }
 
+/* One walk over the pending migrations, each parsed just for its turn. */
+static void walk(struct dbh_safety_walk *w, struct dbh_migration *const *ms,
+		 size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct dbh_safety_mig mig = {.m = ms[i]};
+
+		dbh_sql_parse(ms[i]->sql, ms[i]->len, &mig.p);
+		dbh_safety_walk_file(w, i, &mig);
+		dbh_sqlparse_release(&mig.p);
+	}
+	dbh_safety_walk_end(w);
+}
+
 void dbh_safety_check(struct dbh_migration *const *ms, size_t n,
 		      const struct dbh_safety_opts *o, struct dbh_safety *out)
 {
-	struct dbh_safety_mig *mig = dbh_xcalloc(n + 1, sizeof(*mig));
 	struct dbh_facts_req req = {0};
-	struct dbh_safety_walk w = {mig, n, 1, &req, NULL, out};
+	struct dbh_safety_walk w = {1, &req, NULL, out, NULL};
 	cJSON *facts = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->migrations = n;
-	for (size_t i = 0; i < n; i++) {
-		mig[i].m = ms[i];
-		dbh_sql_parse(ms[i]->sql, ms[i]->len, &mig[i].p);
-	}
-	dbh_safety_walk(&w); /* what to ask */
 	if (o->conn) {
 		char why[600];
 
+		walk(&w, ms, n); /* what to ask */
 		facts = dbh_facts_read(o->conn, &req, o->schema,
 				       o->long_xact_s > 0 ? o->long_xact_s : 60,
 				       why, sizeof(why));
@@ -107,14 +116,11 @@ void dbh_safety_check(struct dbh_migration *const *ms, size_t n,
 	}
 	w.collecting = 0;
 	w.facts = facts;
-	dbh_safety_walk(&w); /* the verdicts */
+	walk(&w, ms, n); /* the verdicts */
 	if (out->n)
 		qsort(out->f, out->n, sizeof(*out->f), by_place);
 	cJSON_Delete(facts);
 	dbh_facts_req_release(&req);
-	for (size_t i = 0; i < n; i++)
-		dbh_sqlparse_release(&mig[i].p);
-	free(mig);
 }
 
 void dbh_safety_release(struct dbh_safety *s)

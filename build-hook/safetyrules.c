@@ -38,7 +38,8 @@ struct tref {
 
 struct walk {
 	struct dbh_safety_walk *w;
-	size_t mi;		    /* the migration */
+	size_t mi;			    /* the migration's place */
+	const struct dbh_safety_mig *mig;   /* the migration */
 	const struct dbh_pstmt *st; /* the statement */
 	char ids[8][8];		    /* its `dbhook:ignore` rule ids */
 	char reason[8][160];
@@ -330,8 +331,8 @@ static void vadd(struct walk *k, const struct dbh_pstmt *st,
 	memset(f, 0, sizeof(*f));
 	f->rule = dbh_rule_find(id);
 	f->sev = sev;
-	f->file = dbh_xstrdup(k->w->mig[k->mi].m->path);
-	f->migration = dbh_xstrdup(k->w->mig[k->mi].m->name);
+	f->file = dbh_xstrdup(k->mig->m->path);
+	f->migration = dbh_xstrdup(k->mig->m->name);
 	f->mi = k->mi;
 	f->line = st->line;
 	f->message = dbh_xstrdup(msg);
@@ -362,7 +363,7 @@ add(struct walk *k, const char *id, enum dbh_sev sev, const char *fix,
  * lead of `st`. */
 static void directives(struct walk *k, const struct dbh_pstmt *st, int first)
 {
-	const char *sql = k->w->mig[k->mi].m->sql;
+	const char *sql = k->mig->m->sql;
 	const char *p = sql + st->lead, *end = p + st->nlead;
 
 	k->nids = 0;
@@ -1526,28 +1527,42 @@ static void end_of_file(struct walk *k)
 	k->ddl = NULL;
 }
 
-void dbh_safety_walk(struct dbh_safety_walk *w)
+void dbh_safety_walk_file(struct dbh_safety_walk *w, size_t mi,
+			  const struct dbh_safety_mig *mig)
 {
-	struct walk k;
+	struct walk *k = w->state;
+	const struct dbh_sqlparse *p = &mig->p;
 
-	memset(&k, 0, sizeof(k));
-	k.w = w;
-	for (k.mi = 0; k.mi < w->n; k.mi++) {
-		const struct dbh_sqlparse *p = &w->mig[k.mi].p;
-
-		k.nfids = 0;
-		for (size_t i = 0; i < p->n; i++) {
-			k.st = &p->s[i];
-			directives(&k, k.st, i == 0);
-			if (k.mi == 0 && i == 0)
-				long_xacts(&k);
-			statement(&k, k.st, p->n);
-		}
-		if (p->n)
-			end_of_file(&k);
+	if (!k) {
+		k = w->state = dbh_xcalloc(1, sizeof(*k));
+		k->w = w;
 	}
-	for (size_t i = 0; i < k.ncreated; i++)
-		free(k.created[i]);
-	free(k.created);
-	free(k.seen);
+	k->mi = mi;
+	k->mig = mig;
+	k->nfids = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		k->st = &p->s[i];
+		directives(k, k->st, i == 0);
+		if (mi == 0 && i == 0)
+			long_xacts(k);
+		statement(k, k->st, p->n);
+	}
+	if (p->n)
+		end_of_file(k);
+	k->st = NULL; /* the file's tree is released after this */
+	k->mig = NULL;
+}
+
+void dbh_safety_walk_end(struct dbh_safety_walk *w)
+{
+	struct walk *k = w->state;
+
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->ncreated; i++)
+		free(k->created[i]);
+	free(k->created);
+	free(k->seen);
+	free(k);
+	w->state = NULL;
 }
