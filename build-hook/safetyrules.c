@@ -38,10 +38,10 @@ struct tref {
 
 struct walk {
 	struct dbh_safety_walk *w;
-	size_t mi;			    /* the migration's place */
-	const struct dbh_safety_mig *mig;   /* the migration */
-	const struct dbh_pstmt *st; /* the statement */
-	char ids[8][8];		    /* its `dbhook:ignore` rule ids */
+	size_t mi;			  /* the migration's place */
+	const struct dbh_safety_mig *mig; /* the migration */
+	const struct dbh_pstmt *st;	  /* the statement */
+	char ids[8][8];			  /* its `dbhook:ignore` rule ids */
 	char reason[8][160];
 	size_t nids;
 	char fids[8][8]; /* the file's `dbhook:ignore-file` ids */
