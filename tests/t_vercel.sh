@@ -98,6 +98,8 @@ vbuild() {
 		PATH="$VDIR/node_modules/.bin:/usr/local/bin:/usr/bin:/bin" \
 		HOME="$HOME" NO_UPDATE_NOTIFIER=1 VERCEL_TELEMETRY_DISABLED=1 \
 		vercel build "$@"
+	# The CLI's own words when it fails, for whoever reads the log.
+	[ "$RC" = 0 ] || diag "vercel build $* exited $RC; its stderr ends: $(without_secrets "$(printf '%s\n' "$ERR" | tail -n 8 | tr "\n" "|")")"
 	cd "$WORK" || return 1
 }
 # vbuild_npm DIR ARGS... : vbuild, with our npm registry running inside the
