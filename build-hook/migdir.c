@@ -256,8 +256,9 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		}
 		m = &md->m[md->n];
 		memset(m, 0, sizeof(*m));
-		m->name = dbh_xstrdup(e->d_name);
-		m->path = dbh_xasprintf("%s/%s/migration.sql", dir, e->d_name);
+		m->name = dbh_xasprintf("%s%c%s/%s/migration.sql", e->d_name,
+					'\0', dir, e->d_name);
+		m->path = m->name + strlen(m->name) + 1;
 		/* One stat per folder, no read: the files are read only when
 		 * there is work to do. */
 		snprintf(path, sizeof(path), "%s/migration.sql", e->d_name);
@@ -282,7 +283,6 @@ void dbh_migdir_release(struct dbh_migdir *md)
 {
 	for (size_t i = 0; i < md->n; i++) {
 		free(md->m[i].name);
-		free(md->m[i].path);
 		free(md->m[i].sql);
 	}
 	free(md->m);
@@ -365,7 +365,7 @@ int dbh_migration_read(struct dbh_migration *m)
 		close(fd);
 		return -1;
 	}
-	buf = malloc((size_t)st.st_size + 1);
+	buf = malloc((size_t)st.st_size + 1 + DBH_CHECKSUM_LEN + 1);
 	if (!buf) {
 		close(fd);
 		errno = ENOMEM;
@@ -384,7 +384,8 @@ int dbh_migration_read(struct dbh_migration *m)
 	buf[got] = '\0';
 	m->sql = buf;
 	m->len = got;
-	dbh_checksum(buf, got, m->checksum);
+	dbh_checksum(buf, got, buf + got + 1);
+	m->checksum = buf + got + 1;
 	return 0;
 }
 

@@ -20,13 +20,17 @@
 /* Longest name _prisma_migrations.migration_name (VARCHAR(255)) holds. */
 #define DBH_NAME_MAX 255
 
+/* A build's no-op deploy lists every migration of the folder, so this
+ * stays small: one allocation for the two names, one for the file and its
+ * checksum once read. */
 struct dbh_migration {
-	char *name; /* the folder name, owned */
-	char *path; /* "<dir>/<name>/migration.sql", owned */
-	char *sql;  /* file bytes plus a NUL once loaded, owned, else NULL */
-	size_t len; /* bytes in sql, without the NUL */
-	char checksum[DBH_CHECKSUM_LEN + 1]; /* set once loaded */
-	int no_file; /* the folder holds no migration.sql */
+	char *name;	      /* the folder name, owned (path lives after it) */
+	const char *path;     /* "<dir>/<name>/migration.sql" */
+	char *sql;	      /* file bytes plus a NUL once read, owned */
+	size_t len;	      /* bytes in sql, without the NUL */
+	const char *checksum; /* its 64 hex digits once read (in sql's
+			       * allocation), else NULL */
+	int no_file;	      /* the folder holds no migration.sql */
 };
 
 struct dbh_migdir {
