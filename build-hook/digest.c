@@ -2,6 +2,7 @@
 #include "dbhook/digest.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 /* The portable build links with -Wl,--wrap=EVP_sha256: the linker sends
  * every call of EVP_sha256() outside libcrypto's own file to
@@ -32,6 +33,9 @@ void dbh_sha256_share(void)
 	OPENSSL_init_crypto(
 	    OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG, NULL);
 	dbh_sha256();
+	/* A configuration file OpenSSL could not read leaves its complaint
+	 * queued: libpq would report it in place of a later TLS error. */
+	ERR_clear_error();
 	shared = 1;
 }
 
