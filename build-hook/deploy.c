@@ -28,34 +28,24 @@ void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
  * what it left behind is unknown until a person resolves it. */
 static int check_failed(const struct dbh_history *h, struct dbh_error *err)
 {
-	const struct dbh_hrow *first = NULL;
-	size_t used = 0;
+	size_t n, used = 0;
+	const struct dbh_hrow **u = dbh_history_unfinished(h, &n);
+	const struct dbh_hrow *first;
 
-	for (size_t i = 0; i < h->n; i++) {
-		const struct dbh_hrow *r = &h->rows[i];
-
-		if (r->finished_at || r->rolled_back_at)
-			continue;
-		if (!first)
-			first = r;
-	}
-	if (!first)
+	if (!n)
 		return 0;
+	first = u[0]; /* the oldest; the rows live in h */
 	dbh_error_set(err, DBH_EFAILED,
 		      "migration \"%s\" failed earlier and blocks new "
 		      "migrations",
 		      first->name);
-	for (size_t i = 0; i < h->n && used < sizeof(err->detail) - 200; i++) {
-		const struct dbh_hrow *r = &h->rows[i];
-
-		if (r->finished_at || r->rolled_back_at)
-			continue;
+	for (size_t i = 0; i < n && used < sizeof(err->detail) - 200; i++)
 		used += (size_t)snprintf(
 		    err->detail + used, sizeof(err->detail) - used,
 		    "%sThe migration \"%s\" started at %s "
 		    "failed and was not resolved.",
-		    used ? "\n" : "", r->name, r->started_at);
-	}
+		    used ? "\n" : "", u[i]->name, u[i]->started_at);
+	free(u);
 	dbh_error_hint(
 	    err,
 	    "It ran outside a transaction, so part of it may be "

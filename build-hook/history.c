@@ -11,13 +11,45 @@
 /* For qsort_r-free sorting: the rows being indexed. */
 static const struct dbh_hrow *sort_rows;
 
+/* By name, then by started_at (ISO 8601 in UTC: text order is time
+ * order; the lean read leaves it empty but for unfinished rows), then in
+ * the query's order. */
 static int cmp_index(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 	int c = strcmp(sort_rows[x].name, sort_rows[y].name);
 
-	/* Equal names keep their started_at order (the query's order). */
+	if (!c)
+		c = strcmp(sort_rows[x].started_at, sort_rows[y].started_at);
 	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_started(const void *a, const void *b)
+{
+	const struct dbh_hrow *x = *(const struct dbh_hrow *const *)a,
+			      *y = *(const struct dbh_hrow *const *)b;
+	int c = strcmp(x->started_at, y->started_at);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+const struct dbh_hrow **dbh_history_unfinished(const struct dbh_history *h,
+					       size_t *n)
+{
+	const struct dbh_hrow **v = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct dbh_hrow *r = &h->rows[i];
+
+		if (r->finished_at || r->rolled_back_at)
+			continue;
+		v = dbh_xrealloc(v, *n + 1, sizeof(*v));
+		v[(*n)++] = r;
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_started);
+	return v;
 }
 
 static void index_by_name(struct dbh_history *h)
@@ -63,9 +95,12 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 
 char *dbh_history_sql(const struct dbh_conn *c, int lean)
 {
+	if (lean) /* unsorted: see dbh_history_read_states */
+		return dbh_xasprintf("SELECT %s FROM %s", LEAN_COLUMNS,
+				     c->table);
 	return dbh_xasprintf(
 	    "SELECT %s FROM %s ORDER BY started_at, migration_name",
-	    lean ? LEAN_COLUMNS : FULL_COLUMNS, c->table);
+	    FULL_COLUMNS, c->table);
 }
 
 int dbh_history_from(struct dbh_conn *c, const PGresult *res,
@@ -173,7 +208,8 @@ enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
 		const struct dbh_hrow *r = &h->rows[h->by_name[lo]];
 
 		if (r->rolled_back_at) {
-			rolled = r; /* rows of a name come oldest first */
+			rolled =
+			    r; /* the last (of the full read: the newest) */
 			continue;
 		}
 		if (r->finished_at) {

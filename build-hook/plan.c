@@ -34,6 +34,16 @@ static int listed(const struct dbh_plan *p, size_t from, const char *name)
 	return 0;
 }
 
+static const struct dbh_hrow *oldest_unfinished(const struct dbh_history *h)
+{
+	size_t n;
+	const struct dbh_hrow **u = dbh_history_unfinished(h, &n);
+	const struct dbh_hrow *r = n ? u[0] : NULL;
+
+	free(u);
+	return r;
+}
+
 void dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 		   int checksums, struct dbh_plan *p)
 {
@@ -51,11 +61,10 @@ void dbh_plan_make(struct dbh_migdir *md, const struct dbh_history *h,
 		add(p, m->name, s, m, row);
 	}
 	local = p->n;
+	p->blocking = oldest_unfinished(h);
 	for (size_t i = 0; i < h->n; i++) {
 		const struct dbh_hrow *r = &h->rows[i], *row;
 
-		if (!r->finished_at && !r->rolled_back_at && !p->blocking)
-			p->blocking = r;
 		if (r->rolled_back_at || dbh_migdir_find(md, r->name) ||
 		    listed(p, local, r->name))
 			continue;
