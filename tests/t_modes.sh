@@ -74,6 +74,18 @@ is "$RC" 1 "next deploy is blocked: exit 1"
 like "$ERR" 'error: migration "20240105000000_own_fails" failed earlier and blocks new migrations' "P3009 message"
 like "$ERR" 'resolve --rolled-back "20240105000000_own_fails"' "hint gives the resolve command"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = 'after_t'")" 0 "nothing after it was applied"
+# Two failed rows, the older one stored last: the refusal names the older
+# first, whatever order the server returns the rows in.
+admin "$db" "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count)
+	VALUES ('x-older', 'c', '20240104000000_older_fail', now() - interval '1 day', 0)" >/dev/null
+run "$DBHOOK" deploy --dir "$M"
+is "$RC" 1 "two failed rows: exit 1"
+like "$ERR" 'error: migration "20240104000000_older_fail" failed earlier and blocks new migrations' \
+	"two failed rows: the older one is named"
+is "$(printf '%s\n' "$ERR" | grep -o 'The migration "[^"]*" started at' | tr '\n' '|')" \
+	'The migration "20240104000000_older_fail" started at|The migration "20240105000000_own_fails" started at|' \
+	"two failed rows: both listed, oldest first"
+admin "$db" "DELETE FROM _prisma_migrations WHERE id = 'x-older'" >/dev/null
 
 # Bad files: refused before anything changes.
 db2=$(newdb)
