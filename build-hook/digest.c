@@ -6,7 +6,9 @@
 
 /* The portable build links with -Wl,--wrap=EVP_sha256: the linker sends
  * every call of EVP_sha256() outside libcrypto's own file to
- * __wrap_EVP_sha256 and names the original __real_EVP_sha256. */
+ * __wrap_EVP_sha256 and names the original __real_EVP_sha256. This file
+ * is in the link because conn.c calls dbh_sha256_share(); a program
+ * without it would miss __wrap_EVP_sha256 (only `dbhook` is portable). */
 #ifdef DBH_WRAP_EVP_SHA256
 const EVP_MD *__real_EVP_sha256(void);
 const EVP_MD *__wrap_EVP_sha256(void);
@@ -30,13 +32,14 @@ void dbh_sha256_share(void)
 	/* OpenSSL's one-time set-up files its digests under their names;
 	 * it runs here, before the switch, so that table keeps OpenSSL's
 	 * own methods (libpq's set-up later finds it done). */
-	OPENSSL_init_crypto(
+	int started = OPENSSL_init_crypto(
 	    OPENSSL_INIT_ADD_ALL_DIGESTS | OPENSSL_INIT_LOAD_CONFIG, NULL);
+
 	dbh_sha256();
 	/* A configuration file OpenSSL could not read leaves its complaint
 	 * queued: libpq would report it in place of a later TLS error. */
 	ERR_clear_error();
-	shared = 1;
+	shared = started == 1;
 }
 
 #ifdef DBH_WRAP_EVP_SHA256

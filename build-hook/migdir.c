@@ -323,7 +323,7 @@ int dbh_migdir_check_files(const struct dbh_migdir *md, struct dbh_error *err)
 	return DBH_EUSAGE;
 }
 
-/* The folder is sorted by name (dbh_migdir_scan): a binary search, so
+/* The folder is sorted by name (dbh_migdir_open): a binary search, so
  * matching every history row against it stays O(n log n). */
 struct dbh_migration *dbh_migdir_find(const struct dbh_migdir *md,
 				      const char *name)

@@ -36,7 +36,7 @@ struct tref {
 	int created;		   /* created earlier in this batch */
 };
 
-struct walk {
+struct dbh_safety_state {
 	struct dbh_safety_walk *w;
 	size_t mi;			  /* the migration's place */
 	const struct dbh_safety_mig *mig; /* the migration */
@@ -137,7 +137,7 @@ static const char *schema_of(const cJSON *list)
 /* --- tables ------------------------------------------------------------------
  */
 
-static int created_find(const struct walk *k, const char *schema,
+static int created_find(const struct dbh_safety_state *k, const char *schema,
 			const char *name)
 {
 	for (size_t i = 0; i < k->ncreated; i++) {
@@ -150,7 +150,8 @@ static int created_find(const struct walk *k, const char *schema,
 	return 0;
 }
 
-static void created_add(struct walk *k, const char *schema, const char *name)
+static void created_add(struct dbh_safety_state *k, const char *schema,
+			const char *name)
 {
 	size_t ls = schema ? strlen(schema) : 0, ln = strlen(name);
 	char *key = dbh_xmalloc(ls + ln + 2);
@@ -164,7 +165,8 @@ static void created_add(struct walk *k, const char *schema, const char *name)
 
 /* The element of the facts' list `list` answering request `i` ("i"),
  * or NULL (offline, or not found). */
-static const cJSON *answer(const struct walk *k, const char *list, size_t i)
+static const cJSON *answer(const struct dbh_safety_state *k, const char *list,
+			   size_t i)
 {
 	const cJSON *t;
 
@@ -177,12 +179,13 @@ static const cJSON *answer(const struct walk *k, const char *list, size_t i)
 }
 
 /* The facts of request table `i`, or NULL (offline, or missing). */
-static const cJSON *table_facts(const struct walk *k, size_t i)
+static const cJSON *table_facts(const struct dbh_safety_state *k, size_t i)
 {
 	return answer(k, "tables", i);
 }
 
-static struct tref table(struct walk *k, const char *schema, const char *name)
+static struct tref table(struct dbh_safety_state *k, const char *schema,
+			 const char *name)
 {
 	struct tref t = {schema, name, 0, NULL, 0};
 
@@ -192,7 +195,7 @@ static struct tref table(struct walk *k, const char *schema, const char *name)
 	return t;
 }
 
-static struct tref rangevar(struct walk *k, const cJSON *rv)
+static struct tref rangevar(struct dbh_safety_state *k, const cJSON *rv)
 {
 	if (J(rv, "RangeVar"))
 		rv = J(rv, "RangeVar");
@@ -201,12 +204,12 @@ static struct tref rangevar(struct walk *k, const cJSON *rv)
 }
 
 /* Whether the database was asked and says the table is not there. */
-static int missing(const struct walk *k, const struct tref *t)
+static int missing(const struct dbh_safety_state *k, const struct tref *t)
 {
 	return k->w->facts && !t->facts && !t->created;
 }
 
-static enum size size_of(const struct walk *k, const cJSON *t)
+static enum size size_of(const struct dbh_safety_state *k, const cJSON *t)
 {
 	double rows, bytes;
 
@@ -246,7 +249,8 @@ static void thousands(double v, char *buf, size_t n)
 }
 
 /* "about 1,000,000 rows, 42 MB", "empty", "size unknown". */
-static void size_text(const struct walk *k, const cJSON *t, char *buf, size_t n)
+static void size_text(const struct dbh_safety_state *k, const cJSON *t,
+		      char *buf, size_t n)
 {
 	double rows = jnum(t, "rows", -1), bytes = jnum(t, "bytes", 0);
 	char r[32];
@@ -304,7 +308,7 @@ static char *qcol(const char *c)
  */
 
 /* Whether a directive silences rule `id` here: the reason, or NULL. */
-static const char *silenced_by(const struct walk *k, const char *id)
+static const char *silenced_by(const struct dbh_safety_state *k, const char *id)
 {
 	for (size_t i = 0; i < k->nids; i++)
 		if (strcmp(k->ids[i], id) == 0)
@@ -315,7 +319,7 @@ static const char *silenced_by(const struct walk *k, const char *id)
 	return NULL;
 }
 
-static void vadd(struct walk *k, const struct dbh_pstmt *st,
+static void vadd(struct dbh_safety_state *k, const struct dbh_pstmt *st,
 		 const char *silence, const char *id, enum dbh_sev sev,
 		 const char *fix, const char *fmt, va_list ap)
 {
@@ -346,8 +350,8 @@ static void vadd(struct walk *k, const struct dbh_pstmt *st,
 }
 
 __attribute__((format(printf, 5, 6))) static void
-add(struct walk *k, const char *id, enum dbh_sev sev, const char *fix,
-    const char *fmt, ...)
+add(struct dbh_safety_state *k, const char *id, enum dbh_sev sev,
+    const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -361,7 +365,8 @@ add(struct walk *k, const char *id, enum dbh_sev sev, const char *fix,
 
 /* Reads `-- dbhook:ignore[-file] ID[,ID...] reason` comments in the
  * lead of `st`. */
-static void directives(struct walk *k, const struct dbh_pstmt *st, int first)
+static void directives(struct dbh_safety_state *k, const struct dbh_pstmt *st,
+		       int first)
 {
 	const char *sql = k->mig->m->sql;
 	const char *p = sql + st->lead, *end = p + st->nlead;
@@ -439,7 +444,7 @@ static void directives(struct walk *k, const struct dbh_pstmt *st, int first)
 /* --- rules -------------------------------------------------------------------
  */
 
-static int seen(struct walk *k, size_t req)
+static int seen(struct dbh_safety_state *k, size_t req)
 {
 	for (size_t i = 0; i < k->nseen; i++)
 		if (k->seen[i] == req)
@@ -450,7 +455,7 @@ static int seen(struct walk *k, size_t req)
 }
 
 /* DH303 and DH401 for a table, at the first statement touching it. */
-static void first_touch(struct walk *k, const struct tref *t)
+static void first_touch(struct dbh_safety_state *k, const struct tref *t)
 {
 	const cJSON *ix, *h;
 	const char *tname;
@@ -509,7 +514,7 @@ static void first_touch(struct walk *k, const struct tref *t)
 }
 
 /* DH401 for transactions open for long anywhere in the database. */
-static void long_xacts(struct walk *k)
+static void long_xacts(struct dbh_safety_state *k)
 {
 	const cJSON *x;
 	struct dbh_sbuf b = {0};
@@ -532,7 +537,7 @@ static void long_xacts(struct walk *k)
 	free(b.s);
 }
 
-static void strong_lock(struct walk *k, const struct tref *t)
+static void strong_lock(struct dbh_safety_state *k, const struct tref *t)
 {
 	if (t->created)
 		return;
@@ -549,7 +554,7 @@ static void strong_lock(struct walk *k, const struct tref *t)
 /* A statement locks an existing table: DH303/DH401 at the first touch,
  * counted for DH205. 0 when the lock rules do not apply (created in this
  * batch, or missing: DH301 says so where it matters). */
-static int takes_lock(struct walk *k, const struct tref *t)
+static int takes_lock(struct dbh_safety_state *k, const struct tref *t)
 {
 	if (t->created || missing(k, t))
 		return 0;
@@ -577,7 +582,7 @@ static void functions_in(const cJSON *n, void (*fn)(void *, const char *),
 }
 
 struct volatile_scan {
-	struct walk *k;
+	struct dbh_safety_state *k;
 	const char *found;
 };
 
@@ -627,11 +632,11 @@ static const cJSON *column_facts(const struct tref *t, const char *col)
 	return NULL;
 }
 
-static void add_constraint(struct walk *k, const struct tref *t,
+static void add_constraint(struct dbh_safety_state *k, const struct tref *t,
 			   const cJSON *con);
 
-static void add_column(struct walk *k, const struct tref *t, const cJSON *cmd,
-		       const cJSON *def)
+static void add_column(struct dbh_safety_state *k, const struct tref *t,
+		       const cJSON *cmd, const cJSON *def)
 {
 	const char *col = jstr(def, "colname");
 	const char *type = last_name(J(J(def, "typeName"), "names"));
@@ -754,7 +759,8 @@ static int has_notnull_check(const struct tref *t, const char *col)
 	return found;
 }
 
-static void set_not_null(struct walk *k, const struct tref *t, const char *col)
+static void set_not_null(struct dbh_safety_state *k, const struct tref *t,
+			 const char *col)
 {
 	size_t probe = dbh_facts_want_nulls(k->w->req, t->req, col);
 	char sz[64], *q, *qc;
@@ -864,8 +870,8 @@ static int binary_coercible(const char *from, const char *to)
 	return strcmp(to, "numeric") == 0 && strncmp(from, "numeric", 7) == 0;
 }
 
-static void alter_type(struct walk *k, const struct tref *t, const char *col,
-		       const cJSON *def)
+static void alter_type(struct dbh_safety_state *k, const struct tref *t,
+		       const char *col, const cJSON *def)
 {
 	const cJSON *cf = column_facts(t, col);
 	char to[128], sz[64], *q = qname(t), *qc = qcol(col);
@@ -894,7 +900,7 @@ static void alter_type(struct walk *k, const struct tref *t, const char *col,
 	free(qc);
 }
 
-static void add_constraint(struct walk *k, const struct tref *t,
+static void add_constraint(struct dbh_safety_state *k, const struct tref *t,
 			   const cJSON *con)
 {
 	const char *ct = jstr(con, "contype");
@@ -948,7 +954,8 @@ static void add_constraint(struct walk *k, const struct tref *t,
 
 /* VALIDATE CONSTRAINT of a constraint this file added NOT VALID: the
  * ADD's lock is still held while VALIDATE scans. */
-static void validate(struct walk *k, const struct tref *t, const char *name)
+static void validate(struct dbh_safety_state *k, const struct tref *t,
+		     const char *name)
 {
 	char sz[64], *q;
 
@@ -971,7 +978,8 @@ static void validate(struct walk *k, const struct tref *t, const char *name)
 	}
 }
 
-static void drop_column(struct walk *k, const struct tref *t, const cJSON *cmd)
+static void drop_column(struct dbh_safety_state *k, const struct tref *t,
+			const cJSON *cmd)
 {
 	const char *col = jstr(cmd, "name");
 	struct drop *d;
@@ -1003,7 +1011,7 @@ static void drop_column(struct walk *k, const struct tref *t, const cJSON *cmd)
 	memcpy(d->reason, k->reason, sizeof(d->reason));
 }
 
-static void alter_table(struct walk *k, const cJSON *s)
+static void alter_table(struct dbh_safety_state *k, const cJSON *s)
 {
 	struct tref t = rangevar(k, J(s, "relation"));
 	const cJSON *c;
@@ -1081,7 +1089,8 @@ static void alter_table(struct walk *k, const cJSON *s)
 		strong_lock(k, &t);
 }
 
-static void create_index(struct walk *k, const cJSON *s, size_t nstmts)
+static void create_index(struct dbh_safety_state *k, const cJSON *s,
+			 size_t nstmts)
 {
 	struct tref t = rangevar(k, J(s, "relation"));
 	char sz[64], *q;
@@ -1112,7 +1121,7 @@ static void create_index(struct walk *k, const cJSON *s, size_t nstmts)
 	free(q);
 }
 
-static void drop(struct walk *k, const cJSON *s, size_t nstmts)
+static void drop(struct dbh_safety_state *k, const cJSON *s, size_t nstmts)
 {
 	const char *type = jstr(s, "removeType");
 	const cJSON *o;
@@ -1214,7 +1223,7 @@ static void drop(struct walk *k, const cJSON *s, size_t nstmts)
 	}
 }
 
-static void rename_stmt(struct walk *k, const cJSON *s)
+static void rename_stmt(struct dbh_safety_state *k, const cJSON *s)
 {
 	const char *type = jstr(s, "renameType");
 
@@ -1267,7 +1276,7 @@ static void rename_stmt(struct walk *k, const cJSON *s)
 	}
 }
 
-static void alter_enum(struct walk *k, const cJSON *s)
+static void alter_enum(struct dbh_safety_state *k, const cJSON *s)
 {
 	const char *name = last_name(J(s, "typeName"));
 
@@ -1291,7 +1300,8 @@ static void alter_enum(struct walk *k, const cJSON *s)
 
 /* DH206 for one table of TRUNCATE, LOCK, CLUSTER, VACUUM FULL or
  * REINDEX TABLE (`rv` a RangeVar, bare or wrapped). */
-static void maintenance(struct walk *k, const char *what, const cJSON *rv)
+static void maintenance(struct dbh_safety_state *k, const char *what,
+			const cJSON *rv)
 {
 	struct tref t = rangevar(k, rv);
 	char sz[64], *q;
@@ -1312,7 +1322,7 @@ static void maintenance(struct walk *k, const char *what, const cJSON *rv)
 }
 
 /* maintenance() for each table of a list. */
-static void maintenance_each(struct walk *k, const char *what,
+static void maintenance_each(struct dbh_safety_state *k, const char *what,
 			     const cJSON *rels)
 {
 	const cJSON *r;
@@ -1327,7 +1337,7 @@ static void maintenance_each(struct walk *k, const char *what,
 }
 
 /* REINDEX INDEX: ACCESS EXCLUSIVE on the index, SHARE on its table. */
-static void reindex_index(struct walk *k, const cJSON *rv)
+static void reindex_index(struct dbh_safety_state *k, const cJSON *rv)
 {
 	const char *name = jstr(rv, "relname"),
 		   *schema = jstr(rv, "schemaname");
@@ -1362,7 +1372,7 @@ static int has_option(const cJSON *opts, const char *name)
 	return 0;
 }
 
-static void backfill(struct walk *k, const cJSON *s)
+static void backfill(struct dbh_safety_state *k, const cJSON *s)
 {
 	struct tref t = rangevar(k, J(s, "relation"));
 
@@ -1384,7 +1394,8 @@ static void backfill(struct walk *k, const cJSON *s)
 	}
 }
 
-static void create(struct walk *k, const cJSON *rv, int if_not_exists)
+static void create(struct dbh_safety_state *k, const cJSON *rv,
+		   int if_not_exists)
 {
 	struct tref t = rangevar(k, rv);
 
@@ -1402,7 +1413,8 @@ static void create(struct walk *k, const cJSON *rv, int if_not_exists)
 	created_add(k, t.schema, t.name);
 }
 
-static void statement(struct walk *k, const struct dbh_pstmt *st, size_t nstmts)
+static void statement(struct dbh_safety_state *k, const struct dbh_pstmt *st,
+		      size_t nstmts)
 {
 	const cJSON *s = st->node ? J(st->node, st->kind) : NULL;
 	const char *kd = st->kind;
@@ -1456,7 +1468,7 @@ static void statement(struct walk *k, const struct dbh_pstmt *st, size_t nstmts)
 
 /* The end of a file: drops judged (DH101, or DH104 beside an ADD on the
  * same table), and locks on several tables (DH205). */
-static void end_of_file(struct walk *k)
+static void end_of_file(struct dbh_safety_state *k)
 {
 	const struct dbh_pstmt *keep = k->st;
 
@@ -1530,7 +1542,7 @@ static void end_of_file(struct walk *k)
 void dbh_safety_walk_file(struct dbh_safety_walk *w, size_t mi,
 			  const struct dbh_safety_mig *mig)
 {
-	struct walk *k = w->state;
+	struct dbh_safety_state *k = w->state;
 	const struct dbh_sqlparse *p = &mig->p;
 
 	if (!k) {
@@ -1543,7 +1555,7 @@ void dbh_safety_walk_file(struct dbh_safety_walk *w, size_t mi,
 	for (size_t i = 0; i < p->n; i++) {
 		k->st = &p->s[i];
 		directives(k, k->st, i == 0);
-		if (mi == 0 && i == 0)
+		if (i == 0) /* once, at the batch's first statement */
 			long_xacts(k);
 		statement(k, k->st, p->n);
 	}
@@ -1555,7 +1567,7 @@ void dbh_safety_walk_file(struct dbh_safety_walk *w, size_t mi,
 
 void dbh_safety_walk_end(struct dbh_safety_walk *w)
 {
-	struct walk *k = w->state;
+	struct dbh_safety_state *k = w->state;
 
 	if (!k)
 		return;

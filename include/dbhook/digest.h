@@ -16,9 +16,11 @@
  * for the whole run. */
 const EVP_MD *dbh_sha256(void);
 
-/* Before libpq connects: in the portable build (linked with
- * -Wl,--wrap=EVP_sha256) every later EVP_sha256() outside libcrypto, SCRAM's
- * included, returns the fetched method. Elsewhere it only fetches. */
+/* Before libpq connects: runs OpenSSL's start-up (with its configuration
+ * file, as libpq would) and fetches the method. In the portable build
+ * (linked with -Wl,--wrap=EVP_sha256) every later EVP_sha256() call outside
+ * the file of libcrypto that defines it, SCRAM's included, then returns the
+ * fetched method; if the start-up failed, OpenSSL's own. */
 void dbh_sha256_share(void);
 
 #endif
