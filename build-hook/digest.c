@@ -13,6 +13,21 @@
 const EVP_MD *__real_EVP_sha256(void);
 const EVP_MD *__wrap_EVP_sha256(void);
 #define legacy_sha256 __real_EVP_sha256
+#elif defined(__GLIBC__)
+/* The development build links libpq and OpenSSL as shared libraries. A
+ * definition of EVP_sha256 in the program comes first in the dynamic
+ * linker's search, so libpq's calls reach the one below (as with an
+ * LD_PRELOAD library); OpenSSL's own is the next one found. */
+#include <dlfcn.h>
+#define DBH_INTERPOSE_EVP_SHA256
+static const EVP_MD *legacy_sha256(void)
+{
+	static const EVP_MD *(*real)(void);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "EVP_sha256");
+	return real ? real() : EVP_get_digestbyname("SHA256");
+}
 #else
 #define legacy_sha256 EVP_sha256
 #endif
@@ -46,5 +61,10 @@ void dbh_sha256_share(void)
 const EVP_MD *__wrap_EVP_sha256(void)
 {
 	return shared && fetched ? fetched : __real_EVP_sha256();
+}
+#elif defined(DBH_INTERPOSE_EVP_SHA256)
+const EVP_MD *EVP_sha256(void)
+{
+	return shared && fetched ? fetched : legacy_sha256();
 }
 #endif

@@ -17,10 +17,12 @@
 const EVP_MD *dbh_sha256(void);
 
 /* Before libpq connects: runs OpenSSL's start-up (with its configuration
- * file, as libpq would) and fetches the method. In the portable build
- * (linked with -Wl,--wrap=EVP_sha256) every later EVP_sha256() call outside
- * the file of libcrypto that defines it, SCRAM's included, then returns the
- * fetched method; if the start-up failed, OpenSSL's own. */
+ * file, as libpq would) and fetches the method. From then on EVP_sha256()
+ * returns the fetched method to libpq's SCRAM and every other caller
+ * outside the file of libcrypto that defines it (if the start-up failed,
+ * OpenSSL's own): in the portable build through -Wl,--wrap=EVP_sha256, in
+ * a development build on glibc by defining EVP_sha256 in the program,
+ * which the dynamic linker finds before libcrypto's. */
 void dbh_sha256_share(void);
 
 #endif
