@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
+#include "dbhook/config.h"
 #include "dbhook/history.h"
 #include "dbhook/migdir.h"
 #include "dbhook/plan.h"
@@ -36,7 +37,8 @@ int dbh_check(const struct dbh_check_opts *o, const struct dbh_reporter *rep,
 	struct dbh_conn c;
 	struct dbh_history h = {0};
 	struct dbh_migration **ms = NULL;
-	struct dbh_safety_opts so = {NULL, NULL, 60};
+	struct dbh_safety_opts so = {NULL, NULL,
+				     dbh_config()->long_transaction_s};
 	size_t n = 0;
 	int ret, connected = 0;
 

@@ -82,6 +82,8 @@ void dbh_config_load(void)
 	cfg.http_debug = flag("DBHOOK_HTTP_DEBUG");
 	cfg.heartbeat_s =
 	    seconds("DBHOOK_HEARTBEAT", 0.1, 3600, DBH_HEARTBEAT_DEFAULT);
+	cfg.long_transaction_s = seconds("DBHOOK_LONG_TRANSACTION", 1, 86400,
+					 DBH_LONG_TRANSACTION_DEFAULT);
 	cfg.libcurl = text("DBHOOK_LIBCURL");
 	cfg.pgsslmode_set = text("PGSSLMODE") != NULL;
 	cfg.pggssencmode_set = text("PGGSSENCMODE") != NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
+#include "dbhook/config.h"
 #include "dbhook/apply.h"
 #include "dbhook/conn.h"
 #include "dbhook/gate.h"
@@ -173,7 +174,8 @@ static int check_safety(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 			const struct dbh_reporter *rep,
 			struct dbh_deploy_result *res, struct dbh_error *err)
 {
-	struct dbh_safety_opts so = {c, o->ci->schema, 60};
+	struct dbh_safety_opts so = {c, o->ci->schema,
+				     dbh_config()->long_transaction_s};
 	struct dbh_safety *s = &res->safety;
 
 	if (o->safety == DBH_SAFETY_OFF)

@@ -205,6 +205,18 @@ run env DATABASE_URL="$(url_for "$big")" "$DBHOOK" deploy --dir "$B" --lock-time
 is "$RC" 1 "deploy while the lock is held: fails after its retries"
 like "$ERR" "retrying in [0-9]+ s \\(attempt 2\\); the safety check saw: \"Legacy\" is locked right now by pid $hpid" \
 	"the lock retry names the pid the check saw"
+# The holder's transaction has been open for seconds by now: long only
+# for a limit below that (DBHOOK_LONG_TRANSACTION, default 60 s).
+long_finding() { printf '%s' "$OUT" | jq -r '.findings[] | select(.rule == "DH401" and (.message | startswith("transactions open for long"))) | "\(.severity) \(.message)"'; }
+run env PGPORT="$TEST_PG_PORT" DATABASE_URL="$SU" DBHOOK_LONG_TRANSACTION=1 "$DBHOOK" check --dir "$B" --json
+like "$(long_finding)" "^warning transactions open for long right now: pid $hpid \\(idle in transaction for [0-9]+ s\\)$" \
+	"DBHOOK_LONG_TRANSACTION=1: the open transaction is DH401, with its pid, state and age"
+run env PGPORT="$TEST_PG_PORT" DATABASE_URL="$SU" "$DBHOOK" check --dir "$B" --json
+is "$(long_finding)" "" "by default (60 s) a transaction open for seconds is not long"
+run env PGPORT="$TEST_PG_PORT" DATABASE_URL="$SU" DBHOOK_LONG_TRANSACTION=soon "$DBHOOK" check --dir "$B" --json
+like "$ERR" '^dbhook: warning: DBHOOK_LONG_TRANSACTION is not a number of seconds from 1 to 86400; the default, 60 s, applies$' \
+	"DBHOOK_LONG_TRANSACTION=soon: a warning naming the variable, the default applies"
+is "$(long_finding)" "" "DBHOOK_LONG_TRANSACTION=soon: no long transaction at 60 s"
 echo 'ROLLBACK;' >&7
 exec 7>&-
 wait "$HOLDER" 2>/dev/null

@@ -12,6 +12,7 @@
 
 #define DBH_HEARTBEAT_DEFAULT 10.0
 #define DBH_API_TIMEOUT_DEFAULT 10.0
+#define DBH_LONG_TRANSACTION_DEFAULT 60.0
 
 struct dbh_config {
 	/* Where the build runs (Vercel, GitHub Actions). */
@@ -40,12 +41,15 @@ struct dbh_config {
 	/* Progress */
 	double heartbeat_s; /* DBHOOK_HEARTBEAT: seconds between progress
 			     * lines of a long wait (default 10) */
+	/* The safety check */
+	double long_transaction_s; /* DBHOOK_LONG_TRANSACTION: a transaction
+				    * open this long is DH401 (default 60) */
 	/* Variables of seconds set to something else (the default applies;
 	 * the front door warns, naming the variable, never the value). */
 	struct dbh_config_bad {
 		const char *name;
 		double min, max, def;
-	} bad[2];
+	} bad[3];
 	size_t nbad;
 	const char *libcurl; /* DBHOOK_LIBCURL */
 	/* libpq and Prisma */
