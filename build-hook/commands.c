@@ -319,6 +319,8 @@ static const char hook_footer[] =
     "  DBHOOK_HTTP_DEBUG=1    trace HTTP headers (tokens redacted)\n"
     "  DBHOOK_HEARTBEAT       seconds between progress lines of a long wait\n"
     "                         (default 10)\n"
+    "  DBHOOK_LONG_TRANSACTION  seconds after which an open transaction is a\n"
+    "                         safety finding (default 60)\n"
     "  NO_COLOR               no colour on a terminal\n"
     "  CI, TERM=dumb          one line per migration, no live line\n"
     "  PGSSLMODE, PGGSSENCMODE  libpq's own defaults instead of dbhook's\n"
