@@ -13,20 +13,22 @@
 const EVP_MD *__real_EVP_sha256(void);
 const EVP_MD *__wrap_EVP_sha256(void);
 #define legacy_sha256 __real_EVP_sha256
-#elif defined(__GLIBC__)
-/* The development build links libpq and OpenSSL as shared libraries. A
- * definition of EVP_sha256 in the program comes first in the dynamic
- * linker's search, so libpq's calls reach the one below (as with an
- * LD_PRELOAD library); OpenSSL's own is the next one found. */
+#elif defined(DBH_INTERPOSE_EVP_SHA256)
+/* A development build against a shared libcrypto on glibc (meson.build
+ * checks both). A definition of EVP_sha256 in the program comes first in
+ * the dynamic linker's search, so calls from libpq, libssl and libcrypto
+ * itself reach the one below (as with an LD_PRELOAD library); OpenSSL's
+ * own is the next one found. */
 #include <dlfcn.h>
-#define DBH_INTERPOSE_EVP_SHA256
 static const EVP_MD *legacy_sha256(void)
 {
 	static const EVP_MD *(*real)(void);
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "EVP_sha256");
-	return real ? real() : EVP_get_digestbyname("SHA256");
+	/* NULL cannot happen (the program links libcrypto); it would make
+	 * the digest's users fail with OpenSSL's error, not hang. */
+	return real ? real() : NULL;
 }
 #else
 #define legacy_sha256 EVP_sha256

@@ -207,9 +207,9 @@ enum dbh_state dbh_history_state(const struct dbh_history *h, const char *name,
 	     lo++) {
 		const struct dbh_hrow *r = &h->rows[h->by_name[lo]];
 
+		/* The last rolled-back row: of the full read, the newest. */
 		if (r->rolled_back_at) {
-			rolled =
-			    r; /* the last (of the full read: the newest) */
+			rolled = r;
 			continue;
 		}
 		if (r->finished_at) {

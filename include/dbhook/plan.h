@@ -27,7 +27,8 @@ struct dbh_plan {
 	size_t n;
 	size_t count[DBH_NSTATES];
 	size_t to_apply;		 /* pending and rolled back */
-	const struct dbh_hrow *blocking; /* the first failed row, or NULL */
+	const struct dbh_hrow *blocking; /* the oldest unfinished row, or
+					  * NULL */
 	/* How the folder and the history relate (wrong folder?). */
 	size_t applied;		   /* migrations applied in the database */
 	size_t shared;		   /* of those, in the folder */
