@@ -27,15 +27,15 @@ void dbh_deploy_opts_init(struct dbh_deploy_opts *o)
 
 /* Refuses to go on while a failed migration is recorded (Prisma's P3009):
  * what it left behind is unknown until a person resolves it. */
-static int check_failed(const struct dbh_history *h, struct dbh_error *err)
+static int check_failed(const struct dbh_plan *p, const struct dbh_history *h,
+			struct dbh_error *err)
 {
 	size_t n, used = 0;
-	const struct dbh_hrow **u = dbh_history_unfinished(h, &n);
-	const struct dbh_hrow *first;
+	const struct dbh_hrow **u, *first = p->blocking;
 
-	if (!n)
+	if (!first) /* the plan found none: no second look at the rows */
 		return 0;
-	first = u[0]; /* the oldest; the rows live in h */
+	u = dbh_history_unfinished(h, &n); /* oldest first, as `first` */
 	dbh_error_set(err, DBH_EFAILED,
 		      "migration \"%s\" failed earlier and blocks new "
 		      "migrations",
@@ -260,7 +260,7 @@ static int apply_pending(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 	}
 	if (!ret) {
 		dbh_plan_make(md, h, 1, &p);
-		ret = check_failed(h, err);
+		ret = check_failed(&p, h, err);
 	}
 	if (!ret && o->baseline) {
 		ret = baseline(c, md, &p, o->baseline, rep, res, err);
@@ -402,7 +402,7 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 		goto out_conn;
 	dbh_plan_make(&md, &h, 0, &p);
 	res->pending = p.to_apply;
-	ret = check_failed(&h, err);
+	ret = check_failed(&p, &h, err);
 	if (!ret)
 		ret = check_related(o, &md, &p, err);
 	if (!ret && p.to_apply == 0 && dbh_plan_missing(&p))

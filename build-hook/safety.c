@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "dbhook/alloc.h"
-#include "dbhook/config.h"
 #include "dbhook/sbuf.h"
 #include "dbhook/secrets.h"
 #include "dbhook/safetyfacts.h"
@@ -98,10 +97,7 @@ void dbh_safety_check(struct dbh_migration *const *ms, size_t n,
 		char why[600];
 
 		walk(&w, ms, n); /* what to ask */
-		facts = dbh_facts_read(o->conn, &req, o->schema,
-				       o->long_xact_s > 0
-					   ? o->long_xact_s
-					   : DBH_LONG_TRANSACTION_DEFAULT,
+		facts = dbh_facts_read(o->conn, &req, o->schema, o->long_xact_s,
 				       why, sizeof(why));
 		if (facts) {
 			const char *v = cJSON_GetStringValue(

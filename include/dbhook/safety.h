@@ -68,7 +68,8 @@ struct dbh_safety_opts {
 	struct dbh_conn *conn; /* NULL: offline */
 	const char *schema;    /* the URL's schema, or NULL (the server's
 				* current schema) */
-	double long_xact_s;    /* a transaction older than this is DH401 */
+	double long_xact_s;    /* a transaction older than this is DH401
+				* (DBHOOK_LONG_TRANSACTION) */
 };
 
 /* Checks ms[0..n) (loaded). Fills `out` (release with

@@ -31,10 +31,9 @@ struct dbh_safety_walk {
 	struct dbh_facts_req *req; /* filled by the first walk */
 	const struct cJSON *facts; /* the second walk's, or NULL */
 	struct dbh_safety *out;	   /* findings of the second walk */
-	struct dbh_safety_state
-	    *state; /* what the walk keeps across files (names
-		     * created in the batch, tables already
-		     * reported); zero before the first file */
+	/* What the walk keeps across files (names created in the batch,
+	 * tables already reported); NULL before the first file. */
+	struct dbh_safety_state *state;
 };
 
 /* Walks one pending migration, `mi` its place in the batch (files come in
