@@ -16,8 +16,11 @@
  * which keeps its size): 64 KB holds a typical deploy of dozens of
  * migrations in one message, and keeps the peak memory of a first deploy
  * of 1000 migrations where applying them one by one had it (11.8 MB; at
- * 1 MB it was 13.2 MB). */
-#define BATCH_MAX_BYTES (64 * 1024)
+ * 1 MB it was 13.2 MB). The limit counts the whole message, not only the
+ * files, and leaves room for libpq's 6 bytes of framing: our buffer and
+ * libpq's both double as they grow, so a message one byte over 64 KB costs
+ * 64 KB more of each. */
+#define BATCH_MAX_BYTES (64 * 1024 - 16)
 
 void dbh_batch_free(struct dbh_batch *b)
 {
@@ -38,18 +41,17 @@ int dbh_batch_build(struct dbh_conn *c, struct dbh_migration *const *ms,
 {
 	struct dbh_sbuf q = {0};
 	long chars = 0;
-	size_t i;
+	size_t i, tail_len = tail ? strlen(tail) : 0;
 
 	memset(b, 0, sizeof(*b));
 	b->ms = ms;
 	b->start = dbh_xcalloc(n, sizeof(*b->start));
 	b->file = dbh_xcalloc(n, sizeof(*b->file));
-	for (i = 0; i < n && (i == 0 || q.len + ms[i]->len < BATCH_MAX_BYTES);
-	     i++) {
+	for (i = 0; i < n; i++) {
 		const struct dbh_migration *m = ms[i];
 		char *name = PQescapeLiteral(c->pg, m->name, strlen(m->name));
-		char id[37];
-		size_t mark;
+		char id[37], *head, *foot;
+		size_t more;
 
 		if (!name) {
 			const char *why = PQerrorMessage(c->pg);
@@ -65,30 +67,35 @@ int dbh_batch_build(struct dbh_conn *c, struct dbh_migration *const *ms,
 		 * message has the same now(), and the history is read in
 		 * started_at order. */
 		dbh_uuid4(id);
-		b->start[i] = chars;
-		mark = q.len;
-		dbh_sbuf_addf(
-		    &q,
-		    "BEGIN;\nINSERT INTO %s (id, checksum, started_at,"
-		    " migration_name) VALUES ('%s', '%s', "
-		    "clock_timestamp(), "
-		    "%s);\n",
-		    c->table, id, m->checksum, name);
+		head =
+		    dbh_xasprintf("BEGIN;\nINSERT INTO %s (id, checksum, "
+				  "started_at, migration_name) VALUES ('%s', "
+				  "'%s', clock_timestamp(), %s);\n",
+				  c->table, id, m->checksum, name);
 		PQfreemem(name);
-		chars += dbh_utf8_chars(q.s + mark, q.len - mark);
-		b->file[i] = chars;
 		/* The newline after the file ends a trailing -- comment;
 		 * dbh_migration_load has refused files that end inside a
 		 * block comment or quote, which would swallow the rest. */
+		foot = dbh_xasprintf("\n;\nUPDATE %s SET finished_at = "
+				     "clock_timestamp(), applied_steps_count = "
+				     "1 WHERE id = '%s';\nCOMMIT;\n",
+				     c->table, id);
+		more = strlen(head) + m->len + strlen(foot);
+		if (i > 0 && q.len + more + tail_len > BATCH_MAX_BYTES) {
+			free(head);
+			free(foot);
+			break;
+		}
+		b->start[i] = chars;
+		dbh_sbuf_add(&q, head);
+		chars += dbh_utf8_chars(head, strlen(head));
+		b->file[i] = chars;
 		dbh_sbuf_addn(&q, m->sql, m->len);
-		mark = q.len;
-		dbh_sbuf_addf(&q,
-			      "\n;\nUPDATE %s SET finished_at = "
-			      "clock_timestamp(), applied_steps_count = 1 "
-			      "WHERE id = '%s';\nCOMMIT;\n",
-			      c->table, id);
+		dbh_sbuf_add(&q, foot);
 		chars += dbh_utf8_chars(m->sql, m->len) +
-			 dbh_utf8_chars(q.s + mark, q.len - mark);
+			 dbh_utf8_chars(foot, strlen(foot));
+		free(head);
+		free(foot);
 	}
 	b->n = i;
 	if (i == n && tail) {

@@ -35,8 +35,9 @@ struct dbh_batch {
 };
 
 /* Builds the message for loaded migrations ms[0..n), as many as fit in
- * 64 KB (at least one); `tail` (one statement, or NULL) ends it when all n
- * fit. Returns 0, or DBH_EFAILED when libpq cannot quote a name. */
+ * 64 KB with their bookkeeping (at least one); `tail` (one statement, or
+ * NULL) ends it when all n fit. Returns 0, or DBH_EFAILED when libpq cannot
+ * quote a name. */
 int dbh_batch_build(struct dbh_conn *c, struct dbh_migration *const *ms,
 		    size_t n, const char *tail, struct dbh_batch *b,
 		    struct dbh_error *err);
