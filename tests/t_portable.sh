@@ -40,6 +40,26 @@ for a in x64 arm64; do
 	size=$(stat -c %s "$B")
 	check "linux-$a: stripped, $size bytes (< 8 MB)" test "$size" -lt 8000000
 	like "$(file -b "$B")" "$([ $a = x64 ] && echo x86-64 || echo aarch64)" "linux-$a: an $a ELF file"
+	# The layout (meson.build, scripts/portable.order): the link map shows
+	# the listed code sections in the listed order (a section the link
+	# dropped has address 0), and OpenSSL's assembly and libpg_query under
+	# names of their own (scripts/package).
+	M=$P/profile/linux-$a/dbhook.map
+	addrs=$(awk '
+		NR == FNR { if ($1 ~ /^[.]text[.]/ && !($1 in rank)) rank[$1] = ++n; next }
+		/^ [.]text[.]/ && NF == 1 { pending = $1; next }
+		/^ [.]text[.]/ { name = $1; addr = $2 }
+		pending != "" && /^ +0x/ { name = pending; addr = $1 }
+		{ pending = "" }
+		name != "" && addr !~ /^0x0+$/ { if ((name in rank) && !(name in seen)) { seen[name] = 1; print rank[name], addr } }
+		{ name = "" }
+	' "$SRC/scripts/portable.order" "$M" | sort -n | awk '{print $2}')
+	placed=$(printf '%s\n' "$addrs" | grep -c .)
+	check "linux-$a: the link map places $placed sections of scripts/portable.order (> 1000)" test "$placed" -gt 1000
+	is "$(printf '%s\n' "$addrs" | awk '{ a = $1 "" } NR > 1 && a <= last { bad++ } { last = a } END { print bad + 0 }')" 0 \
+		"linux-$a: they are placed in the order the file lists them"
+	like "$(grep -c '^ [.]text[.]o[.]libcrypto-lib-' "$M")" '^[1-9][0-9]*$' "linux-$a: OpenSSL's assembly has sections of its own"
+	like "$(grep -c '^ [.]rodata[.]o[.]src_backend_parser_gram' "$M")" '^[1-9]' "linux-$a: so has libpg_query's grammar"
 done
 
 # --- 2. on this machine: the version, and the webhook through the system's libcurl ---------
