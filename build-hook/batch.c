@@ -81,7 +81,9 @@ int dbh_batch_build(struct dbh_conn *c, struct dbh_migration *const *ms,
 				     "1 WHERE id = '%s';\nCOMMIT;\n",
 				     c->table, id);
 		more = strlen(head) + m->len + strlen(foot);
-		if (i > 0 && q.len + more + tail_len > BATCH_MAX_BYTES) {
+		if (i + 1 == n) /* the tail goes in only after the last */
+			more += tail_len;
+		if (i > 0 && q.len + more > BATCH_MAX_BYTES) {
 			free(head);
 			free(foot);
 			break;

@@ -45,6 +45,18 @@ for a in x64 arm64; do
 	# dropped has address 0), and OpenSSL's assembly and libpg_query under
 	# names of their own (scripts/package).
 	M=$P/profile/linux-$a/dbhook.map
+	buildid() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+	like "$(buildid "$B")" '^[0-9a-f]{16,}$' "linux-$a: the binary has a build ID"
+	is "$(buildid "$P/profile/linux-$a/dbhook.full")" "$(buildid "$B")" "linux-$a: the link map is this binary's (same build ID)"
+	# gold without --rosegment would put the tables in the code's segment.
+	loads=$(readelf -lW "$B" | awk '$1 == "LOAD" { f = ""; for (i = 7; i < NF; i++) f = f $i; print $3, $6, f }')
+	is "$(printf '%s\n' "$loads" | grep -c 'E$')" 1 "linux-$a: one executable segment"
+	ro=$(readelf -SW "$B" | awk '{ for (i = 1; i < NF; i++) if ($i == ".rodata") print "0x" $(i + 2) }')
+	ro_flags=
+	while read -r va memsz flags; do
+		if ((va <= ro && ro < va + memsz)); then ro_flags=$flags; fi
+	done <<<"$loads"
+	is "$ro_flags" R "linux-$a: .rodata is in a read-only segment, not an executable one"
 	addrs=$(awk '
 		NR == FNR { if ($1 ~ /^[.]text[.]/ && !($1 in rank)) rank[$1] = ++n; next }
 		/^ [.]text[.]/ && NF == 1 { pending = $1; next }
