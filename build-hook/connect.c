@@ -45,6 +45,8 @@ int dbh_conn_open(struct dbh_conn *c, const struct dbh_conninfo *ci,
 			dbh_oom(); /* libpq's only reason for no PGconn */
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pg));
 		PQfinish(pg);
+		if (o->give_up && o->give_up(o->give_up_arg, err))
+			return err->code;
 		f.kind = dbh_diag_classify(msg);
 
 		/* A Supabase host that fails at the network level may be a

@@ -368,6 +368,11 @@ static int deploy_locked(const struct dbh_deploy_opts *o, struct dbh_conn *c,
 	return ret;
 }
 
+static int files_missing(void *md, struct dbh_error *err)
+{
+	return dbh_migdir_check_files(md, err);
+}
+
 int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	       struct dbh_deploy_result *res, struct dbh_error *err)
 {
@@ -375,6 +380,7 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	struct dbh_conn c;
 	struct dbh_history h = {0};
 	struct dbh_plan p = {0};
+	struct dbh_connect_opts co;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -384,13 +390,22 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	ret = dbh_migdir_open(o->dir, &md, err);
 	if (ret)
 		return ret;
-	ret = dbh_migdir_check_files(&md, err);
-	if (ret)
-		goto out_dir;
 	res->found = md.n;
 	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", md.n,
 		   md.n == 1 ? "" : "s", o->dir);
-	ret = dbh_conn_open(&c, o->ci, &o->conn, err);
+	/* Each folder's migration.sql is looked for while the connection is
+	 * made. A folder without it is reported first, as if looked for
+	 * before connecting: after the first failed attempt, or once
+	 * connected (the database cannot change that answer). */
+	dbh_migdir_look_start(&md);
+	co = o->conn;
+	co.give_up = files_missing;
+	co.give_up_arg = &md;
+	ret = dbh_conn_open(&c, o->ci, &co, err);
+	if (!ret && files_missing(&md, err)) {
+		dbh_conn_close(&c);
+		ret = err->code;
+	}
 	if (ret)
 		goto out_dir;
 	/* The fast path: one lean query, no lock, no file read (checking

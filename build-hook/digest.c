@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <string.h>
 
 /* The portable build links with -Wl,--wrap=EVP_sha256: the linker sends
  * every call of EVP_sha256() outside libcrypto's own file to
@@ -68,5 +69,32 @@ const EVP_MD *__wrap_EVP_sha256(void)
 const EVP_MD *EVP_sha256(void)
 {
 	return shared && fetched ? fetched : legacy_sha256();
+}
+#endif
+
+#ifdef DBH_WRAP_SCRAM_SALTED_PASSWORD
+/* The portable build links with -Wl,--wrap=scram_SaltedPassword
+ * (meson.build checks the signature against libpq's own header). SCRAM's
+ * salted password, Hi() of RFC 5802, is PBKDF2 with HMAC-SHA-256 and one
+ * output block: OpenSSL keys the HMAC once where libpq keys each of the
+ * 4096 again. If OpenSSL fails, libpq's own loop runs and reports. */
+int __real_scram_SaltedPassword(const char *password, const char *salt,
+				int saltlen, int iterations,
+				unsigned char *result, const char **errstr);
+int __wrap_scram_SaltedPassword(const char *password, const char *salt,
+				int saltlen, int iterations,
+				unsigned char *result, const char **errstr);
+
+int __wrap_scram_SaltedPassword(const char *password, const char *salt,
+				int saltlen, int iterations,
+				unsigned char *result, const char **errstr)
+{
+	if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password),
+			      (const unsigned char *)salt, saltlen, iterations,
+			      dbh_sha256(), 32, result) == 1)
+		return 0;
+	ERR_clear_error();
+	return __real_scram_SaltedPassword(password, salt, saltlen, iterations,
+					   result, errstr);
 }
 #endif

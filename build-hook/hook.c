@@ -124,7 +124,7 @@ static void fill_deploy_opts(const struct dbh_opts *o, struct hook_run *run,
 }
 
 /* What the real run would refuse before applying anything. */
-static void foresee(const struct dbh_status *st, const struct dbh_reporter *rep)
+static void foresee(struct dbh_status *st, const struct dbh_reporter *rep)
 {
 	struct dbh_error why;
 

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,14 +239,16 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		/* A symlinked directory is skipped, as Prisma does. d_type
 		 * saves a system call per entry on every build; lstat only
 		 * where the file system does not fill it in. */
-		if (e->d_type != DT_DIR &&
-		    (e->d_type != DT_UNKNOWN || lstat(path, &st) != 0 ||
-		     !S_ISDIR(st.st_mode)))
-			continue;
+		if (e->d_type != DT_DIR) {
+			if (e->d_type != DT_UNKNOWN)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+				continue;
+		}
 		if (dbh_migdir_check_name(e->d_name, err) ==
 		    DBH_MIGNAME_TOO_LONG) {
 			ret = DBH_EUSAGE;
@@ -259,12 +263,6 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 		m->name = dbh_xasprintf("%s%c%s/%s/migration.sql", e->d_name,
 					'\0', dir, e->d_name);
 		m->path = m->name + strlen(m->name) + 1;
-		/* One stat per folder, no read: the files are read only when
-		 * there is work to do. */
-		snprintf(path, sizeof(path), "%s/migration.sql", e->d_name);
-		m->no_file =
-		    fstatat(dirfd(d), path, &st, 0) != 0 && errno == ENOENT;
-		md->nno_file += (size_t)m->no_file;
 		md->n++;
 	}
 	if (md->n > 1)
@@ -272,6 +270,12 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
 	for (size_t i = 0; i < md->n; i++)
 		md->nodd += !has_timestamp_prefix(md->m[i].name);
 	ret = check_lock_file(dir, err);
+	/* Kept for the look, which then walks one name below the folder
+	 * instead of the whole path (without it, the whole path). */
+	if (!ret) {
+		md->dfd = fcntl(dirfd(d), F_DUPFD_CLOEXEC, 0);
+		md->has_dfd = md->dfd >= 0;
+	}
 out:
 	closedir(d);
 	if (ret)
@@ -279,8 +283,61 @@ out:
 	return ret;
 }
 
+/* One stat per folder, no read: the files are read only when there is
+ * work to do. */
+static void *look(void *arg)
+{
+	struct dbh_migdir *md = arg;
+
+	for (size_t i = 0; i < md->n; i++) {
+		struct dbh_migration *m = &md->m[i];
+		char path[DBH_NAME_MAX + sizeof("/migration.sql")];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/migration.sql", m->name);
+		m->no_file = (md->has_dfd ? fstatat(md->dfd, path, &st, 0)
+					  : stat(m->path, &st)) != 0 &&
+			     errno == ENOENT;
+		md->nno_file += (size_t)m->no_file;
+	}
+	return NULL;
+}
+
+void dbh_migdir_look_start(struct dbh_migdir *md)
+{
+	if (md->looked || md->looking)
+		return;
+	sigset_t all, old;
+
+	/* Signals stay the main thread's business. Without a thread (none
+	 * left), the look happens when needed: slower, the same result. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	md->looking = pthread_create(&md->looker, NULL, look, md) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void dbh_migdir_look(struct dbh_migdir *md)
+{
+	if (md->looked)
+		return;
+	if (md->looking)
+		pthread_join(md->looker, NULL);
+	else
+		look(md);
+	md->looking = 0;
+	md->looked = 1;
+	if (md->has_dfd)
+		close(md->dfd);
+	md->has_dfd = 0;
+}
+
 void dbh_migdir_release(struct dbh_migdir *md)
 {
+	if (md->looking)
+		pthread_join(md->looker, NULL);
+	if (md->has_dfd)
+		close(md->dfd);
 	for (size_t i = 0; i < md->n; i++) {
 		free(md->m[i].name);
 		free(md->m[i].sql);
@@ -290,10 +347,11 @@ void dbh_migdir_release(struct dbh_migdir *md)
 	memset(md, 0, sizeof(*md));
 }
 
-int dbh_migdir_check_files(const struct dbh_migdir *md, struct dbh_error *err)
+int dbh_migdir_check_files(struct dbh_migdir *md, struct dbh_error *err)
 {
 	const struct dbh_migration *first = NULL;
 
+	dbh_migdir_look(md);
 	for (size_t i = 0; i < md->n && !first; i++)
 		if (md->m[i].no_file)
 			first = &md->m[i];

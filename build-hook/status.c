@@ -36,6 +36,7 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 	if (ret)
 		return ret;
 	dbh_migdir_report_odd(&st->md, rep);
+	dbh_migdir_look_start(&st->md); /* while the connection is made */
 	ret = dbh_conn_open(&c, ci, co, err);
 	if (!ret) {
 		ret = dbh_history_read(&c, &st->h, err);
@@ -44,6 +45,7 @@ int dbh_status_collect(const char *dir, const struct dbh_conninfo *ci,
 			ret = dbh_history_inspect(&c, &st->schema, err);
 		dbh_conn_close(&c);
 	}
+	dbh_migdir_look(&st->md);
 	if (!ret)
 		dbh_plan_make(&st->md, &st->h, 1, &st->plan);
 	if (ret)

@@ -185,6 +185,29 @@ url_for() { # url_for DB [PORT] [QUERY]
 	echo "postgresql://$TEST_DB_USER:$TEST_DB_PASSWORD_ENC@127.0.0.1:$port/$1${q:+?$q}"
 }
 
+# scram_role ROLE PASSWORD ITERATIONS: a login role whose SCRAM-SHA-256
+# secret is computed here with ITERATIONS (PostgreSQL 15 always uses 4096
+# for the passwords it hashes itself), owning a new database; prints the
+# database's name. The client must salt with the server's count and salt.
+scram_role() {
+	local secret db
+	secret=$(python3 -c '
+import base64, hashlib, hmac, os, sys
+pw, n = sys.argv[1].encode(), int(sys.argv[2])
+salt = os.urandom(16)
+salted = hashlib.pbkdf2_hmac("sha256", pw, salt, n)
+key = lambda k: hmac.new(salted, k, "sha256").digest()
+b = lambda x: base64.b64encode(x).decode()
+stored = hashlib.sha256(key(b"Client Key")).digest()
+print("SCRAM-SHA-256$%d:%s$%s:%s" % (n, b(salt), b(stored), b(key(b"Server Key"))))
+' "$2" "$3") || return 1
+	admin postgres "CREATE ROLE $1 LOGIN PASSWORD '$secret'" >/dev/null || return 1
+	db=${1}_db
+	admin postgres "CREATE DATABASE $db OWNER $1" >/dev/null || return 1
+	echo "$db" >>"$WORK/dbs"
+	echo "$db"
+}
+
 mkmig() { # mkmig DIR NAME SQL
 	mkdir -p "$1/$2"
 	printf '%s\n' "$3" >"$1/$2/migration.sql"

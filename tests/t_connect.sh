@@ -135,6 +135,20 @@ like "$ERR" 'password authentication failed' "wrong password: detail"
 like "$ERR" '^dbhook: hint: Check the user name and password' "wrong password: hint"
 TEST_EXTRA_SECRET=
 
+# --- SCRAM with the server's iteration count and salt -----------------------
+# A secret made with 10000 iterations (the server's own use 4096): the
+# client salts with what the server sends.
+SCRAM_PW=Scr4m-10k-Dev
+TEST_EXTRA_SECRET=$SCRAM_PW
+role=scram_connect_$$
+sdb=$(scram_role "$role" "$SCRAM_PW" 10000)
+export DATABASE_URL_DIRECT="postgresql://$role:$SCRAM_PW@127.0.0.1:$TEST_PG_PORT/$sdb"
+trun "$DBHOOK" deploy --dir "$M" --timeout 30
+is "$RC" 0 "SCRAM with 10000 iterations: deploy exits 0"
+is "$(admin "$sdb" "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")" \
+	"$(find "$M" -mindepth 2 -name migration.sql | wc -l)" "SCRAM with 10000 iterations: every migration applied"
+TEST_EXTRA_SECRET=
+
 # --- unknown database: not retried ------------------------------------------
 export DATABASE_URL_DIRECT=$(url_for "no_such_db_$$")
 trun "$DBHOOK" deploy --dir "$M" --timeout 30

@@ -50,12 +50,14 @@ run env DATABASE_URL_DIRECT="$(url_for "$db2")" "$DBHOOK" deploy --dir "$WORK/od
 like "$OUT" '^No pending migrations to apply\.$' "odd names, nothing pending"
 is "$ERR" "" "the no-op deploy says nothing about them"
 
-# A folder without migration.sql: refused before connecting (the URL
-# points at a closed port), naming the folder; nothing applied.
+# A folder without migration.sql: refused, naming the folder, without
+# waiting for a database that is down (the URL points at a closed port:
+# the folder is looked at while connecting, its error comes first); nothing
+# applied.
 mkmig "$M" 20240103000000_fine 'CREATE TABLE fine (id int);'
 mkdir -p "$M/20240104000000_no_file"
 run env DATABASE_URL_DIRECT="postgresql://u:Kq9Gv2Lm7Wz4@127.0.0.1:1/db" "$DBHOOK" deploy --dir "$M"
-is "$RC" 2 "folder without migration.sql: exit 2, before connecting"
+is "$RC" 2 "folder without migration.sql: exit 2, not held back by the database"
 is "$ERR" "dbhook: error: migration folder \"20240104000000_no_file\" has no migration.sql
 dbhook: detail: Every folder of \"$M\" is a migration; this one has nothing to apply. Prisma refuses it too (P3015).
 dbhook: hint: Restore \"$M/20240104000000_no_file/migration.sql\", or delete the folder if the migration is not wanted. \`dbhook status --dir $M\` lists every folder." \
@@ -63,6 +65,8 @@ dbhook: hint: Restore \"$M/20240104000000_no_file/migration.sql\", or delete the
 run "$DBHOOK" deploy --dir "$M"
 is "$RC" 2 "the same against the database: exit 2"
 is "$(admin "$db" "SELECT count(*) FROM pg_tables WHERE tablename = 'fine'")" 0 "the good one before it waits too"
+is "$(admin "$db" "SELECT count(*) FROM _prisma_migrations WHERE migration_name = '20240103000000_fine'")" 0 \
+	"no history row for it either"
 mkdir -p "$M/20240105000000_also_empty"
 run "$DBHOOK" deploy --dir "$M"
 like "$ERR" "^dbhook: detail: 2 folders of \"$M\" hold no migration.sql \(\"20240104000000_no_file\" is the first\)\." \

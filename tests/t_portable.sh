@@ -45,6 +45,9 @@ for a in x64 arm64; do
 	# dropped has address 0), and OpenSSL's assembly and libpg_query under
 	# names of their own (scripts/package).
 	M=$P/profile/linux-$a/dbhook.map
+	# digest.c salts SCRAM passwords with OpenSSL's PBKDF2 (section 6).
+	like "$(readelf -sW "$P/profile/linux-$a/dbhook.full" | awk '$8 == "__wrap_scram_SaltedPassword" { print $4 }')" '^FUNC$' \
+		"linux-$a: libpq's SCRAM salting is wrapped"
 	buildid() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
 	like "$(buildid "$B")" '^[0-9a-f]{16,}$' "linux-$a: the binary has a build ID"
 	is "$(buildid "$P/profile/linux-$a/dbhook.full")" "$(buildid "$B")" "linux-$a: the link map is this binary's (same build ID)"
@@ -184,5 +187,25 @@ is "$RC" 0 "arm64: deploy exits 0"
 is "$(finished "$db")" "$NMIG" "arm64: all $NMIG migrations applied"
 run env DATABASE_URL_DIRECT="$(tls_url "$db")" "$QEMU" -L "$S" "$ARM" status --dir "$SRC/migrations"
 is "$RC" 0 "arm64: status afterwards exits 0"
+
+# --- 6. SCRAM salted with the server's iteration count and salt ---------------------------
+# The portable binaries compute SCRAM's salted password with OpenSSL's
+# PBKDF2 in place of libpq's loop (digest.c): a secret made with 10000
+# iterations (the server's own are always 4096) must still log in, and a
+# wrong password must still fail.
+SCRAM_PW=Scr4m-10k-Pw
+TEST_EXTRA_SECRET=$SCRAM_PW
+role=scram_portable_$$
+sdb=$(scram_role "$role" "$SCRAM_PW" 10000)
+surl="postgresql://$role:$SCRAM_PW@127.0.0.1:$TEST_PG_PORT/$sdb?sslmode=require"
+run env DATABASE_URL_DIRECT="$surl" "$X64" deploy --dir "$SRC/migrations"
+is "$RC" 0 "x64: SCRAM with 10000 iterations: deploy exits 0"
+is "$(finished "$sdb")" "$NMIG" "x64: SCRAM with 10000 iterations: all $NMIG migrations applied"
+run env DATABASE_URL_DIRECT="$surl" "$QEMU" -L "$S" "$ARM" status --dir "$SRC/migrations"
+is "$RC" 0 "arm64: SCRAM with 10000 iterations: status exits 0 (up to date)"
+run env DATABASE_URL_DIRECT="${surl/:$SCRAM_PW@/:Scr4m-10k-Px@}" "$X64" status --dir "$SRC/migrations"
+is "$RC" 3 "x64: SCRAM, one letter of the password wrong: exit 3"
+like "$ERR" "password authentication failed for user \"$role\"" "x64: SCRAM, wrong password: the server's reason"
+TEST_EXTRA_SECRET=
 
 finish

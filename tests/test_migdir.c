@@ -1,5 +1,6 @@
 /* test_migdir.c - listing and reading the migrations folder. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,16 @@ static void collect(void *ctx, enum dbh_level level, const char *line)
 }
 
 static const struct dbh_reporter rep = {collect, NULL, NULL};
+
+/* Descriptors this process has open. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
 
 static void write_file(const char *rel, const char *data, size_t len)
 {
@@ -74,7 +85,7 @@ int main(void)
 	struct dbh_migdir md;
 	struct dbh_error err;
 	char path[512], longname[300];
-	int r;
+	int r, fds;
 
 	snprintf(root, sizeof(root), "/tmp/dbhook-migdir-XXXXXX");
 	if (!mkdtemp(root))
@@ -186,6 +197,36 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/migration_lock.toml", root);
 	ok(unlink(path) == 0, "lock file removed");
 
+	/* Each folder's migration.sql is looked for apart from the listing,
+	 * on a thread or when first needed; the answer is the same. */
+	fds = open_fds();
+	r = dbh_migdir_open(root, &md, &err);
+	ok(r == 0 && !md.looked, "opened, not yet looked at");
+	dbh_migdir_look_start(&md);
+	r = dbh_migdir_check_files(&md, &err);
+	ok(r == DBH_EUSAGE && md.looked && md.nno_file == 1 &&
+	       strstr(err.message, "\"20240103000000_no_sql\" has no "
+				   "migration.sql"),
+	   "look on a thread: the folder without migration.sql (%s)",
+	   err.message);
+	ok(dbh_migdir_find(&md, "20240103000000_no_sql")->no_file &&
+	       !dbh_migdir_find(&md, "20240111000000_nul")->no_file &&
+	       !dbh_migdir_find(&md, "20240110000000_dir_sql")->no_file,
+	   "and only that folder is marked");
+	dbh_migdir_release(&md);
+	r = dbh_migdir_open(root, &md, &err);
+	ok(r == 0 && dbh_migdir_check_files(&md, &err) == DBH_EUSAGE &&
+	       md.nno_file == 1,
+	   "look when needed (no thread started): the same answer");
+	dbh_migdir_release(&md);
+	r = dbh_migdir_open(root, &md, &err);
+	dbh_migdir_look_start(&md);
+	dbh_migdir_release(&md);
+	ok(r == 0 && open_fds() == fds,
+	   "released while looking: waits, no descriptor left open (%d)", fds);
+	snprintf(path, sizeof(path), "%s/20240103000000_no_sql", root);
+	ok(rmdir(path) == 0, "folder without migration.sql removed");
+
 	/* The longest name a Linux file system allows (255 bytes) is also
 	 * the longest the history column holds: it must be accepted. */
 	memset(longname, 'x', 255);
@@ -195,6 +236,8 @@ int main(void)
 	r = dbh_migdir_open(root, &md, &err);
 	ok(r == 0 && dbh_migdir_find(&md, longname) != NULL,
 	   "a 255-byte name is accepted");
+	ok(r == 0 && dbh_migdir_check_files(&md, &err) == 0,
+	   "and its migration.sql is found");
 	if (r == 0)
 		dbh_migdir_release(&md);
 	snprintf(path, sizeof(path), "%s/%s", root, longname);

@@ -40,6 +40,12 @@ struct dbh_connect_opts {
 	 * Supabase API said the project is coming back: a down database
 	 * must not hold every build for the whole budget. */
 	double unreachable_s;
+	/* Asked after each failed attempt, before any note, wake-up or
+	 * retry: nonzero (with `err` filled) ends dbh_conn_open with that
+	 * error. deploy checks the migrations folder while it connects;
+	 * a broken folder must not wait for a database that is down. */
+	int (*give_up)(void *arg, struct dbh_error *err);
+	void *give_up_arg;
 };
 
 /* (connect.c) Connects, retrying network, DNS and start-up failures with
