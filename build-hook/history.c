@@ -61,11 +61,22 @@ static void index_by_name(struct dbh_history *h)
 	qsort(h->by_name, h->n, sizeof(*h->by_name), cmp_index);
 }
 
-static char *dup_or_null(const PGresult *res, int row, int col)
+/* Every value of the result in one block, six a row: for 1000 rows one
+ * allocation instead of 6000 (and as many frees), on the path every
+ * build's no-op deploy takes. Returns the copy of (row, col) or NULL;
+ * `*at` moves past it. */
+static char *copy_or_null(const PGresult *res, int row, int col, char **at)
 {
-	return PQgetisnull(res, row, col)
-		   ? NULL
-		   : dbh_xstrdup(PQgetvalue(res, row, col));
+	char *s = *at;
+	size_t len;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	len = (size_t)PQgetlength(res, row, col);
+	memcpy(s, PQgetvalue(res, row, col), len);
+	s[len] = '\0';
+	*at = s + len + 1;
+	return s;
 }
 
 /* Timestamps as ISO 8601 in UTC, whatever the server's TimeZone. */
@@ -106,6 +117,8 @@ char *dbh_history_sql(const struct dbh_conn *c, int lean)
 int dbh_history_from(struct dbh_conn *c, const PGresult *res,
 		     struct dbh_history *h, struct dbh_error *err)
 {
+	size_t size = 0;
+	char *at;
 	int n;
 
 	memset(h, 0, sizeof(*h));
@@ -123,15 +136,19 @@ int dbh_history_from(struct dbh_conn *c, const PGresult *res,
 	h->exists = 1;
 	n = PQntuples(res);
 	h->rows = dbh_xcalloc((size_t)n + 1, sizeof(*h->rows));
+	for (int i = 0; i < n; i++)
+		for (int col = 0; col < 6; col++)
+			size += (size_t)PQgetlength(res, i, col) + 1;
+	at = h->text = dbh_xmalloc(size);
 	for (int i = 0; i < n; i++) {
 		struct dbh_hrow *r = &h->rows[i];
 
-		r->name = dup_or_null(res, i, 0);
-		r->checksum = dup_or_null(res, i, 1);
-		r->started_at = dup_or_null(res, i, 2);
-		r->finished_at = dup_or_null(res, i, 3);
-		r->rolled_back_at = dup_or_null(res, i, 4);
-		r->logs = dup_or_null(res, i, 5);
+		r->name = copy_or_null(res, i, 0, &at);
+		r->checksum = copy_or_null(res, i, 1, &at);
+		r->started_at = copy_or_null(res, i, 2, &at);
+		r->finished_at = copy_or_null(res, i, 3, &at);
+		r->rolled_back_at = copy_or_null(res, i, 4, &at);
+		r->logs = copy_or_null(res, i, 5, &at);
 		h->n++;
 		/* Prisma's table declares these NOT NULL; a table made by
 		 * hand without that is refused, not read half. */
@@ -173,14 +190,7 @@ int dbh_history_read_states(struct dbh_conn *c, struct dbh_history *h,
 
 void dbh_history_release(struct dbh_history *h)
 {
-	for (size_t i = 0; i < h->n; i++) {
-		free(h->rows[i].name);
-		free(h->rows[i].checksum);
-		free(h->rows[i].started_at);
-		free(h->rows[i].finished_at);
-		free(h->rows[i].rolled_back_at);
-		free(h->rows[i].logs);
-	}
+	free(h->text);
 	free(h->rows);
 	free(h->by_name);
 	memset(h, 0, sizeof(*h));

@@ -14,13 +14,14 @@
 #include "dbhook/conn.h"
 #include "dbhook/error.h"
 
+/* The strings live in the history's `text` block. */
 struct dbh_hrow {
-	char *name;	      /* owned */
-	char *checksum;	      /* owned */
-	char *started_at;     /* as the server prints it, owned */
-	char *finished_at;    /* owned, NULL when not finished */
-	char *rolled_back_at; /* owned, NULL when not rolled back */
-	char *logs;	      /* first 2000 bytes, owned, may be NULL */
+	const char *name;
+	const char *checksum;
+	const char *started_at;	    /* as the server prints it */
+	const char *finished_at;    /* NULL when not finished */
+	const char *rolled_back_at; /* NULL when not rolled back */
+	const char *logs;	    /* first 2000 bytes, may be NULL */
 };
 
 struct dbh_history {
@@ -31,6 +32,7 @@ struct dbh_history {
 	struct dbh_hrow *rows; /* ORDER BY started_at, owned; the lean read
 				* leaves them in the server's order */
 	size_t n;
+	char *text; /* every string of the rows, one block, owned */
 };
 
 /* A migration's state: one enum for the history, the plan, status and
