@@ -305,10 +305,10 @@ static void *look(void *arg)
 
 void dbh_migdir_look_start(struct dbh_migdir *md)
 {
-	if (md->looked || md->looking)
-		return;
 	sigset_t all, old;
 
+	if (md->looked || md->looking)
+		return;
 	/* Signals stay the main thread's business. Without a thread (none
 	 * left), the look happens when needed: slower, the same result. */
 	sigfillset(&all);
