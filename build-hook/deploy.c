@@ -394,9 +394,12 @@ int dbh_deploy(const struct dbh_deploy_opts *o, const struct dbh_reporter *rep,
 	dbh_report(rep, DBH_INFO, "%zu migration%s found in %s", md.n,
 		   md.n == 1 ? "" : "s", o->dir);
 	/* Each folder's migration.sql is looked for while the connection is
-	 * made. A folder without it is reported first, as if looked for
-	 * before connecting: after the first failed attempt, or once
-	 * connected (the database cannot change that answer). */
+	 * made. A folder without it is the error reported, whatever the
+	 * database says: after the first failed attempt (a host that drops
+	 * packets holds it for that attempt's connect_timeout, 10 s unless
+	 * the URL says otherwise, not for the retries), or once connected,
+	 * before any query (a non-TLS warning for a remote host comes
+	 * first then). The "found" line above is printed either way. */
 	dbh_migdir_look_start(&md);
 	co = o->conn;
 	co.give_up = files_missing;

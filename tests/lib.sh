@@ -202,6 +202,7 @@ stored = hashlib.sha256(key(b"Client Key")).digest()
 print("SCRAM-SHA-256$%d:%s$%s:%s" % (n, b(salt), b(stored), b(key(b"Server Key"))))
 ' "$2" "$3") || return 1
 	admin postgres "CREATE ROLE $1 LOGIN PASSWORD '$secret'" >/dev/null || return 1
+	echo "$1" >>"$WORK/roles"
 	db=${1}_db
 	admin postgres "CREATE DATABASE $db OWNER $1" >/dev/null || return 1
 	echo "$db" >>"$WORK/dbs"
@@ -241,6 +242,11 @@ finish() {
 		while read -r db; do
 			admin postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
 		done <"$WORK/dbs"
+	fi
+	if [ -f "$WORK/roles" ]; then
+		while read -r db; do
+			admin postgres "DROP ROLE IF EXISTS \"$db\"" >/dev/null 2>&1
+		done <"$WORK/roles"
 	fi
 	rm -rf "$WORK"
 	echo "1..$TAP_N"

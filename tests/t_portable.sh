@@ -203,6 +203,14 @@ is "$RC" 0 "x64: SCRAM with 10000 iterations: deploy exits 0"
 is "$(finished "$sdb")" "$NMIG" "x64: SCRAM with 10000 iterations: all $NMIG migrations applied"
 run env DATABASE_URL_DIRECT="$surl" "$QEMU" -L "$S" "$ARM" status --dir "$SRC/migrations"
 is "$RC" 0 "arm64: SCRAM with 10000 iterations: status exits 0 (up to date)"
+# Under gdb (the unstripped copy of the same link): OpenSSL's PBKDF2 did
+# the salting, libpq's own loop (only a fallback now) never ran.
+run env DATABASE_URL_DIRECT="$surl" gdb -q -batch -ex 'set startup-with-shell off' \
+	-ex 'dprintf PKCS5_PBKDF2_HMAC,"salted-by:openssl\n"' \
+	-ex 'dprintf scram_SaltedPassword,"salted-by:libpq\n"' \
+	-ex run --args "$P/profile/linux-x64/dbhook.full" status --dir "$SRC/migrations"
+is "$(grep -o 'salted-by:[a-z]*' <<<"$OUT" | sort | uniq -c | sed 's/^ *//')" "1 salted-by:openssl" \
+	"x64: the SCRAM password was salted once, by OpenSSL's PBKDF2, not by libpq's loop"
 run env DATABASE_URL_DIRECT="${surl/:$SCRAM_PW@/:Scr4m-10k-Px@}" "$X64" status --dir "$SRC/migrations"
 is "$RC" 3 "x64: SCRAM, one letter of the password wrong: exit 3"
 like "$ERR" "password authentication failed for user \"$role\"" "x64: SCRAM, wrong password: the server's reason"

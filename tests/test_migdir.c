@@ -203,6 +203,7 @@ int main(void)
 	r = dbh_migdir_open(root, &md, &err);
 	ok(r == 0 && !md.looked, "opened, not yet looked at");
 	dbh_migdir_look_start(&md);
+	ok(md.looking, "a thread is looking");
 	r = dbh_migdir_check_files(&md, &err);
 	ok(r == DBH_EUSAGE && md.looked && md.nno_file == 1 &&
 	       strstr(err.message, "\"20240103000000_no_sql\" has no "

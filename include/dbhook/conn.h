@@ -42,8 +42,9 @@ struct dbh_connect_opts {
 	double unreachable_s;
 	/* Asked after each failed attempt, before any note, wake-up or
 	 * retry: nonzero (with `err` filled) ends dbh_conn_open with that
-	 * error. deploy checks the migrations folder while it connects;
-	 * a broken folder must not wait for a database that is down. */
+	 * error. deploy checks the migrations folder while it connects; a
+	 * broken folder must not wait through the retries for a database
+	 * that is down. */
 	int (*give_up)(void *arg, struct dbh_error *err);
 	void *give_up_arg;
 };

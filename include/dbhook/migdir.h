@@ -84,7 +84,11 @@ int dbh_migdir_open(const char *dir, struct dbh_migdir *md,
  * Started on a thread just before the connection, the look costs nothing:
  * the client mostly waits for the server there. dbh_migdir_look waits for
  * a look so started, or looks now; call it before reading no_file
- * (dbh_migdir_check_files does). */
+ * (dbh_migdir_check_files does). dbh_migdir_open keeps a descriptor of the
+ * folder until the look ends (or release). While a thread looks, it holds
+ * `md`'s address and writes the migrations' no_file: `md` must stay where
+ * it is, not be copied, and nothing of it be read but n, m[i].name and
+ * dir. */
 void dbh_migdir_look_start(struct dbh_migdir *md);
 void dbh_migdir_look(struct dbh_migdir *md);
 
