@@ -1,4 +1,4 @@
-/* digest.c - see digest.h. */
+/* digest.c - see digest.h: the SHA-256 and the SCRAM salting libpq uses. */
 #include "dbhook/digest.h"
 
 #include <openssl/crypto.h>
